@@ -1,0 +1,34 @@
+# Two commands for a newcomer: `make run` and `make test`.
+PY ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+UV_VERSION := 0.13.9
+SYNCED := $(VENV)/.synced
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: run test migrate bench lint clean
+
+$(SYNCED): uv.lock pyproject.toml
+	test -x $(VENV)/bin/python || $(PY) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	# --inexact keeps uv itself, which the lock does not list
+	$(VENV)/bin/uv sync --frozen --inexact --python $(VENV)/bin/python
+	$(VENV)/bin/python scripts/fetch_graphiql.py
+	touch $@
+
+run: $(SYNCED)
+	$(VENV)/bin/python asgi.py
+
+migrate: $(SYNCED)
+	$(VENV)/bin/python asgi.py --migrate-only
+
+test: $(SYNCED)
+	$(VENV)/bin/python -m pytest $(ARGS)
+
+bench: $(SYNCED)
+	$(VENV)/bin/python bench/foundation.py $(ARGS)
+
+lint: $(SYNCED)
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,146 @@
+"""Composition root: `create_app(settings=None)`, started with `python asgi.py` (or
+`uvicorn asgi:create_app --factory`). The only module that imports every layer."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import sys
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+
+import compat_rest
+from compat_rest.common import BodySizeLimit
+from compat_rest.openwebui.errors import error_response
+from data.db import create_engine, create_sessionmaker
+from data.migrate import DatabaseRefused, migrate
+from data.settings import Settings, SettingsError, load_settings
+from resolvers.context import Services
+from resolvers.provisioning import provision_admin
+from resolvers.ratelimit import SlidingWindow
+from resolvers.runtime_config import RuntimeConfig
+from schema.graphiql import ASSET_DIR
+from schema.view import graphql_routes
+
+log = logging.getLogger("parley")
+
+
+class TrailingSlash:
+    """Serve `/api/v1/users/` and `/api/v1/users` alike, directly: Open WebUI clients send
+    its collection paths with the slash, the documented routes without."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        path = scope.get("path", "")
+        if scope["type"] in ("http", "websocket") and len(path) > 1 and path.endswith("/"):
+            scope = dict(scope, path=path.rstrip("/") or "/")
+        await self.app(scope, receive, send)
+
+
+def build_services(settings: Settings) -> Services:
+    engine = create_engine(settings.database_url)
+    return Services(
+        settings=settings, engine=engine, sessionmaker=create_sessionmaker(engine),
+        write_sessionmaker=create_sessionmaker(engine, write=True),
+        config=RuntimeConfig(settings.runtime),
+        signin_limiter=SlidingWindow(settings.signin_attempts, settings.signin_window_seconds))
+
+
+async def start(services: Services) -> None:
+    if services.settings.auto_migrate:
+        await migrate(services.engine)
+    async with services.write_sessionmaker() as session:
+        await services.config.seed_database(session)
+        await session.commit()
+    await provision_admin(services)
+    services.ready = True
+
+
+async def stop(services: Services) -> None:
+    services.ready = False
+    for task in list(services.background):
+        with contextlib.suppress(BaseException):
+            await asyncio.wait_for(task, timeout=2)
+    await services.engine.dispose()
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    if settings is None:
+        try:
+            settings = load_settings()
+        except SettingsError as error:
+            raise SystemExit(f"parley: {error}") from None
+    services = build_services(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await start(services)
+        try:
+            yield
+        finally:
+            await stop(services)
+
+    middleware = [
+        Middleware(TrailingSlash),
+        Middleware(BodySizeLimit, limit=settings.max_body_size,
+                   render=lambda text: error_response(413, text)),
+        Middleware(CORSMiddleware, allow_origins=list(settings.cors_allow_origins),
+                   allow_credentials="*" not in settings.cors_allow_origins,
+                   allow_methods=["*"], allow_headers=["*"]),
+    ]
+    routes = [*graphql_routes(settings), *compat_rest.routes(),
+              Mount("/static/graphiql", StaticFiles(directory=ASSET_DIR, check_dir=False))]
+    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    app.state.services = services
+    return app
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="parley", description="Run the Parley server.")
+    parser.add_argument("--migrate-only", action="store_true",
+                        help="bring the database to the current schema, then exit")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        print(f"parley: {error}", file=sys.stderr)
+        return 2
+    try:
+        kind = asyncio.run(_migrate_only(settings))
+    except DatabaseRefused as error:
+        print(f"parley: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"parley: cannot reach the database: {error}", file=sys.stderr)
+        return 2
+    if args.migrate_only:
+        print(f"parley: database is current (it was {kind})")
+        return 0
+    import uvicorn
+
+    uvicorn.run("asgi:create_app", factory=True, host=settings.host, port=settings.port,
+                workers=settings.workers, proxy_headers=True, log_level="info",
+                ws_max_size=settings.max_body_size)
+    return 0
+
+
+async def _migrate_only(settings: Settings) -> str:
+    engine = create_engine(settings.database_url)
+    try:
+        return await migrate(engine)
+    finally:
+        await engine.dispose()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

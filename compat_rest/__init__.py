@@ -1,0 +1,9 @@
+"""REST dialects over the same resolvers as GraphQL. Each dialect renders its own errors."""
+
+from starlette.routing import BaseRoute
+
+from compat_rest import openwebui
+
+
+def routes() -> list[BaseRoute]:
+    return [*openwebui.routes()]

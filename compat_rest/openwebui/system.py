@@ -1,0 +1,94 @@
+"""Health, readiness, version and `/api/config` in Open WebUI's shapes, with Parley's own
+name, version and real feature flags."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from compat_rest.common import rest_context, services
+from compat_rest.openwebui.errors import endpoint, error_response
+from resolvers import auth, system
+from resolvers.context import Context
+from resolvers.user_permissions import effective_permissions
+
+# What this server really offers today; flags turn on as features land.
+_SIGNED_IN_FEATURES = {
+    "enable_password_change_form": True, "enable_version_update_check": False,
+    "enable_direct_connections": False, "enable_functions": False, "enable_tools": False,
+    "enable_folders": False, "enable_channels": False, "enable_notes": False,
+    "enable_web_search": False, "enable_code_execution": False,
+    "enable_code_interpreter": False, "enable_image_generation": False,
+    "enable_autocomplete_generation": False, "enable_title_generation": False,
+    "enable_tags_generation": False, "enable_community_sharing": False,
+    "enable_message_rating": False, "enable_user_webhooks": False, "enable_memories": False,
+    "enable_admin_export": False, "enable_admin_analytics": False,
+}
+
+
+async def health(request: Request) -> JSONResponse:
+    return JSONResponse({"status": True})
+
+
+async def ready(request: Request) -> JSONResponse:
+    if not services(request).ready:
+        return error_response(503, "Startup not complete")
+    return await health_db(request)
+
+
+async def health_db(request: Request) -> JSONResponse:
+    ctx = rest_context(request)
+    async with ctx.unit_of_work():
+        ok = await system.database_ok(ctx)
+    return JSONResponse({"status": True}) if ok else error_response(503, "Database not ready")
+
+
+async def version(request: Request) -> JSONResponse:
+    return JSONResponse({"version": system.VERSION,
+                         "deployment_id": services(request).settings.deployment_id})
+
+
+@endpoint()
+async def app_config(request: Request, ctx: Context) -> dict:
+    viewer = await auth.viewer_or_none(ctx)
+    config = await system.public_config(ctx, viewer)
+    flags = config.auth
+    body = {
+        "status": True, "name": system.NAME, "version": system.VERSION,
+        "default_locale": "", "oauth": {"providers": {}, "auto_redirect": False},
+        "features": {"auth": True, "auth_trusted_header": False, "enable_ldap": False,
+                     "enable_signup_password_confirmation": False,
+                     "enable_signup": flags.enable_signup,
+                     "enable_login_form": flags.enable_login_form, "enable_websocket": True},
+    }
+    if viewer is None:
+        if not config.has_users:
+            body["onboarding"] = True
+        return body
+    body["features"] |= _SIGNED_IN_FEATURES | {"enable_api_keys": flags.enable_api_keys,
+                                               "enable_admin_chat_access":
+                                                   ctx.settings.enable_admin_chat_access}
+    if viewer.role == "pending":
+        body["ui"] = {"pending_user_overlay_title": "", "pending_user_overlay_content": ""}
+        return body
+    body |= {
+        "default_models": "", "default_pinned_models": "", "default_prompt_suggestions": [],
+        "file": {"max_size": None, "max_count": None,
+                 "image_compression": {"width": None, "height": None}},
+        "permissions": await effective_permissions(ctx, viewer.user),
+        "ui": {"default_interface_settings": {}, "pending_user_overlay_title": "",
+               "pending_user_overlay_content": ""},
+        "license_metadata": None,
+    }
+    return body
+
+
+def routes() -> list[Route]:
+    return [
+        Route("/health", health, methods=["GET"]),
+        Route("/ready", ready, methods=["GET"]),
+        Route("/health/db", health_db, methods=["GET"]),
+        Route("/api/version", version, methods=["GET"]),
+        Route("/api/config", app_config, methods=["GET"]),
+    ]

@@ -1,0 +1,52 @@
+"""Engine and sessions from a URL: aiosqlite for the embedded default, asyncpg in production."""
+
+from __future__ import annotations
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+WRITE = {"parley_write": True}
+
+
+def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+    if url.startswith("sqlite"):
+        return _sqlite_engine(url, echo)
+    return create_async_engine(
+        url, echo=echo, pool_size=10, max_overflow=20,
+        connect_args={"server_settings": {"application_name": "parley"}},
+    )
+
+
+def _sqlite_engine(url: str, echo: bool) -> AsyncEngine:
+    engine = create_async_engine(url, echo=echo, pool_size=8, max_overflow=8,
+                                 connect_args={"timeout": 30})
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        # We issue BEGIN ourselves (below), so pysqlite must not; WAL lets readers run
+        # beside the one writer; foreign_keys stays off because Open WebUI never enables it
+        # and deletes children itself.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn):
+        # A write transaction takes the write lock up front. A deferred one that reads and
+        # then writes fails with SQLITE_BUSY when another writer committed in between, which
+        # is exactly the read-count-then-insert race of the first sign-up.
+        immediate = conn.get_execution_options().get("parley_write")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def create_sessionmaker(engine: AsyncEngine, *, write: bool = False
+                        ) -> async_sessionmaker[AsyncSession]:
+    """Sessions of a write sessionmaker begin with the SQLite write lock on their first
+    statement; on PostgreSQL the option changes nothing (row locks do the work there)."""
+    bind = engine.execution_options(**WRITE) if write else engine
+    return async_sessionmaker(bind, expire_on_commit=False, autoflush=False)

@@ -1,0 +1,74 @@
+"""Bring the database to Parley's head, or refuse to touch it.
+
+Alembic keeps our revision in `parley_alembic_version`: `alembic_version` is Open WebUI's.
+An Open WebUI database is adopted only at 0.12.4's head, and then only tables Open WebUI
+does not have are created.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+OPENWEBUI_HEAD = "0bd252b206fb"
+VERSION_TABLE = "parley_alembic_version"
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+_PG_LOCK = 0x7061726C6579  # 'parley': one migrator at a time across instances
+
+
+class DatabaseRefused(RuntimeError):
+    """The database is one Parley must not open; the message says why, in one line."""
+
+
+def check_database(conn: Connection) -> str:
+    """Classify the database: 'empty', 'parley' or 'openwebui'; refuse anything else."""
+    tables = set(inspect(conn).get_table_names())
+    if "alembic_version" in tables:
+        heads = [r[0] for r in conn.execute(text("SELECT version_num FROM alembic_version"))]
+        if heads != [OPENWEBUI_HEAD]:
+            found = ", ".join(heads) or "none"
+            raise DatabaseRefused(
+                f"this Open WebUI database is at revision {found}; Parley opens Open WebUI "
+                f"0.12.4 databases (revision {OPENWEBUI_HEAD}): upgrade it with Open WebUI "
+                "0.12.4 first")
+        return "openwebui"
+    if VERSION_TABLE in tables:
+        return "parley"
+    if tables:
+        raise DatabaseRefused(
+            f"the database already holds tables ({', '.join(sorted(tables)[:5])}, ...) but is "
+            "neither Parley's nor an Open WebUI 0.12.4 database; refusing to change it")
+    return "empty"
+
+
+def alembic_config(conn: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["connection"] = conn
+    return config
+
+
+def _upgrade(conn: Connection) -> str:
+    kind = check_database(conn)
+    command.upgrade(alembic_config(conn), "head")
+    return kind
+
+
+async def migrate(engine: AsyncEngine) -> str:
+    """Upgrade to head; returns what the database was before ('empty', 'parley', 'openwebui')."""
+    async with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            await conn.execute(text(f"SELECT pg_advisory_lock({_PG_LOCK})"))
+        try:
+            kind = await conn.run_sync(_upgrade)
+            await conn.commit()
+        finally:
+            if engine.dialect.name == "postgresql":
+                await conn.execute(text(f"SELECT pg_advisory_unlock({_PG_LOCK})"))
+                await conn.commit()
+    return kind

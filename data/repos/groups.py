@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from data.tables import GroupMemberRow, GroupRow
+
+
+class GroupRepo:
+    def __init__(self, session: AsyncSession):
+        self.session = session
+
+    async def ids_for_users(self, user_ids: Sequence[str]) -> dict[str, list[str]]:
+        if not user_ids:
+            return {}
+        stmt = (select(GroupMemberRow.user_id, GroupMemberRow.group_id)
+                .where(GroupMemberRow.user_id.in_(list(user_ids)))
+                .order_by(GroupMemberRow.group_id))
+        found: dict[str, list[str]] = defaultdict(list)
+        for user_id, group_id in (await self.session.execute(stmt)).all():
+            found[user_id].append(group_id)
+        return dict(found)
+
+    async def for_user(self, user_id: str) -> Sequence[GroupRow]:
+        stmt = (select(GroupRow).join(GroupMemberRow, GroupMemberRow.group_id == GroupRow.id)
+                .where(GroupMemberRow.user_id == user_id).order_by(GroupRow.name))
+        return (await self.session.execute(stmt)).scalars().all()
+
+    async def with_ancestors(self, groups: Sequence[GroupRow]) -> list[GroupRow]:
+        """The groups plus every parent group they inherit permissions from."""
+        seen = {g.id: g for g in groups}
+        pending = {g.parent_group_id for g in groups if g.parent_group_id} - seen.keys()
+        while pending:
+            stmt = select(GroupRow).where(GroupRow.id.in_(list(pending)))
+            parents = (await self.session.execute(stmt)).scalars().all()
+            for parent in parents:
+                seen[parent.id] = parent
+            pending = {p.parent_group_id for p in parents if p.parent_group_id} - seen.keys()
+        return list(seen.values())

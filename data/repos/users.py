@@ -1,0 +1,129 @@
+"""Users and their credentials: the `user` and `auth` rows Open WebUI also reads."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import and_, case, delete, exists, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from data.tables import (
+    AuthRow,
+    ChatMessageRow,
+    ChatRow,
+    GroupMemberRow,
+    RevokedTokenRow,
+    SharedChatRow,
+    UserRow,
+)
+
+SORTABLE = {"name", "email", "created_at", "last_active_at", "updated_at", "role"}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """What token validation needs, read in one statement."""
+
+    user: UserRow
+    active: bool
+    session_stamp: str | None
+    revoked: bool
+
+
+def _like(term: str) -> str:
+    escaped = term.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+class UserRepo:
+    def __init__(self, session: AsyncSession):
+        self.session = session
+
+    async def get(self, user_id: str) -> UserRow | None:
+        return await self.session.get(UserRow, user_id)
+
+    async def get_by_email(self, email: str) -> UserRow | None:
+        stmt = select(UserRow).where(func.lower(UserRow.email) == email.lower()).limit(1)
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def get_auth(self, user_id: str) -> AuthRow | None:
+        return await self.session.get(AuthRow, user_id)
+
+    async def credentials_by_email(self, email: str) -> tuple[UserRow, AuthRow] | None:
+        stmt = (select(UserRow, AuthRow).join(AuthRow, AuthRow.id == UserRow.id)
+                .where(func.lower(UserRow.email) == email.lower()).limit(1))
+        row = (await self.session.execute(stmt)).first()
+        return (row[0], row[1]) if row else None
+
+    async def principal(self, user_id: str, jti: str | None) -> Principal | None:
+        revoked = (exists().where(RevokedTokenRow.jti == jti) if jti
+                   else select(False).scalar_subquery())
+        stmt = (select(UserRow, AuthRow.active, AuthRow.session_stamp, revoked)
+                .join(AuthRow, AuthRow.id == UserRow.id).where(UserRow.id == user_id))
+        row = (await self.session.execute(stmt)).first()
+        if row is None:
+            return None
+        return Principal(row[0], bool(row[1]), row[2], bool(row[3]))
+
+    async def count(self) -> int:
+        return (await self.session.execute(select(func.count()).select_from(UserRow))).scalar_one()
+
+    async def primary_admin_id(self) -> str | None:
+        """The earliest-created user, admins winning ties (Open WebUI's 'primary admin')."""
+        stmt = (select(UserRow.id)
+                .order_by(UserRow.created_at, case((UserRow.role == "admin", 0), else_=1),
+                          UserRow.id).limit(1))
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def page(self, *, query: str | None, order_by: str, descending: bool,
+                   offset: int, limit: int) -> tuple[Sequence[UserRow], int]:
+        where = []
+        if query:
+            pattern = _like(query)
+            where.append(or_(func.lower(UserRow.name).like(pattern, escape="\\"),
+                             func.lower(UserRow.email).like(pattern, escape="\\")))
+        column = getattr(UserRow, order_by if order_by in SORTABLE else "created_at")
+        ordering = (column.desc(), UserRow.id.desc()) if descending else (column.asc(),
+                                                                         UserRow.id.asc())
+        stmt = select(UserRow).where(*where).order_by(*ordering).offset(offset).limit(limit)
+        rows = (await self.session.execute(stmt)).scalars().all()
+        total_stmt = select(func.count()).select_from(UserRow).where(*where)
+        total = (await self.session.execute(total_stmt)).scalar_one()
+        return rows, total
+
+    async def add(self, user: UserRow, auth: AuthRow) -> None:
+        self.session.add_all([user, auth])
+        await self.session.flush()
+
+    async def update_user(self, user_id: str, values: dict) -> None:
+        await self.session.execute(update(UserRow).where(UserRow.id == user_id).values(**values))
+
+    async def update_auth(self, user_id: str, values: dict) -> None:
+        await self.session.execute(update(AuthRow).where(AuthRow.id == user_id).values(**values))
+
+    async def touch_active(self, user_id: str, now: int, older_than: int) -> None:
+        """Refresh last_active_at, at most once per `older_than` window (no write per request)."""
+        await self.session.execute(
+            update(UserRow)
+            .where(and_(UserRow.id == user_id, UserRow.last_active_at < now - older_than))
+            .values(last_active_at=now))
+
+    async def delete(self, user_id: str) -> None:
+        """Delete what Open WebUI deletes with a user: memberships, chats (with their
+        messages and share snapshots), the user and auth rows. SQLite runs without foreign
+        keys, so children go explicitly."""
+        chat_ids = select(ChatRow.id).where(ChatRow.user_id == user_id)
+        await self.session.execute(delete(GroupMemberRow).where(GroupMemberRow.user_id == user_id))
+        await self.session.execute(
+            delete(ChatMessageRow).where(ChatMessageRow.chat_id.in_(chat_ids)))
+        await self.session.execute(delete(SharedChatRow).where(SharedChatRow.chat_id.in_(chat_ids)))
+        await self.session.execute(delete(ChatRow).where(ChatRow.user_id == user_id))
+        await self.session.execute(delete(UserRow).where(UserRow.id == user_id))
+        await self.session.execute(delete(AuthRow).where(AuthRow.id == user_id))
+
+    async def by_ids(self, user_ids: Sequence[str]) -> Sequence[UserRow]:
+        if not user_ids:
+            return []
+        stmt = select(UserRow).where(UserRow.id.in_(list(user_ids)))
+        return (await self.session.execute(stmt)).scalars().all()

@@ -1,0 +1,211 @@
+"""Process settings, read from the environment once (in asgi.py) and passed down.
+
+Variable names follow Open WebUI wherever it has one, so an existing deployment's
+environment keeps working. Runtime settings that Open WebUI keeps in its `config`
+table (sign-up switch, default role, ...) are only *seeded* from here: see
+`runtime_seed` and data/repos/config.py.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+
+class SettingsError(ValueError):
+    """A bad environment value; its message is the one line shown at start-up."""
+
+
+ROLES = ("pending", "user", "admin")
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_SIZE = re.compile(r"(\d+)\s*(b|kb|mb|gb|k|m|g)?", re.IGNORECASE)
+_SIZE_FACTOR = {None: 1, "b": 1, "k": 1024, "kb": 1024, "m": 1024**2, "mb": 1024**2,
+                "g": 1024**3, "gb": 1024**3}
+
+
+def parse_duration(text: str) -> float | None:
+    """Open WebUI's duration syntax ('4w', '1h30m', '-1'); None means 'never expires'."""
+    text = text.strip()
+    if text in ("-1", "0"):
+        return None
+    parts = _DURATION.findall(text)
+    if not parts or "".join(n + u for n, u in parts) != text:
+        raise SettingsError(f"invalid duration {text!r}: use e.g. 4w, 12h, 1h30m, or -1 for never")
+    return sum(float(n) * _UNIT_SECONDS[u] for n, u in parts)
+
+
+def parse_size(text: str) -> int:
+    match = _SIZE.fullmatch(text.strip())
+    if not match:
+        raise SettingsError(f"invalid size {text!r}: use bytes or a unit, e.g. 32MB")
+    return int(match.group(1)) * _SIZE_FACTOR[(match.group(2) or "").lower() or None]
+
+
+def database_url(raw: str) -> str:
+    """Map the URLs Open WebUI accepts onto our async drivers."""
+    scheme, sep, rest = raw.partition("://")
+    if not sep:
+        raise SettingsError(f"DATABASE_URL {raw!r} is not a URL")
+    scheme = scheme.lower()
+    if scheme in ("postgres", "postgresql", "postgresql+asyncpg", "postgresql+psycopg"):
+        return "postgresql+asyncpg://" + rest
+    if scheme in ("sqlite", "sqlite+aiosqlite"):
+        return "sqlite+aiosqlite://" + rest
+    raise SettingsError(f"DATABASE_URL scheme {scheme!r} is not supported: use sqlite:// or postgresql://")
+
+
+def pubsub_url(raw: str) -> str:
+    scheme = urlsplit(raw).scheme
+    if scheme == "postgresql":
+        return "postgres" + raw[len("postgresql"):]
+    if scheme in ("memory", "redis", "rediss", "postgres"):
+        return raw
+    raise SettingsError(f"PUBSUB_URL {raw!r}: use memory://, redis://, rediss:// or postgres://")
+
+
+@dataclass(frozen=True)
+class RuntimeSeed:
+    """Values written to the `config` table on first start (Open WebUI's dotted keys)."""
+
+    values: Mapping[str, object]
+    persistent: bool = True  # ENABLE_PERSISTENT_CONFIG=false makes the environment win
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    secret_key: str
+    host: str = "127.0.0.1"
+    port: int = 8080
+    workers: int = 1
+    pubsub_url: str = "memory://"
+    cors_allow_origins: tuple[str, ...] = ("*",)
+    cookie_secure: bool = False
+    cookie_same_site: str = "lax"
+    admin_email: str | None = None
+    admin_password: str | None = None
+    admin_name: str = "Admin"
+    enable_password_auth: bool = True
+    enable_admin_chat_access: bool = True
+    max_body_size: int = 32 * 1024**2
+    graphql_max_depth: int = 15
+    graphql_max_aliases: int = 30
+    graphql_max_tokens: int = 5000
+    signin_attempts: int = 15
+    signin_window_seconds: int = 180
+    deployment_id: str = ""
+    auto_migrate: bool = True
+    runtime: RuntimeSeed = field(default_factory=lambda: RuntimeSeed({}))
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name}={raw!r}: expected true or false")
+
+
+def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r}: expected a whole number") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name}={raw!r}: expected a number from {low} to {high}")
+    return value
+
+
+def _secret(env: Mapping[str, str], data_dir: Path) -> str:
+    """WEBUI_SECRET_KEY, else one generated once and kept in DATA_DIR (never a constant)."""
+    key = env.get("WEBUI_SECRET_KEY") or env.get("WEBUI_JWT_SECRET_KEY")
+    if key:
+        return key
+    path = data_dir / ".webui_secret_key"
+    if path.exists():
+        stored = path.read_text().strip()
+        if stored:
+            return stored
+    data_dir.mkdir(parents=True, exist_ok=True)
+    generated = secrets.token_urlsafe(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(generated)
+    return generated
+
+
+def _runtime_seed(env: Mapping[str, str]) -> RuntimeSeed:
+    role = env.get("DEFAULT_USER_ROLE", "pending").strip() or "pending"
+    if role not in ROLES:
+        raise SettingsError(f"DEFAULT_USER_ROLE={role!r}: expected one of {', '.join(ROLES)}")
+    expiry = env.get("JWT_EXPIRES_IN", "4w").strip() or "4w"
+    parse_duration(expiry)
+    values = {
+        "ui.enable_signup": _bool(env, "ENABLE_SIGNUP", True),
+        "ui.enable_login_form": _bool(env, "ENABLE_LOGIN_FORM", True),
+        "ui.default_user_role": role,
+        "auth.jwt_expiry": expiry,
+        "auth.enable_api_keys": _bool(env, "ENABLE_API_KEYS", False),
+        "auth.admin.show": _bool(env, "SHOW_ADMIN_DETAILS", True),
+    }
+    return RuntimeSeed(values, persistent=_bool(env, "ENABLE_PERSISTENT_CONFIG", True))
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Read and check every variable; raise SettingsError naming the first bad one."""
+    env = os.environ if env is None else env
+    data_dir = Path(env.get("DATA_DIR") or "./var").resolve()
+    raw_db = env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'webui.db'}"
+    raw_pubsub = env.get("PUBSUB_URL") or env.get("REDIS_URL") or "memory://"
+    same_site = (env.get("WEBUI_AUTH_COOKIE_SAME_SITE") or env.get("WEBUI_SESSION_COOKIE_SAME_SITE")
+                 or "lax").lower()
+    if same_site not in ("lax", "strict", "none"):
+        raise SettingsError(f"WEBUI_AUTH_COOKIE_SAME_SITE={same_site!r}: expected lax, strict or none")
+    origins = tuple(o.strip() for o in (env.get("CORS_ALLOW_ORIGIN") or "*").split(";") if o.strip())
+    admin_email, admin_password = env.get("WEBUI_ADMIN_EMAIL"), env.get("WEBUI_ADMIN_PASSWORD")
+    if bool(admin_email) != bool(admin_password):
+        raise SettingsError("WEBUI_ADMIN_EMAIL and WEBUI_ADMIN_PASSWORD must be set together")
+    return Settings(
+        data_dir=data_dir,
+        database_url=database_url(raw_db),
+        secret_key=_secret(env, data_dir),
+        host=env.get("HOST") or "127.0.0.1",
+        port=_int(env, "PORT", 8080, 1, 65535),
+        workers=_int(env, "UVICORN_WORKERS", 1, 1, 64),
+        pubsub_url=pubsub_url(raw_pubsub),
+        cors_allow_origins=origins or ("*",),
+        cookie_secure=_bool(env, "WEBUI_AUTH_COOKIE_SECURE",
+                            _bool(env, "WEBUI_SESSION_COOKIE_SECURE", False)),
+        cookie_same_site=same_site,
+        admin_email=admin_email.strip().lower() if admin_email else None,
+        admin_password=admin_password or None,
+        admin_name=env.get("WEBUI_ADMIN_NAME") or "Admin",
+        enable_password_auth=_bool(env, "ENABLE_PASSWORD_AUTH", True),
+        enable_admin_chat_access=_bool(env, "ENABLE_ADMIN_CHAT_ACCESS", True),
+        max_body_size=parse_size(env.get("MAX_BODY_SIZE") or "32MB"),
+        graphql_max_depth=_int(env, "GRAPHQL_MAX_DEPTH", 15, 2, 100),
+        graphql_max_aliases=_int(env, "GRAPHQL_MAX_ALIASES", 30, 1, 1000),
+        graphql_max_tokens=_int(env, "GRAPHQL_MAX_TOKENS", 5000, 100, 1_000_000),
+        signin_attempts=_int(env, "SIGNIN_RATE_LIMIT", 15, 1, 10_000),
+        deployment_id=env.get("DEPLOYMENT_ID", ""),
+        auto_migrate=_bool(env, "ENABLE_DB_MIGRATIONS", True),
+        runtime=_runtime_seed(env),
+    )

@@ -1,0 +1,31 @@
+"""ORM classes. Open WebUI's tables keep its names, columns and quirks (quoted `user` and
+`group`, JSON kept as TEXT where it does, epoch-second timestamps); ours start with `parley_`."""
+
+from data.tables.base import Base
+from data.tables.chats import ChatFileRow, ChatMessageRow, ChatRow, FolderRow, SharedChatRow, TagRow
+from data.tables.parley import RevokedTokenRow
+from data.tables.users import (
+    AccessGrantRow,
+    ApiKeyRow,
+    AuthRow,
+    ConfigRow,
+    GroupMemberRow,
+    GroupRow,
+    UserRow,
+)
+from data.tables.workspace import (
+    FeedbackRow,
+    FileRow,
+    FunctionRow,
+    KnowledgeFileRow,
+    KnowledgeRow,
+    MemoryRow,
+    ModelRow,
+)
+
+__all__ = [
+    "AccessGrantRow", "ApiKeyRow", "AuthRow", "Base", "ChatFileRow", "ChatMessageRow", "ChatRow",
+    "ConfigRow", "FeedbackRow", "FileRow", "FolderRow", "FunctionRow", "GroupMemberRow", "GroupRow",
+    "KnowledgeFileRow", "KnowledgeRow", "MemoryRow", "ModelRow", "RevokedTokenRow", "SharedChatRow",
+    "TagRow", "UserRow",
+]

@@ -1,0 +1,19 @@
+"""Tables of our own. Open WebUI never reads them; names start with `parley_`."""
+
+from sqlalchemy import BigInteger, Index, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from data.tables.base import Base
+
+
+class RevokedTokenRow(Base):
+    """A signed-out token, by its `jti`: the database is what every instance shares,
+    so sign-out revokes without Redis. Rows go once the token would have expired anyway."""
+
+    __tablename__ = "parley_revoked_token"
+    __table_args__ = (Index("parley_revoked_token_expires_idx", "expires_at"),)
+
+    jti: Mapped[str] = mapped_column(Text, primary_key=True)
+    user_id: Mapped[str] = mapped_column(Text, nullable=False)
+    expires_at: Mapped[int | None] = mapped_column(BigInteger)  # null: a token that never expires
+    revoked_at: Mapped[int] = mapped_column(BigInteger, nullable=False)

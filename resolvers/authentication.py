@@ -1,0 +1,76 @@
+"""Turn credentials into a Viewer: the one place every surface authenticates through."""
+
+from __future__ import annotations
+
+from data.repos.credentials import ApiKeyRepo
+from data.repos.users import UserRepo
+from data.tables.base import now_s
+from resolvers.context import Context, Viewer
+from resolvers.errors import Forbidden, Unauthenticated
+from resolvers.security import api_key_stored_forms, is_api_key, read_token, same
+from resolvers.user_permissions import allows, effective_permissions
+
+ACTIVITY_WINDOW = 60  # refresh last_active_at at most once a minute per user
+
+
+async def current_viewer(ctx: Context) -> Viewer | None:
+    """The authenticated caller, or None when no credentials were sent. Bad credentials
+    raise Unauthenticated (or Forbidden for API keys that are switched off)."""
+    if ctx.viewer_cache is None:
+        token = ctx.credentials.token
+        ctx.viewer_cache = (await authenticate_token(ctx, token) if token else None,)
+    return ctx.viewer_cache[0]
+
+
+async def authenticate_token(ctx: Context, token: str) -> Viewer:
+    if is_api_key(token):
+        return await _by_api_key(ctx, token)
+    claims = read_token(ctx.settings.secret_key, token)
+    if claims is None:
+        raise Unauthenticated("The token is invalid or has expired.", reason="token_invalid")
+    principal = await UserRepo(ctx.session).principal(claims.user_id, claims.jti)
+    if principal is None:
+        raise Unauthenticated("The account no longer exists.", reason="account_missing")
+    if not principal.active:
+        raise Unauthenticated("The account is deactivated.", reason="account_inactive")
+    if not same(claims.session_stamp, principal.session_stamp) or principal.revoked:
+        raise Unauthenticated("The session has ended; sign in again.", reason="token_revoked")
+    _note_activity(ctx, principal.user)
+    return Viewer(user=principal.user, via="session", token=token, jti=claims.jti,
+                  expires_at=claims.expires_at)
+
+
+async def _by_api_key(ctx: Context, key: str) -> Viewer:
+    if not await ctx.services.config.get(ctx.session, "auth.enable_api_keys"):
+        raise Forbidden("API keys are not enabled on this server.", reason="api_keys_disabled")
+    row = await ApiKeyRepo(ctx.session).find(api_key_stored_forms(key))
+    if row is None or (row.expires_at is not None and row.expires_at < now_s()):
+        raise Unauthenticated("The API key is invalid.", reason="token_invalid")
+    principal = await UserRepo(ctx.session).principal(row.user_id, None)
+    if principal is None or not principal.active:
+        raise Unauthenticated("The API key's account is not active.", reason="account_inactive")
+    user = principal.user
+    if user.role != "admin" and not allows(await effective_permissions(ctx, user),
+                                           "features.api_keys"):
+        raise Forbidden("This account may not use API keys.", reason="api_keys_disabled")
+    _note_activity(ctx, user)
+    ctx.services.spawn(_touch_key(ctx, row.id))
+    return Viewer(user=user, via="api_key", token=key)
+
+
+def _note_activity(ctx: Context, user) -> None:
+    """Refresh last_active_at beside the request, not inside its transaction: a read must
+    not take the write lock, and activity is a hint worth losing rather than waiting for."""
+    now = now_s()
+    if (user.last_active_at or 0) < now - ACTIVITY_WINDOW:
+        ctx.services.spawn(_touch_user(ctx, user.id, now))
+
+
+async def _touch_user(ctx: Context, user_id: str, now: int) -> None:
+    async with Context(ctx.services).unit_of_work(write=True) as side:
+        await UserRepo(side.session).touch_active(user_id, now, ACTIVITY_WINDOW)
+
+
+async def _touch_key(ctx: Context, key_id: str) -> None:
+    async with Context(ctx.services).unit_of_work(write=True) as side:
+        await ApiKeyRepo(side.session).touch(key_id, now_s())

@@ -1,0 +1,136 @@
+"""The context every resolver takes first: process services, the caller's credentials,
+and the unit of work (one database transaction with after-commit hooks)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from data.settings import Settings
+
+if TYPE_CHECKING:
+    from data.tables import UserRow
+    from resolvers.ratelimit import SlidingWindow
+    from resolvers.runtime_config import RuntimeConfig
+
+log = logging.getLogger("parley")
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What a surface found on the request, in Open WebUI's lookup order."""
+
+    bearer: str | None = None
+    cookie: str | None = None
+    api_key_header: str | None = None
+
+    @property
+    def token(self) -> str | None:
+        return self.bearer or self.cookie or self.api_key_header
+
+
+@dataclass(frozen=True)
+class Viewer:
+    user: UserRow
+    via: str  # "session" or "api_key"
+    token: str
+    jti: str | None = None
+    expires_at: int | None = None
+
+    @property
+    def id(self) -> str:
+        return self.user.id
+
+    @property
+    def role(self) -> str:
+        return self.user.role
+
+
+@dataclass
+class Services:
+    """Process-wide: built once by the app's lifespan, shared by every request."""
+
+    settings: Settings
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    write_sessionmaker: async_sessionmaker[AsyncSession]
+    config: RuntimeConfig
+    signin_limiter: SlidingWindow
+    pubsub: Any = None
+    ready: bool = False
+    background: set[asyncio.Task] = field(default_factory=set)
+
+    def spawn(self, coro: Awaitable[Any]) -> None:
+        """Run best-effort work beside the request; keep a reference until it ends."""
+        task = asyncio.ensure_future(coro)
+        self.background.add(task)
+        task.add_done_callback(_finish_background(self.background))
+
+
+def _finish_background(tasks: set[asyncio.Task]) -> Callable[[asyncio.Task], None]:
+    def done(task: asyncio.Task) -> None:
+        tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("background task failed: %r", task.exception())
+    return done
+
+
+class Context:
+    """One per REST request or GraphQL operation."""
+
+    def __init__(self, services: Services, credentials: Credentials | None = None):
+        self.services = services
+        self.settings = services.settings
+        self.credentials = credentials or Credentials()
+        self._session: AsyncSession | None = None
+        self._hooks: list[Callable[[], Awaitable[None]]] = []
+        self.viewer_cache: tuple[Viewer | None] | None = None
+        self.loaders: Any = None
+
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            raise RuntimeError("no unit of work is open on this context")
+        return self._session
+
+    @property
+    def in_unit_of_work(self) -> bool:
+        return self._session is not None
+
+    @asynccontextmanager
+    async def unit_of_work(self, *, write: bool = False) -> AsyncIterator[Context]:
+        """Commit on success, then run the after-commit hooks; roll back and drop them on
+        error. Resolvers never commit. Re-entering an open unit of work joins it."""
+        if self._session is not None:
+            yield self
+            return
+        # A write session's first statement begins with the write lock (SQLite); work done
+        # before it, like hashing a password, does not hold the lock.
+        maker = self.services.write_sessionmaker if write else self.services.sessionmaker
+        async with maker() as session:
+            self._session = session
+            try:
+                yield self
+                if write:
+                    await session.commit()
+                else:
+                    await session.rollback()
+            except BaseException:
+                self._hooks.clear()
+                await session.rollback()
+                raise
+            finally:
+                self._session = None
+                self.loaders = None
+        hooks, self._hooks = self._hooks, []
+        for hook in hooks:
+            await hook()
+
+    def after_commit(self, hook: Callable[[], Awaitable[None]]) -> None:
+        self._hooks.append(hook)

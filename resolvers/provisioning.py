@@ -1,0 +1,26 @@
+"""Start-up work that needs the resolvers: the admin named in the environment."""
+
+from __future__ import annotations
+
+import logging
+
+from data.repos.users import UserRepo
+from resolvers.auth import SignUp, sign_up
+from resolvers.context import Context, Services
+
+log = logging.getLogger("parley")
+
+
+async def provision_admin(services: Services) -> None:
+    """With WEBUI_ADMIN_EMAIL/PASSWORD set and no users yet, create that admin (the first
+    account always becomes admin and closes sign-up)."""
+    settings = services.settings
+    if not (settings.admin_email and settings.admin_password):
+        return
+    ctx = Context(services)
+    async with ctx.unit_of_work(write=True):
+        if await UserRepo(ctx.session).count() > 0:
+            return
+        await sign_up(ctx, SignUp(name=settings.admin_name, email=settings.admin_email,
+                                  password=settings.admin_password))
+    log.info("created the administrator %s from WEBUI_ADMIN_EMAIL", settings.admin_email)

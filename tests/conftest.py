@@ -1,0 +1,109 @@
+"""Shared fixtures: every data test runs on SQLite and on PostgreSQL.
+
+`app` is a fully started application (migrated database, runtime config seeded) on a
+database of its own; `client` talks to it over ASGI. Helpers sign users up through the
+real routes, so tests build state the way users do.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from asgi import create_app
+from data.settings import Settings, load_settings
+from tests.support.databases import create_pg_database, drop_pg_database
+
+BACKENDS = ["sqlite", "postgres"]
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+async def database_url(backend: str, tmp_path) -> AsyncIterator[str]:
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'webui.db'}"
+        return
+    url = await create_pg_database()
+    try:
+        yield url
+    finally:
+        await drop_pg_database(url)
+
+
+def make_settings(tmp_path, database_url: str, **env: str) -> Settings:
+    base = {"DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": database_url,
+            "WEBUI_SECRET_KEY": "test-secret-key-0123456789abcdef"}
+    return load_settings(base | env)
+
+
+@pytest.fixture
+def env_overrides() -> dict[str, str]:
+    """Override in a test module to start the app with other environment values."""
+    return {}
+
+
+@pytest.fixture
+def settings(tmp_path, database_url, env_overrides) -> Settings:
+    return make_settings(tmp_path, database_url, **env_overrides)
+
+
+@pytest.fixture
+async def app(settings):
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+@pytest.fixture
+async def client(app) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://parley.test") as client:
+        yield client
+
+
+class Accounts:
+    """Sign users up through the REST routes and hand back their tokens."""
+
+    def __init__(self, client: httpx.AsyncClient):
+        self.client = client
+        self.admin_token: str | None = None
+
+    async def admin(self, email: str = "admin@example.com", password: str = "admin-pass-1"):
+        response = await self.client.post("/api/v1/auths/signup", json={
+            "name": "Ada Admin", "email": email, "password": password})
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["role"] == "admin"
+        self.admin_token = body["token"]
+        return body
+
+    async def user(self, email: str, password: str = "user-pass-1", role: str = "user",
+                   name: str = "Una User"):
+        assert self.admin_token, "create the admin first"
+        response = await self.client.post(
+            "/api/v1/auths/add", headers=bearer(self.admin_token),
+            json={"name": name, "email": email, "password": password, "role": role})
+        assert response.status_code == 200, response.text
+        signin = await self.client.post("/api/v1/auths/signin",
+                                        json={"email": email, "password": password})
+        assert signin.status_code == 200, signin.text
+        return signin.json()
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def accounts(client) -> Accounts:
+    return Accounts(client)
+
+
+os.environ.setdefault("PARLEY_TESTING", "1")
