@@ -10,6 +10,7 @@ import logging
 import sys
 from collections.abc import AsyncIterator
 
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -21,6 +22,7 @@ from compat_rest.common import BodySizeLimit
 from compat_rest.openwebui.errors import error_response
 from data.db import create_engine, create_sessionmaker
 from data.migrate import DatabaseRefused, migrate
+from data.pubsub import PubSub
 from data.settings import Settings, SettingsError, load_settings
 from resolvers.context import Services
 from resolvers.provisioning import provision_admin
@@ -51,7 +53,7 @@ def build_services(settings: Settings) -> Services:
     return Services(
         settings=settings, engine=engine, sessionmaker=create_sessionmaker(engine),
         write_sessionmaker=create_sessionmaker(engine, write=True),
-        config=RuntimeConfig(settings.runtime),
+        config=RuntimeConfig(settings.runtime), pubsub=PubSub(settings.pubsub_url),
         signin_limiter=SlidingWindow(settings.signin_attempts, settings.signin_window_seconds))
 
 
@@ -62,6 +64,7 @@ async def start(services: Services) -> None:
         await services.config.seed_database(session)
         await session.commit()
     await provision_admin(services)
+    await services.pubsub.connect()
     services.ready = True
 
 
@@ -70,6 +73,7 @@ async def stop(services: Services) -> None:
     for task in list(services.background):
         with contextlib.suppress(BaseException):
             await asyncio.wait_for(task, timeout=2)
+    await services.pubsub.disconnect()
     await services.engine.dispose()
 
 
@@ -110,18 +114,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="bring the database to the current schema, then exit")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         settings = load_settings()
     except SettingsError as error:
         print(f"parley: {error}", file=sys.stderr)
         return 2
     try:
-        kind = asyncio.run(_migrate_only(settings))
-    except DatabaseRefused as error:
+        kind = asyncio.run(_prepare(settings))
+    except (DatabaseRefused, ServiceUnreachable) as error:
         print(f"parley: {error}", file=sys.stderr)
-        return 2
-    except OSError as error:
-        print(f"parley: cannot reach the database: {error}", file=sys.stderr)
         return 2
     if args.migrate_only:
         print(f"parley: database is current (it was {kind})")
@@ -134,12 +136,33 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-async def _migrate_only(settings: Settings) -> str:
+class ServiceUnreachable(RuntimeError):
+    pass
+
+
+async def _prepare(settings: Settings) -> str:
+    """Migrate and check the pub/sub broker before serving, so an unreachable service is
+    one clear line at start-up rather than a traceback from inside the server."""
     engine = create_engine(settings.database_url)
     try:
-        return await migrate(engine)
+        kind = await migrate(engine)
+    except (OSError, SQLAlchemyError) as error:
+        raise ServiceUnreachable(f"cannot use the database: {_first_line(error)}") from None
     finally:
         await engine.dispose()
+    pubsub = PubSub(settings.pubsub_url)
+    try:
+        await asyncio.wait_for(pubsub.connect(), timeout=10)
+        await pubsub.disconnect()
+    except Exception as error:  # each broker client has its own error types
+        raise ServiceUnreachable(
+            f"cannot reach the pub/sub broker at {settings.pubsub_url}: {_first_line(error)}"
+        ) from None
+    return kind
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
 if __name__ == "__main__":

@@ -178,8 +178,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     same_site = (env.get("WEBUI_AUTH_COOKIE_SAME_SITE") or env.get("WEBUI_SESSION_COOKIE_SAME_SITE")
                  or "lax").lower()
     if same_site not in ("lax", "strict", "none"):
-        raise SettingsError(f"WEBUI_AUTH_COOKIE_SAME_SITE={same_site!r}: expected lax, strict or none")
-    origins = tuple(o.strip() for o in (env.get("CORS_ALLOW_ORIGIN") or "*").split(";") if o.strip())
+        raise SettingsError(
+            f"WEBUI_AUTH_COOKIE_SAME_SITE={same_site!r}: expected lax, strict or none")
+    raw_origins = (env.get("CORS_ALLOW_ORIGIN") or "*").split(";")
+    origins = tuple(o.strip() for o in raw_origins if o.strip())
     admin_email, admin_password = env.get("WEBUI_ADMIN_EMAIL"), env.get("WEBUI_ADMIN_PASSWORD")
     if bool(admin_email) != bool(admin_password):
         raise SettingsError("WEBUI_ADMIN_EMAIL and WEBUI_ADMIN_PASSWORD must be set together")

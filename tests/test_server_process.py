@@ -54,3 +54,16 @@ def test_bad_settings_stop_startup_with_one_line(tmp_path):
         assert result.returncode == 2
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and expected in lines[0] and "Traceback" not in result.stderr
+
+
+def test_unreachable_services_stop_startup_with_one_line(tmp_path):
+    for env, expected in [
+        ({"DATABASE_URL": "postgresql://postgres@127.0.0.1:1/none"}, "cannot use the database"),
+        ({"PUBSUB_URL": "redis://127.0.0.1:1/0"}, "cannot reach the pub/sub broker"),
+    ]:
+        result = subprocess.run(
+            [sys.executable, "asgi.py"], cwd=ROOT, capture_output=True, text=True, timeout=60,
+            env={"PATH": "/usr/bin:/bin", "DATA_DIR": str(tmp_path)} | env)
+        assert result.returncode == 2, result.stderr
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and expected in lines[0], result.stderr

@@ -34,6 +34,8 @@ async def health(request: Request) -> JSONResponse:
 async def ready(request: Request) -> JSONResponse:
     if not services(request).ready:
         return error_response(503, "Startup not complete")
+    if not await services(request).pubsub.ping():
+        return error_response(503, "Pub/sub broker not ready")
     return await health_db(request)
 
 

@@ -1,0 +1,57 @@
+"""Events cross instances on every backend; PostgreSQL's path survives concurrency."""
+
+import asyncio
+
+import pytest
+
+from data.pubsub import PayloadTooLarge, PubSub, chat_channel
+from tests.support.databases import PG_DSN, REDIS_URL, service_missing
+
+
+async def _connected(url: str) -> PubSub:
+    pubsub = PubSub(url)
+    try:
+        await pubsub.connect()
+    except OSError as error:
+        service_missing(url.split(":")[0], error)
+    return pubsub
+
+
+async def _receive(pubsub: PubSub, channel: str, count: int, ready: asyncio.Event):
+    received = []
+    async with pubsub.subscribe(channel) as events:
+        ready.set()
+        async for event in events:
+            received.append(event)
+            if len(received) == count:
+                return received
+
+
+@pytest.mark.parametrize("url", ["memory://", REDIS_URL,
+                                 PG_DSN.replace("postgresql://", "postgres://")],
+                         ids=["memory", "redis", "postgres"])
+async def test_events_reach_subscribers_in_order(url):
+    publisher = await _connected(url)
+    # Across processes a second instance has its own connection; memory:// is one process.
+    listener = publisher if url == "memory://" else await _connected(url)
+    channel = chat_channel("c-" + url.split(":")[0])
+    ready = asyncio.Event()
+    task = asyncio.create_task(_receive(listener, channel, 50, ready))
+    await asyncio.wait_for(ready.wait(), 5)
+    await asyncio.sleep(0.1)  # let the backend's subscription settle on the server
+    # Concurrent publishes: broadcaster's own postgres backend fails these.
+    await asyncio.gather(*(publisher.publish(channel, {"n": i}) for i in range(50)))
+    received = await asyncio.wait_for(task, 10)
+    assert sorted(e["n"] for e in received) == list(range(50))
+    assert await publisher.ping()
+    if listener is not publisher:
+        await listener.disconnect()
+    await publisher.disconnect()
+
+
+async def test_postgres_refuses_payloads_over_notify_limit():
+    pubsub = await _connected(PG_DSN.replace("postgresql://", "postgres://"))
+    with pytest.raises(PayloadTooLarge):
+        await pubsub.publish("chat:big", {"text": "x" * 9000})
+    await pubsub.publish("chat:small", {"text": "x" * 1000})
+    await pubsub.disconnect()
