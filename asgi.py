@@ -22,6 +22,7 @@ from compat_rest.common import BodySizeLimit
 from compat_rest.openwebui.errors import error_response
 from data.db import create_engine, create_sessionmaker
 from data.migrate import DatabaseRefused, migrate
+from data.point_reads import create_point_reader
 from data.pubsub import PubSub
 from data.settings import Settings, SettingsError, load_settings
 from resolvers.context import Services
@@ -54,7 +55,8 @@ def build_services(settings: Settings) -> Services:
         settings=settings, engine=engine, sessionmaker=create_sessionmaker(engine),
         write_sessionmaker=create_sessionmaker(engine, write=True),
         config=RuntimeConfig(settings.runtime), pubsub=PubSub(settings.pubsub_url),
-        signin_limiter=SlidingWindow(settings.signin_attempts, settings.signin_window_seconds))
+        signin_limiter=SlidingWindow(settings.signin_attempts, settings.signin_window_seconds),
+        reader=create_point_reader(settings.database_url))
 
 
 async def start(services: Services) -> None:
@@ -74,6 +76,7 @@ async def stop(services: Services) -> None:
         with contextlib.suppress(BaseException):
             await asyncio.wait_for(task, timeout=2)
     await services.pubsub.disconnect()
+    await services.reader.close()
     await services.engine.dispose()
 
 
@@ -132,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
 
     uvicorn.run("asgi:create_app", factory=True, host=settings.host, port=settings.port,
                 workers=settings.workers, proxy_headers=True, log_level="info",
+                access_log=settings.access_log,
                 ws_max_size=settings.max_body_size)
     return 0
 

@@ -101,6 +101,7 @@ class Settings:
     signin_attempts: int = 15
     signin_window_seconds: int = 180
     deployment_id: str = ""
+    access_log: bool = False
     auto_migrate: bool = True
     runtime: RuntimeSeed = field(default_factory=lambda: RuntimeSeed({}))
 
@@ -208,6 +209,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         graphql_max_tokens=_int(env, "GRAPHQL_MAX_TOKENS", 5000, 100, 1_000_000),
         signin_attempts=_int(env, "SIGNIN_RATE_LIMIT", 15, 1, 10_000),
         deployment_id=env.get("DEPLOYMENT_ID", ""),
+        access_log=_bool(env, "ENABLE_ACCESS_LOG", False),
         auto_migrate=_bool(env, "ENABLE_DB_MIGRATIONS", True),
         runtime=_runtime_seed(env),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from data.repos.credentials import ApiKeyRepo
+from data.repos.principals import PrincipalReader
 from data.repos.users import UserRepo
 from data.tables.base import now_s
 from resolvers.context import Context, Viewer
@@ -28,7 +29,7 @@ async def authenticate_token(ctx: Context, token: str) -> Viewer:
     claims = read_token(ctx.settings.secret_key, token)
     if claims is None:
         raise Unauthenticated("The token is invalid or has expired.", reason="token_invalid")
-    principal = await UserRepo(ctx.session).principal(claims.user_id, claims.jti)
+    principal = await PrincipalReader(ctx.services.reader).principal(claims.user_id, claims.jti)
     if principal is None:
         raise Unauthenticated("The account no longer exists.", reason="account_missing")
     if not principal.active:
@@ -46,7 +47,7 @@ async def _by_api_key(ctx: Context, key: str) -> Viewer:
     row = await ApiKeyRepo(ctx.session).find(api_key_stored_forms(key))
     if row is None or (row.expires_at is not None and row.expires_at < now_s()):
         raise Unauthenticated("The API key is invalid.", reason="token_invalid")
-    principal = await UserRepo(ctx.session).principal(row.user_id, None)
+    principal = await PrincipalReader(ctx.services.reader).principal(row.user_id, None)
     if principal is None or not principal.active:
         raise Unauthenticated("The API key's account is not active.", reason="account_inactive")
     user = principal.user

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from data.point_reads import PointReader
 from data.settings import Settings
 
 if TYPE_CHECKING:
@@ -62,6 +63,7 @@ class Services:
     write_sessionmaker: async_sessionmaker[AsyncSession]
     config: RuntimeConfig
     signin_limiter: SlidingWindow
+    reader: PointReader
     pubsub: Any = None
     ready: bool = False
     background: set[asyncio.Task] = field(default_factory=set)

@@ -4,6 +4,7 @@ hashes from Open WebUI verified as they are."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -20,8 +21,13 @@ _argon2 = PasswordHasher()  # argon2id with the library's current recommended pa
 _TOKEN_TYPES = {"session", "automation", "subagent"}
 API_KEY_PREFIX = "sk-"
 _DIGEST_PREFIX = "parley-sha256:"
-# Timing equaliser for unknown e-mails: verifying against this costs what a real check does.
-_DUMMY_HASH = _argon2.hash(secrets.token_hex(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Timing equaliser for unknown e-mails: verifying against it costs what a real check
+    does. Made on first use, not at import, to keep start-up fast."""
+    return _argon2.hash(secrets.token_hex(16))
 
 
 def hash_password(password: str) -> str:
@@ -31,7 +37,7 @@ def hash_password(password: str) -> str:
 def verify_password(password: str, stored: str | None) -> bool:
     """Pick the scheme by prefix as Open WebUI does; bcrypt sees at most 72 bytes."""
     if not stored:
-        _argon2_verify(_DUMMY_HASH, password)
+        _argon2_verify(_dummy_hash(), password)
         return False  # rows backfilled with an empty hash can never sign in by password
     if stored.startswith("$argon2"):
         return _argon2_verify(stored, password)
@@ -43,7 +49,7 @@ def verify_password(password: str, stored: str | None) -> bool:
 
 def burn_verification(password: str) -> None:
     """Spend the time a real verification would, for an account that does not exist."""
-    _argon2_verify(_DUMMY_HASH, password)
+    _argon2_verify(_dummy_hash(), password)
 
 
 def _argon2_verify(stored: str, password: str) -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from data.repos.groups import GroupRepo
+from data.repos.principals import PrincipalReader
 from data.tables import UserRow
 from resolvers.context import Context
 
@@ -42,8 +42,7 @@ async def effective_permissions(ctx: Context, user: UserRow) -> dict[str, Any]:
         for key, value in configured.items():
             if isinstance(value, dict):
                 permissions.setdefault(key, {}).update(value)
-    repo = GroupRepo(ctx.session)
-    for group in await repo.with_ancestors(await repo.for_user(user.id)):
+    for group in await PrincipalReader(ctx.services.reader).groups(user.id):
         if isinstance(group.permissions, dict):
             _merge_true(permissions, group.permissions)
     return permissions

@@ -28,15 +28,3 @@ class GroupRepo:
         stmt = (select(GroupRow).join(GroupMemberRow, GroupMemberRow.group_id == GroupRow.id)
                 .where(GroupMemberRow.user_id == user_id).order_by(GroupRow.name))
         return (await self.session.execute(stmt)).scalars().all()
-
-    async def with_ancestors(self, groups: Sequence[GroupRow]) -> list[GroupRow]:
-        """The groups plus every parent group they inherit permissions from."""
-        seen = {g.id: g for g in groups}
-        pending = {g.parent_group_id for g in groups if g.parent_group_id} - seen.keys()
-        while pending:
-            stmt = select(GroupRow).where(GroupRow.id.in_(list(pending)))
-            parents = (await self.session.execute(stmt)).scalars().all()
-            for parent in parents:
-                seen[parent.id] = parent
-            pending = {p.parent_group_id for p in parents if p.parent_group_id} - seen.keys()
-        return list(seen.values())

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-from sqlalchemy import and_, case, delete, exists, func, or_, select, update
+from sqlalchemy import and_, case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from data.tables import (
@@ -13,7 +12,6 @@ from data.tables import (
     ChatMessageRow,
     ChatRow,
     GroupMemberRow,
-    RevokedTokenRow,
     SharedChatRow,
     UserRow,
 )
@@ -21,14 +19,6 @@ from data.tables import (
 SORTABLE = {"name", "email", "created_at", "last_active_at", "updated_at", "role"}
 
 
-@dataclass(frozen=True)
-class Principal:
-    """What token validation needs, read in one statement."""
-
-    user: UserRow
-    active: bool
-    session_stamp: str | None
-    revoked: bool
 
 
 def _like(term: str) -> str:
@@ -55,16 +45,6 @@ class UserRepo:
                 .where(func.lower(UserRow.email) == email.lower()).limit(1))
         row = (await self.session.execute(stmt)).first()
         return (row[0], row[1]) if row else None
-
-    async def principal(self, user_id: str, jti: str | None) -> Principal | None:
-        revoked = (exists().where(RevokedTokenRow.jti == jti) if jti
-                   else select(False).scalar_subquery())
-        stmt = (select(UserRow, AuthRow.active, AuthRow.session_stamp, revoked)
-                .join(AuthRow, AuthRow.id == UserRow.id).where(UserRow.id == user_id))
-        row = (await self.session.execute(stmt)).first()
-        if row is None:
-            return None
-        return Principal(row[0], bool(row[1]), row[2], bool(row[3]))
 
     async def count(self) -> int:
         return (await self.session.execute(select(func.count()).select_from(UserRow))).scalar_one()

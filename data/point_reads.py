@@ -1,0 +1,92 @@
+"""Point reads for the hot path (every authenticated request), straight on the driver.
+
+A request's identity check is one indexed lookup; through the ORM, an async session, and
+(for SQLite) a thread hop per call, it cost ten times what the lookup itself does. These
+readers run committed-data reads outside any unit of work:
+- SQLite: a read-only connection used synchronously on the event loop. In WAL mode a
+  reader never waits for a writer, and a primary-key lookup takes microseconds.
+- PostgreSQL: a small asyncpg pool of its own.
+SQL is written with `$1`-style parameters (SQLite reads them as numbered `?1`).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+import asyncpg
+from sqlalchemy.engine import make_url
+
+
+class PointReader(Protocol):
+    async def one(self, sql: str, *params: Any) -> Mapping[str, Any] | None: ...
+    async def all(self, sql: str, *params: Any) -> Sequence[Mapping[str, Any]]: ...
+    async def close(self) -> None: ...
+
+
+class SqliteReader:
+    def __init__(self, path: str):
+        self.path = path
+        self._conn: sqlite3.Connection | None = None
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, isolation_level=None,
+                                   check_same_thread=False)
+            conn.row_factory = sqlite3.Row
+            # Never stall the event loop for long: a busy database raises at once and the
+            # caller's request fails cleanly instead of every request waiting.
+            conn.execute("PRAGMA busy_timeout=200")
+            self._conn = conn
+        return self._conn
+
+    async def one(self, sql: str, *params: Any) -> Mapping[str, Any] | None:
+        row = self._connection().execute(sql.replace("$", "?"), params).fetchone()
+        return dict(row) if row is not None else None
+
+    async def all(self, sql: str, *params: Any) -> Sequence[Mapping[str, Any]]:
+        return [dict(r) for r in self._connection().execute(sql.replace("$", "?"), params)]
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+class PostgresReader:
+    def __init__(self, dsn: str, max_size: int = 8):
+        self.dsn, self.max_size = dsn, max_size
+        self._pool: asyncpg.Pool | None = None
+
+    async def _acquire_pool(self) -> asyncpg.Pool:
+        if self._pool is None:
+            self._pool = await asyncpg.create_pool(
+                self.dsn, min_size=1, max_size=self.max_size, reset=_keep_session,
+                server_settings={"application_name": "parley-reads"})
+        return self._pool
+
+    async def one(self, sql: str, *params: Any) -> Mapping[str, Any] | None:
+        row = await (await self._acquire_pool()).fetchrow(sql, *params)
+        return dict(row) if row is not None else None
+
+    async def all(self, sql: str, *params: Any) -> Sequence[Mapping[str, Any]]:
+        return [dict(r) for r in await (await self._acquire_pool()).fetch(sql, *params)]
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+
+
+async def _keep_session(connection: asyncpg.Connection) -> None:
+    """These connections only ever run single read statements: there is no session state
+    to reset, so skip asyncpg's reset round trip on every release."""
+
+
+def create_point_reader(database_url: str) -> PointReader:
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        return SqliteReader(url.database or ":memory:")
+    dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    return PostgresReader(dsn)
