@@ -1,0 +1,46 @@
+"""Who is calling, and the sessions sign-in hands out."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+
+import strawberry
+
+from resolvers.auth import Session
+from resolvers.context import Viewer as SignedIn
+from schema.scalars import timestamp
+from schema.users.types import User
+
+
+@strawberry.enum(description="How the caller proved who they are.")
+class AuthMethod(Enum):
+    SESSION = strawberry.enum_value("session", description="A token from signing in.")
+    API_KEY = strawberry.enum_value("api_key", description="An API key (sk-…).")
+
+
+@strawberry.type(description="The signed-in caller: their account, and how they signed in.")
+class Viewer(User):
+    auth_method: AuthMethod = strawberry.field(description="Session token or API key.")
+    session_expires_at: datetime | None = strawberry.field(
+        description="When the session token stops working; null for API keys and tokens "
+                    "that never expire.")
+
+    @classmethod
+    def from_viewer(cls, viewer: SignedIn) -> Viewer:
+        return cls(**User.fields_of(viewer.user), auth_method=AuthMethod(viewer.via),
+                   session_expires_at=timestamp(viewer.expires_at))
+
+
+@strawberry.type(description="A new session: keep the token and send it as "
+                             "`Authorization: Bearer <token>`.")
+class AuthSession:
+    token: str = strawberry.field(description="The session token (a JWT).")
+    expires_at: datetime | None = strawberry.field(
+        description="When the token stops working; null when it never expires.")
+    user: User = strawberry.field(description="The account signed in.")
+
+    @classmethod
+    def from_session(cls, session: Session) -> AuthSession:
+        return cls(token=session.token, expires_at=timestamp(session.expires_at),
+                   user=User.from_row(session.user))

@@ -1,0 +1,55 @@
+"""The schema: Query and Mutation composed from the domain folders, built once per app."""
+
+from __future__ import annotations
+
+import functools
+from typing import Protocol
+
+import strawberry
+from graphql import GraphQLError
+
+from schema.auth.mutations import AuthMutations
+from schema.auth.queries import AuthQueries
+from schema.errors import log_unexpected
+from schema.extensions import extensions_for
+from schema.users.mutations import UserMutations
+from schema.users.queries import UserQueries
+
+
+@strawberry.type(description="Everything a client can read.")
+class Query(AuthQueries, UserQueries):
+    pass
+
+
+@strawberry.type(description="Everything a client can change. Each mutation takes one "
+                             "`input` and is one transaction.")
+class Mutation(AuthMutations, UserMutations):
+    pass
+
+
+class GraphQLLimits(Protocol):
+    """The part of the process settings the schema reads."""
+
+    graphql_max_depth: int
+    graphql_max_aliases: int
+    graphql_max_tokens: int
+
+
+class ParleySchema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context=None) -> None:
+        # Strawberry logs every error with its traceback; a wrong password or a bad query
+        # is the client's business, so only bugs reach the log.
+        log_unexpected(errors)
+
+
+@functools.lru_cache(maxsize=8)
+def _build(max_depth: int, max_aliases: int, max_tokens: int) -> ParleySchema:
+    extensions = extensions_for(max_depth=max_depth, max_aliases=max_aliases,
+                                max_tokens=max_tokens)
+    return ParleySchema(query=Query, mutation=Mutation, extensions=extensions)
+
+
+def build_schema(settings: GraphQLLimits) -> ParleySchema:
+    """The schema for these settings' limits; apps with the same limits share one."""
+    return _build(settings.graphql_max_depth, settings.graphql_max_aliases,
+                  settings.graphql_max_tokens)

@@ -1,0 +1,150 @@
+"""`/graphql` over HTTP (GET for queries, POST for everything) and WebSockets (both
+graphql-transport-ws and the legacy graphql-ws), plus our own GraphiQL page."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from cross_web import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import BaseRoute, Route, WebSocketRoute
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http.websocket_origin import (
+    is_same_origin,
+    normalize_allowed_origins,
+    normalize_origin,
+)
+from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
+from strawberry.types import ExecutionResult
+from strawberry.types.unset import UNSET
+
+from resolvers.authentication import current_viewer
+from resolvers.errors import DomainError
+from schema.context import GraphQLContext, http_credentials, ws_credentials
+from schema.errors import domain_extensions, formatted
+from schema.graphiql import assets_available, graphiql_page
+from schema.root import build_schema
+
+PATH = "/graphql"
+log = logging.getLogger("parley.graphql")
+
+
+class GraphQLView(GraphQL):
+    """Strawberry's ASGI view with our context, WebSocket authentication, GraphiQL page
+    and JSON bodies for transport errors (strawberry answers those in plain text)."""
+
+    def __init__(self, schema, *, cors_allow_origins: Iterable[str]):
+        origins = usable_origins(cors_allow_origins)
+        super().__init__(
+            schema, graphql_ide=None, allow_queries_via_get=True, allowed_origins=origins,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL))
+        # Origins named one by one may use the `token` cookie over WebSockets; "*" admits
+        # any page but not with the user's cookie, as CORS does for HTTP in asgi.py.
+        self.cookie_origins = {normalize_origin(o) for o in origins if o != "*"}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await super().__call__(scope, receive, send)
+        request = Request(scope, receive)
+        if wants_graphiql(request):
+            response: Response = HTMLResponse(graphiql_page(PATH, available=assets_available()))
+        else:
+            try:
+                response = await self.run(request)
+            except HTTPException as error:
+                response = transport_error(error)
+        await response(scope, receive, send)
+
+    async def get_context(self, request, response) -> GraphQLContext:
+        services = request.app.state.services
+        if isinstance(request, WebSocket):
+            # Credentials are read in on_ws_connect, from the connection_init payload.
+            return GraphQLContext(services, request=request, response=response,
+                                  cookie_trusted=self.cookie_trusted(request))
+        return GraphQLContext(services, http_credentials(request), request=request,
+                              response=response)
+
+    async def on_ws_connect(self, context: GraphQLContext):
+        """Authenticate once at connection_init, for both protocols: bad credentials refuse
+        the connection (4403 on graphql-transport-ws, connection_error on graphql-ws).
+        Each operation authenticates again, so a token revoked later stops working."""
+        context.credentials = ws_credentials(context.request, context.connection_params,
+                                             cookie_trusted=context.cookie_trusted)
+        try:
+            async with context.unit_of_work():
+                await current_viewer(context)
+        except DomainError as error:
+            raise ConnectionRejectionError(
+                {"message": error.message, "extensions": domain_extensions(error)}) from None
+        return UNSET
+
+    def cookie_trusted(self, websocket: WebSocket) -> bool:
+        headers = websocket.headers
+        origin = headers.get("origin")
+        return (origin is None or headers.get("sec-fetch-site") == "same-origin"
+                or is_same_origin(origin, headers.get("host"))
+                or normalize_origin(origin) in self.cookie_origins)
+
+    def should_render_graphql_ide(self, request) -> bool:
+        # __call__ serves our page first; here a GET without a query is a bad request.
+        return False
+
+    def parse_json(self, data: str | bytes):
+        value = super().parse_json(data)
+        if not isinstance(value, dict | list):  # strawberry would fail on `.get` with a 500
+            raise HTTPException(400, "The request body must be a JSON object.")
+        return value
+
+    async def execute_single(self, request, request_adapter, sub_response, context,
+                             root_value, request_data) -> ExecutionResult:
+        try:
+            return await super().execute_single(request, request_adapter, sub_response,
+                                                context, root_value, request_data)
+        except HTTPException as error:
+            if isinstance(error.__cause__, InvalidOperationTypeError):
+                raise HTTPException(405, error.reason) from error  # a mutation over GET
+            raise
+
+    async def process_result(self, request, result: ExecutionResult):
+        # The ErrorCodes extension formats errors; this catches what escapes extensions.
+        if result.errors:
+            result.errors = [formatted(error) for error in result.errors]
+        return await super().process_result(request, result)
+
+
+def wants_graphiql(request: Request) -> bool:
+    return (request.method == "GET" and "query" not in request.query_params
+            and "text/html" in request.headers.get("accept", ""))
+
+
+def transport_error(error: HTTPException) -> Response:
+    code = {405: "METHOD_NOT_ALLOWED"}.get(error.status_code, "BAD_REQUEST")
+    headers = {"Allow": "POST"} if error.status_code == 405 else None
+    return JSONResponse({"errors": [{"message": error.reason, "extensions": {"code": code}}]},
+                        status_code=error.status_code, headers=headers)
+
+
+def usable_origins(configured: Iterable[str]) -> list[str]:
+    """CORS_ALLOW_ORIGIN entries that are origins; others are logged and skipped, so one
+    typo does not stop the server (REST's CORS simply never matches them either)."""
+    usable = []
+    for origin in configured:
+        try:
+            normalize_allowed_origins([origin])
+        except ValueError:
+            log.warning("CORS origin %r is not scheme://host[:port]; WebSockets from it "
+                        "are refused", origin)
+            continue
+        usable.append(origin)
+    return usable
+
+
+def graphql_routes(settings) -> list[BaseRoute]:
+    view = GraphQLView(build_schema(settings), cors_allow_origins=settings.cors_allow_origins)
+    return [Route(PATH, view, methods=["GET", "POST"]), WebSocketRoute(PATH, view)]
