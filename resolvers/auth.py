@@ -75,6 +75,7 @@ async def sign_up(ctx: Context, data: SignUp) -> Session:
     user = await _create_user(ctx, name=name, email=email, hashed=hashed, role=role, image=image)
     if first:
         await ctx.services.config.set(ctx.session, {"ui.enable_signup": False})
+        await repo.record_primary_admin(user.id)
     return await _session_for(ctx, user, await repo.get_auth(user.id))
 
 

@@ -91,48 +91,54 @@ class Context:
         self.settings = services.settings
         self.credentials = credentials or Credentials()
         self._session: AsyncSession | None = None
+        self._maker: async_sessionmaker[AsyncSession] | None = None
         self._hooks: list[Callable[[], Awaitable[None]]] = []
         self.viewer_cache: tuple[Viewer | None] | None = None
         self.loaders: Any = None
 
     @property
     def session(self) -> AsyncSession:
-        if self._session is None:
+        """The unit of work's session, opened on first use: many requests (an identity
+        check, a cached setting) never touch it and then cost no connection at all."""
+        if self._maker is None:
             raise RuntimeError("no unit of work is open on this context")
+        if self._session is None:
+            self._session = self._maker()
         return self._session
 
     @property
     def in_unit_of_work(self) -> bool:
-        return self._session is not None
+        return self._maker is not None
 
     @asynccontextmanager
     async def unit_of_work(self, *, write: bool = False) -> AsyncIterator[Context]:
         """Commit on success, then run the after-commit hooks; roll back and drop them on
         error. Resolvers never commit. Re-entering an open unit of work joins it."""
-        if self._session is not None:
+        if self._maker is not None:
             yield self
             return
         # A write session's first statement begins with the write lock (SQLite); work done
         # before it, like hashing a password, does not hold the lock.
-        maker = self.services.write_sessionmaker if write else self.services.sessionmaker
-        async with maker() as session:
-            self._session = session
-            try:
-                yield self
-                if write:
-                    await session.commit()
-                else:
-                    await session.rollback()
-            except BaseException:
-                self._hooks.clear()
-                await session.rollback()
-                raise
-            finally:
-                self._session = None
-                self.loaders = None
+        self._maker = self.services.write_sessionmaker if write else self.services.sessionmaker
+        try:
+            yield self
+            if self._session is not None:
+                await (self._session.commit() if write else self._session.rollback())
+        except BaseException:
+            self._hooks.clear()
+            if self._session is not None:
+                await self._session.rollback()
+            raise
+        finally:
+            if self._session is not None:
+                await self._session.close()
+            self._session, self._maker, self.loaders = None, None, None
         hooks, self._hooks = self._hooks, []
         for hook in hooks:
-            await hook()
+            try:
+                await hook()
+            except Exception:  # the change is committed; a failed side effect must not undo it
+                log.exception("after-commit hook failed")
 
     def after_commit(self, hook: Callable[[], Awaitable[None]]) -> None:
         self._hooks.append(hook)

@@ -12,10 +12,12 @@ from data.tables import (
     ChatMessageRow,
     ChatRow,
     GroupMemberRow,
+    MetaRow,
     SharedChatRow,
     UserRow,
 )
 
+PRIMARY_ADMIN_KEY = "primary_admin_id"
 SORTABLE = {"name", "email", "created_at", "last_active_at", "updated_at", "role"}
 
 
@@ -46,11 +48,21 @@ class UserRepo:
         row = (await self.session.execute(stmt)).first()
         return (row[0], row[1]) if row else None
 
+    async def record_primary_admin(self, user_id: str) -> None:
+        self.session.add(MetaRow(key=PRIMARY_ADMIN_KEY, value=user_id))
+        await self.session.flush()
+
     async def count(self) -> int:
         return (await self.session.execute(select(func.count()).select_from(UserRow))).scalar_one()
 
     async def primary_admin_id(self) -> str | None:
-        """The earliest-created user, admins winning ties (Open WebUI's 'primary admin')."""
+        """The account recorded at the first sign-up; on a database Parley did not start,
+        Open WebUI's rule: the earliest-created user, admins winning ties."""
+        recorded = (select(UserRow.id).join(MetaRow, MetaRow.value == UserRow.id)
+                    .where(MetaRow.key == PRIMARY_ADMIN_KEY))
+        found = (await self.session.execute(recorded)).scalar_one_or_none()
+        if found is not None:
+            return found
         stmt = (select(UserRow.id)
                 .order_by(UserRow.created_at, case((UserRow.role == "admin", 0), else_=1),
                           UserRow.id).limit(1))

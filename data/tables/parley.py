@@ -6,6 +6,16 @@ from sqlalchemy.orm import Mapped, mapped_column
 from data.tables.base import Base
 
 
+class MetaRow(Base):
+    """Facts Parley keeps about its database, e.g. which account is the primary admin
+    (Open WebUI derives that from timestamps in whole seconds, which can tie)."""
+
+    __tablename__ = "parley_meta"
+
+    key: Mapped[str] = mapped_column(Text, primary_key=True)
+    value: Mapped[str] = mapped_column(Text, nullable=False)
+
+
 class RevokedTokenRow(Base):
     """A signed-out token, by its `jti`: the database is what every instance shares,
     so sign-out revokes without Redis. Rows go once the token would have expired anyway."""
