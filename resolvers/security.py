@@ -86,19 +86,31 @@ def issue_token(secret: str, *, user_id: str, session_stamp: str | None,
 
 def read_token(secret: str, token: str) -> TokenClaims | None:
     """Verified claims, or None for anything forged, expired, malformed or of another type."""
+    claims = _verified_claims(secret, token)
+    if claims is None or (claims.expires_at is not None and claims.expires_at <= time.time()):
+        return None
+    return claims
+
+
+@functools.lru_cache(maxsize=4096)
+def _verified_claims(secret: str, token: str) -> TokenClaims | None:
+    """A token's signature and claims never change, so verify each token string once;
+    expiry is time-dependent and checked on every use by read_token."""
     try:
         claims = jwt.decode(token, secret, algorithms=["HS256"],
-                            options={"require": ["id"], "verify_exp": True})
+                            options={"require": ["id"], "verify_exp": False})
     except jwt.PyJWTError:
         return None
     typ = claims.get("typ") or "session"
     user_id = claims.get("id")
+    exp = claims.get("exp")
     if typ not in _TOKEN_TYPES or not isinstance(user_id, str):
         return None
+    if exp is not None and _int(exp) is None:
+        return None  # an "exp" that is not a number is malformed
     return TokenClaims(user_id=user_id, jti=_str(claims.get("jti")),
                        session_stamp=_str(claims.get("session_stamp")),
-                       expires_at=_int(claims.get("exp")), issued_at=_int(claims.get("iat")),
-                       typ=typ)
+                       expires_at=_int(exp), issued_at=_int(claims.get("iat")), typ=typ)
 
 
 def new_api_key() -> str:
