@@ -18,7 +18,7 @@ from resolvers import chat_limits
 from resolvers.chat_tree import ChatTree, Node
 from resolvers.context import Context, Viewer
 from resolvers.errors import NotFound
-from resolvers.loaders import forget_loaded, loaders
+from resolvers.loaders import chat_summary, forget_loaded
 
 
 def chat_not_found() -> NotFound:
@@ -35,7 +35,7 @@ def may_read(ctx: Context, viewer: Viewer, chat: ChatRow) -> bool:
 
 async def readable_summary(ctx: Context, viewer: Viewer, chat_id: str) -> ChatRow:
     """The chat's summary columns (through the unit of work's loader), if readable."""
-    chat = await loaders(ctx).chats.load(chat_id)
+    chat = await chat_summary(ctx, chat_id)
     if chat is None or not may_read(ctx, viewer, chat):
         raise chat_not_found()
     return chat

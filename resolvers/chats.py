@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from data.chat_json import row_values
-from data.repos.chats import ChatListing, ChatRepo
+from data.repos.chats import ChatListing, ChatRepo, ChatSummary
 from data.repos.folders import FolderRepo
 from data.repos.messages import MessageRepo
 from data.tables import ChatRow, FolderRow, UserRow
@@ -79,7 +79,7 @@ class ChatUpdate:
 
 @dataclass(frozen=True)
 class ChatPage:
-    chats: Sequence[ChatRow]
+    chats: Sequence[ChatSummary]  # the summary columns, read like a ChatRow
     total: int | None = None
 
 
@@ -109,8 +109,8 @@ async def list_chats(ctx: Context, *, filter: ChatFilter = ChatFilter(),
         repo = ChatRepo(ctx.session)
         rows = await repo.page(listing, offset=offset, limit=limit)
         total = await repo.count(listing) if count else None
-    for row in rows:  # later `chat` loads of these ids cost nothing
-        loaders(ctx).chats.prime(row.id, row)
+    # Later reads of these chats (their messages, tags, owner) need no query for them.
+    loaders(ctx).listed_chats.update((row.id, row) for row in rows)
     return ChatPage(chats=rows, total=total)
 
 

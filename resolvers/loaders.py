@@ -35,6 +35,7 @@ class Loaders:
     def __init__(self, ctx: Context):
         self.ctx = ctx
         self.lock = asyncio.Lock()
+        self.listed_chats: dict[str, Any] = {}  # summaries a list already read
         self.users: DataLoader[str, UserRow | None] = DataLoader(self._users)
         self.chats: DataLoader[str, ChatRow | None] = DataLoader(self._chats)
         self.tags: DataLoader[tuple[str, str], TagRow | None] = DataLoader(self._tags)
@@ -92,6 +93,14 @@ class Loaders:
                 found = await repo.windows(list(dict.fromkeys(chat_ids)), window)
                 pages.update({(chat_id, window): page for chat_id, page in found.items()})
         return [pages[k] for k in keys]
+
+
+async def chat_summary(ctx: Context, chat_id: str) -> Any:
+    """A chat's summary row: from a list read in this unit of work, else batched. (A
+    plain dict rather than priming the loader: priming costs a future per row, which
+    shows on a page of 200.)"""
+    found = loaders(ctx).listed_chats.get(chat_id)
+    return found if found is not None else await loaders(ctx).chats.load(chat_id)
 
 
 def loaders(ctx: Context) -> Loaders:

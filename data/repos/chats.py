@@ -1,8 +1,8 @@
 """Chats: the `chat` rows Open WebUI also reads and writes.
 
 Lists never load the `chat` column (the JSON tree, which can hold many megabytes): they
-select the summary columns only, and reading `row.chat` on such a row raises instead of
-quietly fetching it.
+select the summary columns only; a single chat's summary is an ORM row on which reading
+`row.chat` raises instead of quietly fetching it.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from sqlalchemy import (
     or_,
     select,
 )
+from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import load_only, undefer
 
@@ -32,6 +33,9 @@ SUMMARY = (ChatRow.id, ChatRow.user_id, ChatRow.title, ChatRow.created_at, ChatR
            ChatRow.share_id, ChatRow.archived, ChatRow.pinned, ChatRow.meta, ChatRow.folder_id,
            ChatRow.current_message_id, ChatRow.last_read_at)
 ORDERABLE = {"updated_at", "created_at", "title"}
+# Lists answer plain rows of the SUMMARY columns (read like a ChatRow, never written
+# through): building ORM objects cost more than the query itself on a page of 200.
+ChatSummary = Row
 SHARED_CHAT_GRANT = "shared_chat"
 
 
@@ -106,24 +110,23 @@ class ChatRepo:
 
     # --- many chats ---
 
-    async def by_ids(self, chat_ids: Sequence[str]) -> Sequence[ChatRow]:
+    async def by_ids(self, chat_ids: Sequence[str]) -> Sequence[ChatSummary]:
         if not chat_ids:
             return []
-        stmt = (select(ChatRow).options(load_only(*SUMMARY, raiseload=True))
-                .where(ChatRow.id.in_(list(chat_ids))))
-        return (await self.session.execute(stmt)).scalars().all()
+        stmt = select(*SUMMARY).where(ChatRow.id.in_(list(chat_ids)))
+        return (await self.session.execute(stmt)).all()
 
     async def page(self, listing: ChatListing, *, offset: int = 0,
-                   limit: int | None = None) -> Sequence[ChatRow]:
+                   limit: int | None = None) -> Sequence[ChatSummary]:
         column = getattr(ChatRow, listing.order_by if listing.order_by in ORDERABLE
                          else "updated_at")
         ordering = ((column.desc(), ChatRow.id.desc()) if listing.descending
                     else (column.asc(), ChatRow.id.asc()))
-        stmt = (select(ChatRow).options(load_only(*SUMMARY, raiseload=True))
-                .where(*self._where(listing)).order_by(*ordering).offset(offset))
+        stmt = (select(*SUMMARY).where(*self._where(listing)).order_by(*ordering)
+                .offset(offset))
         if limit is not None:
             stmt = stmt.limit(limit)
-        return (await self.session.execute(stmt)).scalars().all()
+        return (await self.session.execute(stmt)).all()
 
     async def count(self, listing: ChatListing) -> int:
         stmt = select(func.count()).select_from(ChatRow).where(*self._where(listing))
