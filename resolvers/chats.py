@@ -20,6 +20,7 @@ from data.tables import ChatRow, FolderRow, UserRow
 from data.tables.base import now_s
 from resolvers import chat_events, chat_limits
 from resolvers.chat_access import (
+    LockedChat,
     admin_reach,
     chat_not_found,
     lock_chat,
@@ -143,6 +144,7 @@ async def get_chat_folder(ctx: Context, chat_id: str) -> FolderRow | None:
 
 
 async def is_own_chat(ctx: Context, chat: ChatRow) -> bool:
+    """Whether the caller owns this chat (an administrator may be reading another's)."""
     return chat.user_id == (await require_verified(ctx)).id
 
 
@@ -178,6 +180,24 @@ async def update_chat(ctx: Context, chat_id: str, changes: ChatUpdate) -> ChatRo
     viewer = await require_verified(ctx)
     locked = await lock_chat(ctx, viewer, chat_id)
     row = locked.row
+    if not isinstance(changes.folder_id, Unchanged):
+        if changes.folder_id is not None:
+            await _own_folder(ctx, viewer, changes.folder_id)
+        row.folder_id = changes.folder_id
+    if changes.variables is not None:
+        row.variables = changes.variables
+    if changes.chat is not None or changes.title is not None:
+        await _rewrite_tree(ctx, locked, viewer, changes)
+    else:  # a move between folders leaves the (possibly large) tree as it is
+        await ctx.session.flush()
+        forget_loaded(ctx)
+    chat_events.publish(ctx, row.user_id, row.id, chat_events.CHAT_UPDATED)
+    return row
+
+
+async def _rewrite_tree(ctx: Context, locked: LockedChat, viewer: Viewer,
+                        changes: ChatUpdate) -> None:
+    row = locked.row
     blob = dict(row.chat) if isinstance(row.chat, dict) else {}
     touch = False
     if changes.chat is not None:
@@ -195,17 +215,9 @@ async def update_chat(ctx: Context, chat_id: str, changes: ChatUpdate) -> ChatRo
             row.title = chat_limits.title(str(incoming["title"] or NEW_CHAT))
     if changes.title is not None:
         row.title = chat_limits.title(changes.title)
-    blob["title"] = row.title
-    if not isinstance(changes.folder_id, Unchanged):
-        if changes.folder_id is not None:
-            await _own_folder(ctx, viewer, changes.folder_id)
-        row.folder_id = changes.folder_id
-    if changes.variables is not None:
-        row.variables = changes.variables
+    blob["title"] = row.title  # Open WebUI keeps the column and the tree's title alike
     row.chat = blob
     await save_tree(ctx, locked, touch=touch)
-    chat_events.publish(ctx, row.user_id, row.id, chat_events.CHAT_UPDATED)
-    return row
 
 
 async def delete_chat(ctx: Context, chat_id: str) -> bool:

@@ -26,6 +26,10 @@ CREATE = {"folder_not_found": (404, NOT_FOUND)}
 SORT_ALIASES = {"unread_updated_at": "updated_at"}
 
 
+class FolderForm(BaseModel):
+    folder_id: str | None = None
+
+
 class ChatForm(BaseModel):
     chat: dict[str, Any]
     variables: dict[str, Any] | None = None
@@ -146,6 +150,16 @@ async def pin_chat(request: Request, ctx: Context) -> dict:
     return out.chat_response(await chats.set_pinned(ctx, request.path_params["chat_id"]))
 
 
+@endpoint(write=True, overrides={"chat_not_found": (401, DEFAULT),
+                                 "folder_not_found": (404, NOT_FOUND)})
+async def move_chat(request: Request, ctx: Context) -> dict:
+    """Into one of the caller's folders, or out of any with `folder_id` null."""
+    form = await parse_body(request, FolderForm)
+    chat = await chats.update_chat(ctx, request.path_params["chat_id"],
+                                   chats.ChatUpdate(folder_id=form.folder_id))
+    return out.chat_response(chat)
+
+
 @endpoint(overrides={"chat_not_found": (401, DEFAULT)})
 async def pinned_status(request: Request, ctx: Context) -> bool | None:
     return await chats.is_pinned(ctx, request.path_params["chat_id"])
@@ -166,6 +180,7 @@ def routes() -> list[Route]:
         Route(f"{one}/archive", archive_chat, methods=["POST"]),
         Route(f"{one}/pin", pin_chat, methods=["POST"]),
         Route(f"{one}/pinned", pinned_status, methods=["GET"]),
+        Route(f"{one}/folder", move_chat, methods=["POST"]),
         # The documented short routes.
         Route("/api/chats", list_chats, methods=["GET"]),
         Route("/api/chats", create_chat, methods=["POST"]),

@@ -7,11 +7,19 @@ from enum import Enum
 from typing import Annotated
 
 import strawberry
+from strawberry.types.nodes import SelectedField
 
 from resolvers import chat_limits, chat_sharing, chat_tags, chats
 from schema.chats.types import Chat, Tag
 from schema.context import Info
-from schema.pagination import Connection, OrderDirection, offset_connection, start_after
+from schema.pagination import (
+    Connection,
+    Edge,
+    OrderDirection,
+    PageInfo,
+    encode_cursor,
+    start_after,
+)
 from schema.scalars import timestamp
 
 
@@ -78,6 +86,34 @@ def _shared(snapshot: chat_sharing.SharedSnapshot) -> SharedChat:
                   for m in reversed(path)])
 
 
+def chat_connection(rows, *, offset: int, total: int | None, more: bool,
+                    with_edges: bool) -> Connection[Chat]:
+    """The page as a connection; edges only when asked for (a page of 200 need not build
+    200 cursors no one reads), totalCount only when counted."""
+    nodes = [Chat.from_row(row) for row in rows]
+    edges = ([Edge(cursor=encode_cursor("chats", offset + i), node=node)
+              for i, node in enumerate(nodes)] if with_edges else [])
+    return Connection(
+        edges=edges, nodes=nodes, total_count=total if total is not None else -1,
+        page_info=PageInfo(
+            has_next_page=more, has_previous_page=offset > 0,
+            start_cursor=encode_cursor("chats", offset) if nodes else None,
+            end_cursor=encode_cursor("chats", offset + len(nodes) - 1) if nodes else None))
+
+
+def requested(info: Info) -> set[str]:
+    """The names selected directly under the current field (through fragments too)."""
+    names: set[str] = set()
+    pending = [s for field in info.selected_fields for s in field.selections]
+    while pending:
+        selection = pending.pop()
+        if isinstance(selection, SelectedField):
+            names.add(selection.name)
+        else:
+            pending.extend(selection.selections)
+    return names
+
+
 @strawberry.type
 class ChatQueries:
     @strawberry.field(description="The caller's chats, a page at a time; newest activity "
@@ -96,14 +132,20 @@ class ChatQueries:
         chat_limits.page(first, chat_limits.MAX_CHAT_PAGE, "chats")
         wanted, order = filter or ChatFilter(), order_by or ChatOrder()
         offset = start_after("chats", after)
+        asked = requested(info)
+        counted = "totalCount" in asked
+        # One row past the page tells whether another page follows, without a count.
         page = await chats.list_chats(
-            info.context, offset=offset, limit=first,
+            info.context, offset=offset, limit=first if counted else first + 1,
+            count=counted,
             filter=chats.ChatFilter(archived=wanted.archived, pinned=wanted.pinned,
                                     tag=wanted.tag, search=wanted.search),
             order=chats.ChatOrder(field=order.field.value,
                                   descending=order.direction is OrderDirection.DESC))
-        return offset_connection("chats", page.chats, offset=offset, total=page.total or 0,
-                                 node=Chat.from_row)
+        rows = page.chats[:first]
+        more = (offset + len(rows) < page.total) if counted else len(page.chats) > first
+        return chat_connection(rows, offset=offset, total=page.total, more=more,
+                               with_edges="edges" in asked)
 
     @strawberry.field(description="One chat: the caller's own (administrators with chat "
                                   "access: anyone's). NOT_FOUND otherwise.")

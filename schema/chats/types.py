@@ -134,6 +134,8 @@ class Chat:
         description="The share link's id while a snapshot is shared, else null.")
     current_message_id: strawberry.ID | None = strawberry.field(
         description="The end of the branch shown to the user.")
+    meta: JSON = strawberry.field(description="Open WebUI's free-form chat metadata "
+                                              "(`tags` holds the tag ids).")
     created_at: datetime = strawberry.field(description="When the chat was created.")
     updated_at: datetime = strawberry.field(description="When messages last changed.")
 
@@ -145,6 +147,7 @@ class Chat:
                    share_id=row.share_id,
                    current_message_id=(strawberry.ID(row.current_message_id)
                                        if row.current_message_id else None),
+                   meta=row.meta if isinstance(row.meta, dict) else {},
                    created_at=timestamp(row.created_at), updated_at=timestamp(row.updated_at))
 
     @strawberry.field(description="Who the chat belongs to.")

@@ -3,6 +3,7 @@ whole tree, parent/children, mutations and their result unions, and refusals."""
 
 import pytest
 
+from tests.compat_rest.openwebui.test_chats import make_folder
 from tests.schema.conftest import error_codes
 from tests.support.chats import assert_in_step, stored
 
@@ -96,6 +97,14 @@ async def test_create_and_list_with_filters_and_cursors(graphql, people):
         if not page["pageInfo"]["hasNextPage"]:
             break
     assert seen == ["Plain 0", "Plain 1", "Plain 2", "Plain 3", "Tagged"]
+    # Without totalCount nothing is counted; one extra row still tells if a page follows.
+    lean = "query($first: Int) { chats(first: $first) { nodes { id } pageInfo { hasNextPage } } }"
+    for first, more in ((5, False), (4, True), (0, True)):
+        page = (await graphql.ok(lean, {"first": first}, token=mine.token))["chats"]
+        assert len(page["nodes"]) == first and page["pageInfo"]["hasNextPage"] is more
+    counted = await graphql.ok("{ chats(first: 1) { ... on ChatConnection { totalCount } } }",
+                               token=mine.token)
+    assert counted["chats"]["totalCount"] == 5
     by_tag = await graphql.ok(CHATS, {"filter": {"tag": "deep work"}}, token=mine.token)
     assert [n["title"] for n in by_tag["chats"]["nodes"]] == ["Tagged"]
     pinned = await graphql.ok(CHATS, {"filter": {"pinned": False}}, token=mine.token)
@@ -247,3 +256,26 @@ async def test_expected_failures_are_union_members_and_write_nothing(graphql, ap
 async def test_anonymous_callers_are_unauthenticated(graphql):
     body = await graphql(CHATS, {})
     assert error_codes(body) == ["UNAUTHENTICATED"]
+
+
+async def test_folders_are_the_owners_own(graphql, app, people):
+    _, mine, theirs = people
+    me = (await graphql.ok("{ viewer { id } }", token=mine.token))["viewer"]["id"]
+    them = (await graphql.ok("{ viewer { id } }", token=theirs.token))["viewer"]["id"]
+    mine_folder, their_folder = await make_folder(app, me), await make_folder(app, them)
+    chat_id = await mine.create(title="Filed", tags=["work"])
+    move = ("mutation($i: UpdateChatInput!) { updateChat(input: $i) { __typename "
+            "... on ChatPayload { chat { folderId folder { name } meta } } } }")
+    refused = await graphql.ok(move, {"i": {"chatId": chat_id, "folderId": their_folder}},
+                               token=mine.token)
+    assert refused["updateChat"]["__typename"] == "FolderNotFound"
+    moved = await graphql.ok(move, {"i": {"chatId": chat_id, "folderId": mine_folder}},
+                             token=mine.token)
+    assert moved["updateChat"]["chat"] == {"folderId": mine_folder, "folder": {"name": "Work"},
+                                           "meta": {"tags": ["work"]}}
+    renamed = await graphql.ok(move, {"i": {"chatId": chat_id, "title": "Renamed"}},
+                               token=mine.token)
+    assert renamed["updateChat"]["chat"]["folderId"] == mine_folder  # left out: unchanged
+    cleared = await graphql.ok(move, {"i": {"chatId": chat_id, "folderId": None}},
+                               token=mine.token)
+    assert cleared["updateChat"]["chat"]["folder"] is None

@@ -23,6 +23,16 @@ def tree(*nodes: tuple[str, str | None, str, str], current: str | None = None) -
     return {"messages": messages, "currentId": current or (nodes[-1][0] if nodes else None)}
 
 
+async def make_folder(app, user_id: str, name: str = "Work") -> str:
+    """Folders are Open WebUI's to create (its folder routes are not served here)."""
+    async with app.state.services.write_sessionmaker() as session:
+        folder = FolderRow(id=str(uuid.uuid4()), user_id=user_id, name=name, created_at=1,
+                           updated_at=1)
+        session.add(folder)
+        await session.commit()
+    return folder.id
+
+
 async def new_chat(client, token, title="Chat", history=None, **extra) -> dict:
     body = {"chat": {"title": title, "models": ["m"], "history": history or tree(), **extra}}
     response = await client.post("/api/v1/chats/new", headers=bearer(token), json=body)
@@ -71,31 +81,34 @@ async def test_lists_follow_open_webuis_filters(client, app, owner):
         ids[name] = (await new_chat(client, owner, name))["id"]
     await client.post(f"/api/v1/chats/{ids['pinned']}/pin", headers=bearer(owner))
     await client.post(f"/api/v1/chats/{ids['archived']}/archive", headers=bearer(owner))
-    async with app.state.services.write_sessionmaker() as session:
-        folder = FolderRow(id=str(uuid.uuid4()), user_id=(await _me(client, owner)),
-                           name="Work", created_at=1, updated_at=1)
-        session.add(folder)
-        await session.commit()
-    moved = await client.post(f"/api/v1/chats/{ids['foldered']}", headers=bearer(owner),
-                              json={"chat": {"title": "foldered"}})
-    assert moved.status_code == 200  # POST ignores folder_id for owners, as Open WebUI does
+    folder_id = await make_folder(app, await _me(client, owner))
+    ignored = await client.post(f"/api/v1/chats/{ids['foldered']}", headers=bearer(owner),
+                                json={"chat": {"title": "foldered"}, "folder_id": folder_id})
+    assert ignored.json()["folder_id"] is None  # as in Open WebUI: not on this route
+    moved = await client.post(f"/api/v1/chats/{ids['foldered']}/folder", headers=bearer(owner),
+                              json={"folder_id": folder_id})
+    assert moved.status_code == 200 and moved.json()["folder_id"] == folder_id
+    unknown = await client.post(f"/api/v1/chats/{ids['plain']}/folder", headers=bearer(owner),
+                                json={"folder_id": "not-a-folder"})
+    assert unknown.status_code == 404
 
     def titles(response):
         assert response.status_code == 200, response.text
         assert all(set(item) == TITLE_ITEM for item in response.json())
         return sorted(item["title"] for item in response.json())
 
-    assert titles(await client.get("/api/v1/chats/", headers=bearer(owner))) == \
-        ["foldered", "plain"]
+    assert titles(await client.get("/api/v1/chats/", headers=bearer(owner))) == ["plain"]
     assert titles(await client.get("/api/v1/chats/list", headers=bearer(owner),
-                                   params={"include_pinned": "true"})) == \
+                                   params={"include_pinned": "true",
+                                           "include_folders": "true"})) == \
         ["foldered", "pinned", "plain"]
     assert titles(await client.get("/api/v1/chats/pinned", headers=bearer(owner))) == ["pinned"]
     assert titles(await client.get("/api/v1/chats/archived", headers=bearer(owner))) == \
         ["archived"]
-    assert titles(await client.get("/api/chats", headers=bearer(owner),
-                                   params={"page": 1, "sort_by": "title",
-                                           "sort_dir": "asc"})) == ["foldered", "plain"]
+    by_title = await client.get("/api/chats", headers=bearer(owner),
+                                params={"page": 1, "sort_by": "title", "sort_dir": "desc",
+                                        "include_folders": "true"})
+    assert [c["title"] for c in by_title.json()] == ["plain", "foldered"]
     assert (await client.get("/api/v1/chats/", headers=bearer(owner),
                              params={"page": 2})).json() == []
     assert (await client.get("/api/v1/chats/", headers=bearer(owner),
@@ -108,12 +121,14 @@ async def _me(client, token) -> str:
     return (await client.get("/api/v1/auths/", headers=bearer(token))).json()["id"]
 
 
-async def test_archive_and_pin_are_toggles(client, owner):
+async def test_archive_and_pin_are_toggles(client, app, owner):
     chat = await new_chat(client, owner)
     path = f"/api/v1/chats/{chat['id']}"
+    folder_id = await make_folder(app, await _me(client, owner))
+    await client.post(f"{path}/folder", headers=bearer(owner), json={"folder_id": folder_id})
     archived = await client.post(f"{path}/archive", headers=bearer(owner))
     assert archived.status_code == 200 and archived.json()["archived"] is True
-    assert archived.json()["folder_id"] is None
+    assert archived.json()["folder_id"] is None  # archiving takes it out of its folder
     restored = await client.post(f"/api/chats/{chat['id']}/archive", headers=bearer(owner))
     assert restored.json()["archived"] is False
     assert (await client.post(f"{path}/pin", headers=bearer(owner))).json()["pinned"] is True
@@ -195,6 +210,7 @@ async def test_another_users_chat_is_refused_and_left_alone(client, app, account
         ("GET", v1, None, 401), ("POST", v1, {"chat": {"title": "x"}}, 401),
         ("DELETE", v1, None, 404), ("POST", f"{v1}/archive", None, 401),
         ("POST", f"{v1}/pin", None, 401), ("GET", f"{v1}/pinned", None, 401),
+        ("POST", f"{v1}/folder", {"folder_id": None}, 401),
         ("GET", f"{v1}/tags", None, 401), ("POST", f"{v1}/tags", {"name": "x"}, 401),
         ("DELETE", f"{v1}/tags", {"name": "private"}, 401),
         ("POST", f"{v1}/share", None, 401), ("DELETE", f"{v1}/share", None, 401),
