@@ -1,6 +1,9 @@
 """Shared chats: a snapshot of a chat in `shared_chat`, found by its share id (the token
-in the link), plus the `access_grant` row through which Open WebUI lets signed-in users
-read it."""
+in the link).
+
+No `access_grant` row is written: in Open WebUI a read grant on a shared chat also opens
+the live chat, by its id, to everyone it names; Parley serves the snapshot by link
+itself. Grants Open WebUI made go when the share does, as Open WebUI removes them."""
 
 from __future__ import annotations
 
@@ -32,7 +35,6 @@ class ShareRepo:
                                 created_at=now)
             self.session.add(row)
         row.title, row.chat, row.updated_at = chat.title, chat.chat, now
-        await self._grant_signed_in_readers(chat.id, now)
         await self.session.flush()
         return row
 
@@ -41,15 +43,3 @@ class ShareRepo:
         await self.session.execute(delete(AccessGrantRow).where(
             AccessGrantRow.resource_type == SHARED_CHAT_GRANT,
             AccessGrantRow.resource_id == chat_id))
-
-    async def _grant_signed_in_readers(self, chat_id: str, now: int) -> None:
-        """Anyone signed in who has the link may read the snapshot; Open WebUI checks this
-        grant (principal `user:*`) before serving a share, so it agrees with us."""
-        stmt = select(AccessGrantRow.id).where(
-            AccessGrantRow.resource_type == SHARED_CHAT_GRANT,
-            AccessGrantRow.resource_id == chat_id, AccessGrantRow.principal_type == "user",
-            AccessGrantRow.principal_id == "*", AccessGrantRow.permission == "read")
-        if (await self.session.execute(stmt)).first() is None:
-            self.session.add(AccessGrantRow(
-                id=str(uuid.uuid4()), resource_type=SHARED_CHAT_GRANT, resource_id=chat_id,
-                principal_type="user", principal_id="*", permission="read", created_at=now))
