@@ -30,12 +30,16 @@ def _sqlite_engine(url: str, echo: bool) -> AsyncEngine:
     def _on_connect(dbapi_connection, _record):
         # We issue BEGIN ourselves (below), so pysqlite must not; WAL lets readers run
         # beside the one writer; foreign_keys stays off because Open WebUI never enables it
-        # and deletes children itself.
+        # and deletes children itself. Memory-mapped reads: a column stored after a large
+        # value (a chat's columns after its 10 MB JSON tree) is reached by walking the
+        # value's overflow pages, which costs a read() per page without mmap and almost
+        # nothing with it (a chat list measured +90% with one 10 MB chat, +7% with mmap).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA mmap_size=1073741824")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")

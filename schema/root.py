@@ -10,6 +10,10 @@ from graphql import GraphQLError
 
 from schema.auth.mutations import AuthMutations
 from schema.auth.queries import AuthQueries
+from schema.chats.mutations.chats import ChatMutations
+from schema.chats.mutations.messages import MessageMutations
+from schema.chats.queries import ChatQueries
+from schema.chats.subscriptions import ChatSubscriptions
 from schema.errors import log_unexpected
 from schema.extensions import extensions_for
 from schema.users.mutations import UserMutations
@@ -17,13 +21,18 @@ from schema.users.queries import UserQueries
 
 
 @strawberry.type(description="Everything a client can read.")
-class Query(AuthQueries, UserQueries):
+class Query(AuthQueries, UserQueries, ChatQueries):
     pass
 
 
 @strawberry.type(description="Everything a client can change. Each mutation takes one "
                              "`input` and is one transaction.")
-class Mutation(AuthMutations, UserMutations):
+class Mutation(AuthMutations, UserMutations, ChatMutations, MessageMutations):
+    pass
+
+
+@strawberry.type(description="What a client can follow over a WebSocket.")
+class Subscription(ChatSubscriptions):
     pass
 
 
@@ -46,7 +55,8 @@ class ParleySchema(strawberry.Schema):
 def _build(max_depth: int, max_aliases: int, max_tokens: int) -> ParleySchema:
     extensions = extensions_for(max_depth=max_depth, max_aliases=max_aliases,
                                 max_tokens=max_tokens)
-    return ParleySchema(query=Query, mutation=Mutation, extensions=extensions)
+    return ParleySchema(query=Query, mutation=Mutation, subscription=Subscription,
+                       extensions=extensions)
 
 
 def build_schema(settings: GraphQLLimits) -> ParleySchema:

@@ -2,8 +2,9 @@
 
 from starlette.routing import BaseRoute
 
-from compat_rest.openwebui import auths, system, users
+from compat_rest.openwebui import auths, chat_labels, chat_messages, chats, system, users
 
 
 def routes() -> list[BaseRoute]:
-    return [*system.routes(), *auths.routes(), *users.routes()]
+    return [*system.routes(), *auths.routes(), *users.routes(),
+            *chat_labels.routes(), *chat_messages.routes(), *chats.routes()]

@@ -60,17 +60,23 @@ def error_response(status: int, detail, headers: Mapping[str, str] | None = None
     return JSONResponse({"detail": detail}, status_code=status, headers=dict(headers or {}))
 
 
-def render_domain_error(error: DomainError, overrides: Mapping[str, int] | None = None
-                        ) -> Response:
+# A route's own answer for a reason: a status, or a status with Open WebUI's detail text.
+Overrides = Mapping[str, int | tuple[int, str]]
+
+
+def render_domain_error(error: DomainError, overrides: Overrides | None = None) -> Response:
     status, detail = DIALECT.get(error.reason, (error.status, error.message))
-    if overrides and error.reason in overrides:
-        status = overrides[error.reason]
+    override = overrides.get(error.reason) if overrides else None
+    if isinstance(override, tuple):
+        status, detail = override
+    elif override is not None:
+        status = override
     headers = {"Retry-After": str(error.retry_after)} if isinstance(error, RateLimited) else None
     return error_response(status, detail, headers)
 
 
 def endpoint(*, write: bool = False, auth_route: bool = False,
-             overrides: Mapping[str, int] | None = None
+             overrides: Overrides | None = None
              ) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
     """Wrap a handler in one unit of work and Open WebUI's error dialect. Auth routes
     answer body errors with a plain string and are never cached, as Open WebUI's are."""

@@ -1,0 +1,155 @@
+"""Messages: the `chat_message` rows, one per node of a chat's tree.
+
+Every read here is indexed and batched over many chats at once, so a page of chats with a
+page of messages each costs the same few statements whatever the page size, and no read
+ever parses a chat's JSON tree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import and_, delete, func, literal, or_, select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from data.tables import ChatMessageRow, ChatRow
+
+# Walking a branch stops after this many steps, so a cycle written by another program
+# cannot loop forever; no chat may hold more messages than this (see resolvers).
+MAX_BRANCH_STEPS = 10_000
+# Rows per INSERT: stays under SQLite's and asyncpg's bind-parameter limits.
+_UPSERT_CHUNK = 200
+_KEEP_ON_UPDATE = {"id", "chat_id", "created_at"}
+
+
+@dataclass(frozen=True)
+class MessageWindow:
+    """A slice of a chat's messages: along the current branch (root to current message)
+    or the whole tree (by creation time), `limit` items after skipping `skip` from the
+    start, or from the end when `from_end`."""
+
+    scope: str = "branch"
+    from_end: bool = False
+    skip: int = 0
+    limit: int = 50
+
+
+@dataclass
+class WindowPage:
+    rows: list[ChatMessageRow] = field(default_factory=list)
+    start: int = 0  # position of rows[0] in the whole list
+    total: int = 0
+
+
+class MessageRepo:
+    def __init__(self, session: AsyncSession):
+        self.session = session
+        self.dialect = session.bind.dialect.name
+
+    async def windows(self, chat_ids: Sequence[str], window: MessageWindow
+                      ) -> dict[str, WindowPage]:
+        """One statement for every chat: each chat's page, with its total."""
+        pages = {chat_id: WindowPage() for chat_id in chat_ids}
+        if not chat_ids:
+            return pages
+        numbered = (self._branch(chat_ids) if window.scope == "branch"
+                    else self._tree(chat_ids))
+        position, total = numbered.c.position, numbered.c.total
+        if window.from_end:
+            wanted = and_(position >= total - window.skip - window.limit,
+                          position < total - window.skip)
+        else:
+            wanted = and_(position >= window.skip, position < window.skip + window.limit)
+        # Each chat's first row is always returned, with or without its message, so that
+        # a chat whose window is empty still reports its total.
+        stmt = (select(numbered.c.chat_id, position, total, ChatMessageRow)
+                .select_from(numbered)
+                .outerjoin(ChatMessageRow, and_(ChatMessageRow.id == numbered.c.row_id, wanted))
+                .where(or_(wanted, position == 0))
+                .order_by(numbered.c.chat_id, position)
+                .execution_options(populate_existing=True))
+        for chat_id, at, count, row in (await self.session.execute(stmt)).all():
+            page = pages[chat_id]
+            page.total = count
+            if row is not None:
+                if not page.rows:
+                    page.start = at
+                page.rows.append(row)
+        return pages
+
+    def _branch(self, chat_ids: Sequence[str]):
+        """Root-to-current path of each chat, walked up from the current message through
+        parent links (an index lookup per step). A chat without a valid current message
+        falls back to its newest message, as Open WebUI repairs it."""
+        stored, any_row = aliased(ChatMessageRow), aliased(ChatMessageRow)
+        current = (select(stored.id)
+                   .where(stored.id == ChatRow.id + "-" + ChatRow.current_message_id)
+                   .correlate(ChatRow).scalar_subquery())
+        newest = (select(any_row.id).where(any_row.chat_id == ChatRow.id)
+                  .order_by(any_row.created_at.desc(), any_row.id.desc())
+                  .limit(1).correlate(ChatRow).scalar_subquery())
+        anchor = (select(ChatRow.id.label("chat_id"), ChatMessageRow.id.label("row_id"),
+                         ChatMessageRow.parent_id.label("parent_id"),
+                         literal(0).label("depth"))
+                  .select_from(ChatRow)
+                  .join(ChatMessageRow, ChatMessageRow.id == func.coalesce(current, newest))
+                  .where(ChatRow.id.in_(list(chat_ids))))
+        walk = anchor.cte("branch", recursive=True)
+        step = (select(walk.c.chat_id, ChatMessageRow.id, ChatMessageRow.parent_id,
+                       walk.c.depth + 1)
+                .join(ChatMessageRow, ChatMessageRow.id == walk.c.chat_id + "-" + walk.c.parent_id)
+                .where(walk.c.depth < MAX_BRANCH_STEPS))
+        walk = walk.union_all(step)
+        total = func.count().over(partition_by=walk.c.chat_id)
+        return select(walk.c.chat_id, walk.c.row_id,
+                      (total - 1 - walk.c.depth).label("position"),
+                      total.label("total")).cte("numbered")
+
+    def _tree(self, chat_ids: Sequence[str]):
+        order = (ChatMessageRow.created_at, ChatMessageRow.id)
+        rank = func.row_number().over(partition_by=ChatMessageRow.chat_id, order_by=order)
+        total = func.count().over(partition_by=ChatMessageRow.chat_id)
+        return (select(ChatMessageRow.chat_id, ChatMessageRow.id.label("row_id"),
+                       (rank - 1).label("position"), total.label("total"))
+                .where(ChatMessageRow.chat_id.in_(list(chat_ids))).cte("numbered"))
+
+    async def by_ids(self, row_ids: Sequence[str]) -> Sequence[ChatMessageRow]:
+        if not row_ids:
+            return []
+        stmt = (select(ChatMessageRow).where(ChatMessageRow.id.in_(list(row_ids)))
+                .execution_options(populate_existing=True))
+        return (await self.session.execute(stmt)).scalars().all()
+
+    async def children(self, parents: Sequence[tuple[str, str]]) -> Sequence[ChatMessageRow]:
+        """Rows whose (chat_id, parent_id) is one of `parents`, oldest first."""
+        if not parents:
+            return []
+        stmt = (select(ChatMessageRow)
+                .where(tuple_(ChatMessageRow.chat_id, ChatMessageRow.parent_id)
+                       .in_(list(parents)))
+                .order_by(ChatMessageRow.created_at, ChatMessageRow.id)
+                .execution_options(populate_existing=True))
+        return (await self.session.execute(stmt)).scalars().all()
+
+    async def upsert(self, rows: Sequence[dict]) -> None:
+        """Insert rows, or update the ones that exist (their creation time stays)."""
+        insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
+        for at in range(0, len(rows), _UPSERT_CHUNK):
+            stmt = insert(ChatMessageRow).values(list(rows[at:at + _UPSERT_CHUNK]))
+            changed = {c.name: stmt.excluded[c.name] for c in ChatMessageRow.__table__.columns
+                       if c.name not in _KEEP_ON_UPDATE}
+            await self.session.execute(
+                stmt.on_conflict_do_update(index_elements=["id"], set_=changed))
+
+    async def delete(self, row_ids: Sequence[str]) -> None:
+        for at in range(0, len(row_ids), _UPSERT_CHUNK):
+            chunk = list(row_ids[at:at + _UPSERT_CHUNK])
+            await self.session.execute(delete(ChatMessageRow).where(ChatMessageRow.id.in_(chunk)))
+
+    async def count_for_chat(self, chat_id: str) -> int:
+        stmt = select(func.count()).select_from(ChatMessageRow).where(
+            ChatMessageRow.chat_id == chat_id)
+        return (await self.session.execute(stmt)).scalar_one()

@@ -1,0 +1,124 @@
+"""Dataloaders of one unit of work, over the repositories' batch queries.
+
+Loads requested in the same tick (every `owner` of a page of chats, every `messages`
+window) become one statement each. The loaders live on `ctx.loaders`, which the unit of
+work resets, so nothing cached outlives one transaction; writers call `forget_loaded`.
+
+One AsyncSession runs one statement at a time, while GraphQL resolves sibling fields
+concurrently: every batch, and every resolver that queries directly while loaders may be
+dispatching, takes the unit of work's `serial` lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
+
+from aiodataloader import DataLoader
+
+from data.chat_json import row_id
+from data.repos.chats import ChatRepo
+from data.repos.folders import FolderRepo
+from data.repos.messages import MessageRepo, MessageWindow, WindowPage
+from data.repos.tags import TagRepo
+from data.repos.users import UserRepo
+from data.tables import ChatMessageRow, ChatRow, FolderRow, TagRow, UserRow
+from resolvers.context import Context
+
+Key = TypeVar("Key")
+
+
+class Loaders:
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+        self.lock = asyncio.Lock()
+        self.listed_chats: dict[str, Any] = {}  # summaries a list already read
+        self.users: DataLoader[str, UserRow | None] = DataLoader(self._users)
+        self.chats: DataLoader[str, ChatRow | None] = DataLoader(self._chats)
+        self.tags: DataLoader[tuple[str, str], TagRow | None] = DataLoader(self._tags)
+        self.folders: DataLoader[str, FolderRow | None] = DataLoader(self._folders)
+        self.messages: DataLoader[tuple[str, str], ChatMessageRow | None] = DataLoader(
+            self._messages)
+        self.children: DataLoader[tuple[str, str], list[ChatMessageRow]] = DataLoader(
+            self._children)
+        self.windows: DataLoader[tuple[str, MessageWindow], WindowPage] = DataLoader(
+            self._windows)
+
+    async def _users(self, ids: list[str]) -> list[UserRow | None]:
+        async with self.lock:
+            found = {u.id: u for u in await UserRepo(self.ctx.session).by_ids(ids)}
+        return [found.get(i) for i in ids]
+
+    async def _chats(self, ids: list[str]) -> list[ChatRow | None]:
+        async with self.lock:
+            found = {c.id: c for c in await ChatRepo(self.ctx.session).by_ids(ids)}
+        return [found.get(i) for i in ids]
+
+    async def _tags(self, keys: list[tuple[str, str]]) -> list[TagRow | None]:
+        async with self.lock:
+            found = {(t.user_id, t.id): t for t in await TagRepo(self.ctx.session).by_keys(keys)}
+        return [found.get(k) for k in keys]
+
+    async def _folders(self, ids: list[str]) -> list[FolderRow | None]:
+        async with self.lock:
+            found = {f.id: f for f in await FolderRepo(self.ctx.session).by_ids(ids)}
+        return [found.get(i) for i in ids]
+
+    async def _messages(self, keys: list[tuple[str, str]]) -> list[ChatMessageRow | None]:
+        async with self.lock:
+            rows = await MessageRepo(self.ctx.session).by_ids([row_id(*k) for k in keys])
+        found = {r.id: r for r in rows}
+        return [found.get(row_id(*k)) for k in keys]
+
+    async def _children(self, keys: list[tuple[str, str]]) -> list[list[ChatMessageRow]]:
+        async with self.lock:
+            rows = await MessageRepo(self.ctx.session).children(keys)
+        grouped: dict[tuple[str, str], list[ChatMessageRow]] = defaultdict(list)
+        for row in rows:
+            grouped[(row.chat_id, row.parent_id)].append(row)
+        return [grouped.get(k, []) for k in keys]
+
+    async def _windows(self, keys: list[tuple[str, MessageWindow]]) -> list[WindowPage]:
+        """One statement per distinct window (a page asks for the same one everywhere)."""
+        by_window: dict[MessageWindow, list[str]] = defaultdict(list)
+        for chat_id, window in keys:
+            by_window[window].append(chat_id)
+        pages: dict[tuple[str, MessageWindow], WindowPage] = {}
+        async with self.lock:
+            repo = MessageRepo(self.ctx.session)
+            for window, chat_ids in by_window.items():
+                found = await repo.windows(list(dict.fromkeys(chat_ids)), window)
+                pages.update({(chat_id, window): page for chat_id, page in found.items()})
+        return [pages[k] for k in keys]
+
+
+async def chat_summary(ctx: Context, chat_id: str) -> Any:
+    """A chat's summary row: from a list read in this unit of work, else batched. (A
+    plain dict rather than priming the loader: priming costs a future per row, which
+    shows on a page of 200.)"""
+    found = loaders(ctx).listed_chats.get(chat_id)
+    return found if found is not None else await loaders(ctx).chats.load(chat_id)
+
+
+def loaders(ctx: Context) -> Loaders:
+    if ctx.loaders is None:
+        ctx.loaders = Loaders(ctx)
+    return ctx.loaders
+
+
+def forget_loaded(ctx: Context) -> None:
+    """After a write: later reads in this unit of work load afresh."""
+    ctx.loaders = None
+
+
+@asynccontextmanager
+async def serial(ctx: Context) -> AsyncIterator[None]:
+    async with loaders(ctx).lock:
+        yield
+
+
+async def load_many(loader: DataLoader[Key, Any], keys: Sequence[Key]) -> list[Any]:
+    return list(await loader.load_many(list(keys)))

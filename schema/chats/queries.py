@@ -1,0 +1,169 @@
+"""Reading chats: the caller's chats as a connection, one chat, tags, shared snapshots."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import Annotated
+
+import strawberry
+from strawberry.types.nodes import SelectedField
+
+from resolvers import chat_limits, chat_sharing, chat_tags, chats
+from schema.chats.types import Chat, Tag
+from schema.context import Info
+from schema.pagination import (
+    Connection,
+    Edge,
+    OrderDirection,
+    PageInfo,
+    encode_cursor,
+    start_after,
+)
+from schema.scalars import timestamp
+
+
+@strawberry.enum(description="What chats can be sorted by.")
+class ChatOrderField(Enum):
+    UPDATED_AT = strawberry.enum_value("updated_at", description="When messages last "
+                                                                 "changed.")
+    CREATED_AT = strawberry.enum_value("created_at", description="Creation time.")
+    TITLE = strawberry.enum_value("title", description="The title.")
+
+
+@strawberry.input(description="How to sort chats.")
+class ChatOrder:
+    field: ChatOrderField = strawberry.field(default=ChatOrderField.UPDATED_AT,
+                                             description="What to sort by.")
+    direction: OrderDirection = strawberry.field(default=OrderDirection.DESC,
+                                                 description="Which way.")
+
+
+@strawberry.input(description="Which of the caller's chats to list.")
+class ChatFilter:
+    archived: bool | None = strawberry.field(
+        default=False, description="Archived chats only (true), none (false, the default), "
+                                   "or both (null).")
+    pinned: bool | None = strawberry.field(
+        default=None, description="Pinned chats only (true), unpinned only (false), or "
+                                  "both (null, the default).")
+    tag: str | None = strawberry.field(default=None, description="Chats with this tag "
+                                                                 "(name or id).")
+    search: str | None = strawberry.field(
+        default=None, description="Text in the title or in any message.")
+
+
+@strawberry.type(description="A message of a shared snapshot.")
+class SharedMessage:
+    id: strawberry.ID = strawberry.field(description="The message id.")
+    role: str = strawberry.field(description="user, assistant or system.")
+    content: strawberry.scalars.JSON = strawberry.field(description="The content as stored.")
+    model: str | None = strawberry.field(description="The model that wrote an answer.")
+
+
+@strawberry.type(description="A shared snapshot of a chat, as it was when shared.")
+class SharedChat:
+    share_id: strawberry.ID = strawberry.field(description="The id in the share link.")
+    title: str = strawberry.field(description="The chat's title when shared.")
+    messages: list[SharedMessage] = strawberry.field(
+        description="The branch that was current when shared, first message first.")
+    updated_at: datetime = strawberry.field(description="When the snapshot was taken.")
+
+
+def _shared(snapshot: chat_sharing.SharedSnapshot) -> SharedChat:
+    history = (snapshot.chat.get("history") or {}) if isinstance(snapshot.chat, dict) else {}
+    nodes = history.get("messages") or {}
+    path, at, seen = [], history.get("currentId"), set()
+    while isinstance(at, str) and at in nodes and at not in seen:
+        seen.add(at)
+        path.append(nodes[at])
+        at = nodes[at].get("parentId")
+    return SharedChat(
+        share_id=strawberry.ID(snapshot.share_id), title=snapshot.title,
+        updated_at=timestamp(snapshot.updated_at),
+        messages=[SharedMessage(id=strawberry.ID(str(m.get("id"))), role=str(m.get("role")),
+                                content=m.get("content"), model=m.get("model"))
+                  for m in reversed(path)])
+
+
+def chat_connection(rows, *, offset: int, total: int | None, more: bool,
+                    with_edges: bool) -> Connection[Chat]:
+    """The page as a connection; edges only when asked for (a page of 200 need not build
+    200 cursors no one reads), totalCount only when counted."""
+    nodes = [Chat.from_row(row) for row in rows]
+    edges = ([Edge(cursor=encode_cursor("chats", offset + i), node=node)
+              for i, node in enumerate(nodes)] if with_edges else [])
+    return Connection(
+        edges=edges, nodes=nodes, total_count=total if total is not None else -1,
+        page_info=PageInfo(
+            has_next_page=more, has_previous_page=offset > 0,
+            start_cursor=encode_cursor("chats", offset) if nodes else None,
+            end_cursor=encode_cursor("chats", offset + len(nodes) - 1) if nodes else None))
+
+
+def requested(info: Info) -> set[str]:
+    """The names selected directly under the current field (through fragments too)."""
+    names: set[str] = set()
+    pending = [s for field in info.selected_fields for s in field.selections]
+    while pending:
+        selection = pending.pop()
+        if isinstance(selection, SelectedField):
+            names.add(selection.name)
+        else:
+            pending.extend(selection.selections)
+    return names
+
+
+@strawberry.type
+class ChatQueries:
+    @strawberry.field(description="The caller's chats, a page at a time; newest activity "
+                                  "first by default, archived chats left out.")
+    async def chats(
+        self, info: Info,
+        first: Annotated[int, strawberry.argument(
+            description=f"Page size, 0 to {chat_limits.MAX_CHAT_PAGE}.")] = 50,
+        after: Annotated[str | None, strawberry.argument(
+            description="Start after this cursor (a previous page's endCursor).")] = None,
+        filter: Annotated[ChatFilter | None, strawberry.argument(
+            description="Which chats.")] = None,
+        order_by: Annotated[ChatOrder | None, strawberry.argument(
+            description="Sort order.")] = None,
+    ) -> Connection[Chat]:
+        chat_limits.page(first, chat_limits.MAX_CHAT_PAGE, "chats")
+        wanted, order = filter or ChatFilter(), order_by or ChatOrder()
+        offset = start_after("chats", after)
+        asked = requested(info)
+        counted = "totalCount" in asked
+        # One row past the page tells whether another page follows, without a count.
+        page = await chats.list_chats(
+            info.context, offset=offset, limit=first if counted else first + 1,
+            count=counted,
+            filter=chats.ChatFilter(archived=wanted.archived, pinned=wanted.pinned,
+                                    tag=wanted.tag, search=wanted.search),
+            order=chats.ChatOrder(field=order.field.value,
+                                  descending=order.direction is OrderDirection.DESC))
+        rows = page.chats[:first]
+        more = (offset + len(rows) < page.total) if counted else len(page.chats) > first
+        return chat_connection(rows, offset=offset, total=page.total, more=more,
+                               with_edges="edges" in asked)
+
+    @strawberry.field(description="One chat: the caller's own (administrators with chat "
+                                  "access: anyone's). NOT_FOUND otherwise.")
+    async def chat(
+        self, info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The chat's id.")],
+    ) -> Chat:
+        return Chat.from_row(await chats.get_chat_summary(info.context, str(id)))
+
+    @strawberry.field(description="The caller's tags, by name.")
+    async def tags(self, info: Info) -> list[Tag]:
+        return [Tag.from_row(tag) for tag in await chat_tags.list_tags(info.context)]
+
+    @strawberry.field(description="A chat someone shared by link (any approved account "
+                                  "holding the share id). NOT_FOUND when not shared.")
+    async def shared_chat(
+        self, info: Info,
+        share_id: Annotated[strawberry.ID, strawberry.argument(
+            description="The id from the share link.")],
+    ) -> SharedChat:
+        return _shared(await chat_sharing.get_shared_chat(info.context, str(share_id)))

@@ -1,0 +1,224 @@
+"""Chat, Message, Tag and Folder. Nested fields go through the unit of work's
+dataloaders, so a page of chats with their owners, tags and messages costs a fixed
+number of statements."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import Annotated
+
+import strawberry
+from strawberry.scalars import JSON
+
+from data.tables import ChatMessageRow, ChatRow, FolderRow, TagRow
+from resolvers import chat_limits, chat_tags, chats, messages
+from resolvers.errors import Invalid
+from schema.context import Info
+from schema.pagination import Connection, Edge, PageInfo, decode_cursor, encode_cursor
+from schema.scalars import timestamp
+from schema.users.types import User
+
+DEFAULT_MESSAGES = 50
+
+
+@strawberry.enum(description="Which messages of a chat a list walks.")
+class MessageScope(Enum):
+    BRANCH = strawberry.enum_value(
+        "branch", description="The current branch: from the first message to the current "
+                              "one, following parent links.")
+    TREE = strawberry.enum_value(
+        "tree", description="Every message of every branch, oldest first.")
+
+
+@strawberry.enum(description="Where a message stands.")
+class MessageStatus(Enum):
+    STREAMING = strawberry.enum_value("streaming", description="Still being generated.")
+    DONE = strawberry.enum_value("done", description="Complete.")
+    FAILED = strawberry.enum_value("failed", description="Generation failed; see `error`.")
+
+
+@strawberry.type(description="A label the owner put on chats.")
+class Tag:
+    id: strawberry.ID = strawberry.field(
+        description="The tag's id: its name lower-cased, spaces as underscores.")
+    name: str = strawberry.field(description="The name as the owner wrote it.")
+
+    @classmethod
+    def from_row(cls, row: TagRow) -> Tag:
+        return cls(id=strawberry.ID(row.id), name=row.name)
+
+
+@strawberry.type(description="A folder of chats (Open WebUI's sidebar folders).")
+class Folder:
+    id: strawberry.ID = strawberry.field(description="The folder's id.")
+    name: str = strawberry.field(description="The folder's name.")
+    parent_id: strawberry.ID | None = strawberry.field(
+        description="The folder it sits in, if any.")
+
+    @classmethod
+    def from_row(cls, row: FolderRow) -> Folder:
+        return cls(id=strawberry.ID(row.id), name=row.name,
+                   parent_id=strawberry.ID(row.parent_id) if row.parent_id else None)
+
+
+def _text(content: object) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(block.get("text", "") for block in content
+                       if isinstance(block, dict) and block.get("type") == "text")
+    return ""
+
+
+@strawberry.type(description="One message of a chat: a node of its tree.")
+class Message:
+    id: strawberry.ID = strawberry.field(description="The message id, unique in its chat.")
+    chat_id: strawberry.ID = strawberry.field(description="The chat it belongs to.")
+    role: str = strawberry.field(description="user, assistant or system.")
+    content: str = strawberry.field(
+        description="The text (for block content, its text blocks joined).")
+    content_blocks: JSON | None = strawberry.field(
+        description="The content blocks as stored, when the content is not plain text.")
+    model: str | None = strawberry.field(description="The model that wrote an answer.")
+    parent_id: strawberry.ID | None = strawberry.field(
+        description="The message this one follows; null for a first message.")
+    status: MessageStatus = strawberry.field(description="Streaming, done or failed.")
+    error: JSON | None = strawberry.field(description="Why generation failed, if it did.")
+    files: JSON | None = strawberry.field(description="Attached files, as Open WebUI "
+                                                      "stores them.")
+    usage: JSON | None = strawberry.field(description="Token usage reported for an answer.")
+    created_at: datetime | None = strawberry.field(description="When it was written.")
+    updated_at: datetime | None = strawberry.field(description="When it last changed.")
+
+    @classmethod
+    def from_row(cls, row: ChatMessageRow) -> Message:
+        prefix = f"{row.chat_id}-"
+        status = (MessageStatus.STREAMING if row.done is False
+                  else MessageStatus.FAILED if row.error else MessageStatus.DONE)
+        return cls(id=strawberry.ID(row.id[len(prefix):] if row.id.startswith(prefix)
+                                    else row.id),
+                   chat_id=strawberry.ID(row.chat_id), role=row.role,
+                   content=_text(row.content),
+                   content_blocks=row.content if isinstance(row.content, list) else None,
+                   model=row.model_id,
+                   parent_id=strawberry.ID(row.parent_id) if row.parent_id else None,
+                   status=status, error=row.error or None, files=row.files, usage=row.usage,
+                   created_at=timestamp(row.created_at), updated_at=timestamp(row.updated_at))
+
+    @strawberry.field(description="The message this one follows.")
+    async def parent(self, info: Info) -> Message | None:
+        parent_id = str(self.parent_id) if self.parent_id else None
+        row = await messages.get_parent(info.context, str(self.chat_id), parent_id)
+        return Message.from_row(row) if row else None
+
+    @strawberry.field(description="The messages that follow this one, oldest first; more "
+                                  "than one means alternatives (edits, regenerations).")
+    async def children(self, info: Info) -> list[Message]:
+        rows = await messages.get_children(info.context, str(self.chat_id), str(self.id))
+        return [Message.from_row(row) for row in rows]
+
+
+MessageConnection = Connection[Message]
+
+
+@strawberry.type(description="A conversation and its settings. Its messages form a tree; "
+                             "`messages` walks the current branch or the whole tree.")
+class Chat:
+    id: strawberry.ID = strawberry.field(description="The chat's UUID, as on REST.")
+    title: str = strawberry.field(description="The title.")
+    archived: bool = strawberry.field(description="Archived chats leave the main list.")
+    pinned: bool = strawberry.field(description="Pinned to the top of the sidebar.")
+    folder_id: strawberry.ID | None = strawberry.field(description="Its folder, if any.")
+    share_id: str | None = strawberry.field(
+        description="The share link's id while a snapshot is shared, else null.")
+    current_message_id: strawberry.ID | None = strawberry.field(
+        description="The end of the branch shown to the user.")
+    meta: JSON = strawberry.field(description="Open WebUI's free-form chat metadata "
+                                              "(`tags` holds the tag ids).")
+    created_at: datetime = strawberry.field(description="When the chat was created.")
+    updated_at: datetime = strawberry.field(description="When messages last changed.")
+
+    @classmethod
+    def from_row(cls, row: ChatRow) -> Chat:
+        return cls(id=strawberry.ID(row.id), title=row.title or "", archived=bool(row.archived),
+                   pinned=bool(row.pinned),
+                   folder_id=strawberry.ID(row.folder_id) if row.folder_id else None,
+                   share_id=row.share_id,
+                   current_message_id=(strawberry.ID(row.current_message_id)
+                                       if row.current_message_id else None),
+                   meta=row.meta if isinstance(row.meta, dict) else {},
+                   created_at=timestamp(row.created_at), updated_at=timestamp(row.updated_at))
+
+    @strawberry.field(description="Who the chat belongs to.")
+    async def owner(self, info: Info) -> User | None:
+        row = await chats.get_chat_owner(info.context, str(self.id))
+        return User.from_row(row) if row else None
+
+    @strawberry.field(description="Its tags, in the order they were added.")
+    async def tags(self, info: Info) -> list[Tag]:
+        return [Tag.from_row(t) for t in await chat_tags.tags_of_chat(info.context, str(self.id))]
+
+    @strawberry.field(description="The folder it is in, if any.")
+    async def folder(self, info: Info) -> Folder | None:
+        row = await chats.get_chat_folder(info.context, str(self.id))
+        return Folder.from_row(row) if row else None
+
+    @strawberry.field(description="One message by id.")
+    async def message(
+        self, info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The message id.")],
+    ) -> Message:
+        return Message.from_row(await messages.get_message(info.context, str(self.id), str(id)))
+
+    @strawberry.field(description="A page of messages: by default the current branch from "
+                                  "its first message. `first`/`after` page from the start, "
+                                  "`last`/`before` from the end.")
+    async def messages(
+        self, info: Info,
+        first: Annotated[int | None, strawberry.argument(
+            description=f"Messages from the start, 0 to {chat_limits.MAX_MESSAGE_PAGE} "
+                        f"(default {DEFAULT_MESSAGES}).")] = None,
+        after: Annotated[str | None, strawberry.argument(
+            description="Start after this cursor.")] = None,
+        last: Annotated[int | None, strawberry.argument(
+            description="Messages from the end instead.")] = None,
+        before: Annotated[str | None, strawberry.argument(
+            description="End before this cursor.")] = None,
+        scope: Annotated[MessageScope, strawberry.argument(
+            description="The current branch, or the whole tree.")] = MessageScope.BRANCH,
+    ) -> MessageConnection:
+        kind = f"messages-{scope.value}"
+        window = message_window(kind, scope.value, first, after, last, before)
+        page = await messages.list_messages(info.context, str(self.id), window)
+        return message_connection(kind, page)
+
+
+def message_window(kind: str, scope: str, first: int | None, after: str | None,
+                   last: int | None, before: str | None) -> messages.MessageWindow:
+    if first is not None and last is not None:
+        raise Invalid("Give first or last, not both.", reason="invalid_page", field="first")
+    start = decode_cursor(kind, after) + 1 if after is not None else 0
+    end = decode_cursor(kind, before) if before is not None else None
+    if last is not None:
+        chat_limits.page(last, chat_limits.MAX_MESSAGE_PAGE, "messages")
+        if end is None:
+            return messages.MessageWindow(scope=scope, from_end=True, limit=last)
+        begin = max(start, end - last)
+        return messages.MessageWindow(scope=scope, skip=begin, limit=max(0, end - begin))
+    size = DEFAULT_MESSAGES if first is None else first
+    chat_limits.page(size, chat_limits.MAX_MESSAGE_PAGE, "messages")
+    if end is not None:
+        size = max(0, min(size, end - start))
+    return messages.MessageWindow(scope=scope, skip=start, limit=size)
+
+
+def message_connection(kind: str, page) -> MessageConnection:
+    nodes = [Message.from_row(row) for row in page.rows]
+    edges = [Edge(cursor=encode_cursor(kind, page.start + i), node=n)
+             for i, n in enumerate(nodes)]
+    return Connection(edges=edges, nodes=nodes, total_count=page.total, page_info=PageInfo(
+        has_next_page=page.start + len(nodes) < page.total,
+        has_previous_page=page.start > 0 if nodes else False,
+        start_cursor=edges[0].cursor if edges else None,
+        end_cursor=edges[-1].cursor if edges else None))
