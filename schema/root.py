@@ -12,12 +12,13 @@ from schema.auth.mutations import AuthMutations
 from schema.auth.queries import AuthQueries
 from schema.errors import log_unexpected
 from schema.extensions import extensions_for
+from schema.groups.queries import GroupQueries
 from schema.users.mutations import UserMutations
 from schema.users.queries import UserQueries
 
 
 @strawberry.type(description="Everything a client can read.")
-class Query(AuthQueries, UserQueries):
+class Query(AuthQueries, UserQueries, GroupQueries):
     pass
 
 
