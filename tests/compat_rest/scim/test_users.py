@@ -2,6 +2,9 @@
 show up on REST and GraphQL; created elsewhere they are visible here; deactivated or
 deleted here they are refused everywhere at once."""
 
+from sqlalchemy import select, update
+
+from data.tables import UserRow
 from tests.compat_rest.scim.conftest import ENTERPRISE, USER, scim_error
 from tests.conftest import bearer
 
@@ -191,3 +194,26 @@ async def test_the_primary_admin_cannot_be_locked_out_over_scim(client, scim, ac
                                {"op": "replace", "path": "displayName", "value": "Ada L."})
     assert renamed["displayName"] == "Ada L."
     assert (await client.get("/api/v1/auths/", headers=bearer(admin["token"]))).status_code == 200
+
+
+async def test_external_ids_open_webui_stored_are_read_filtered_and_kept_in_step(app, scim,
+                                                                                 accounts):
+    """Open WebUI's own SCIM keeps externalId in user.scim[<provider>].external_id; a
+    database it provisioned reads the same here, and a change here updates its entry."""
+    await accounts.admin()
+    user = await accounts.user("owui@example.com")
+    async with app.state.services.engine.begin() as conn:
+        await conn.execute(
+            update(UserRow).where(UserRow.id == user["id"])
+            .values(scim={"microsoft": {"external_id": "entra-oid-1"}}))
+    found = await scim.get("/Users", filter='externalId eq "entra-oid-1"')
+    assert [u["id"] for u in found["Resources"]] == [user["id"]]
+    assert found["Resources"][0]["externalId"] == "entra-oid-1"
+    await scim.patch(f"/Users/{user['id']}", {"op": "replace", "path": "externalId",
+                                              "value": "entra-oid-2"})
+    async with app.state.services.engine.connect() as conn:
+        stored = (await conn.execute(select(UserRow.scim).where(UserRow.id == user["id"]))
+                  ).scalar_one()
+    assert stored["microsoft"] == {"external_id": "entra-oid-2"}
+    assert await scim.filter('externalId eq "entra-oid-1"') == []
+    assert await scim.filter('externalId eq "entra-oid-2"') == ["owui@example.com"]
