@@ -19,7 +19,6 @@ from starlette.staticfiles import StaticFiles
 
 import compat_rest
 from compat_rest.common import BodySizeLimit
-from compat_rest.openwebui.errors import error_response
 from data.db import create_engine, create_sessionmaker
 from data.migrate import DatabaseRefused, migrate
 from data.point_reads import create_point_reader
@@ -98,8 +97,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     middleware = [
         Middleware(TrailingSlash),
-        Middleware(BodySizeLimit, limit=settings.max_body_size,
-                   render=lambda text: error_response(413, text)),
+        Middleware(BodySizeLimit, limit=settings.max_body_size, render=compat_rest.too_large),
         Middleware(CORSMiddleware, allow_origins=list(settings.cors_allow_origins),
                    allow_credentials="*" not in settings.cors_allow_origins,
                    allow_methods=["*"], allow_headers=["*"]),

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.types import Scope
 
 from resolvers.context import Context, Credentials, Services
 
@@ -68,7 +69,7 @@ class BodySizeLimit:
     """Refuse bodies over `limit` bytes with 413 before a handler buffers them, whether
     the client declared Content-Length or streams chunks."""
 
-    def __init__(self, app, limit: int, render: Callable[[str], Response]):
+    def __init__(self, app, limit: int, render: Callable[[Scope, str], Response]):
         self.app, self.limit, self.render = app, limit, render
 
     async def __call__(self, scope, receive, send):
@@ -77,7 +78,7 @@ class BodySizeLimit:
         declared = dict(scope["headers"]).get(b"content-length")
         too_large = f"The request body is larger than {self.limit} bytes."
         if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            return await self.render(too_large)(scope, receive, send)
+            return await self.render(scope, too_large)(scope, receive, send)
         seen = 0
         started = False
 
@@ -99,7 +100,7 @@ class BodySizeLimit:
             await self.app(scope, guarded_receive, tracking_send)
         except _TooLarge:
             if not started:
-                await self.render(too_large)(scope, receive, send)
+                await self.render(scope, too_large)(scope, receive, send)
 
 
 class _TooLarge(Exception):

@@ -11,6 +11,11 @@ from sqlalchemy.ext.asyncio import (
 )
 
 WRITE = {"parley_write": True}
+UNICODE_LOWER = "parley_lower"
+
+
+def _unicode_lower(value):
+    return value.lower() if isinstance(value, str) else value
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
@@ -41,6 +46,9 @@ def _sqlite_engine(url: str, echo: bool) -> AsyncEngine:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA mmap_size=1073741824")
         cursor.close()
+        # SQLite's lower() folds ASCII only; case-insensitive matching of names needs all
+        # of Unicode, as PostgreSQL's lower() does.
+        dbapi_connection.create_function(UNICODE_LOWER, 1, _unicode_lower, deterministic=True)
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn):

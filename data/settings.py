@@ -103,6 +103,8 @@ class Settings:
     deployment_id: str = ""
     access_log: bool = False
     auto_migrate: bool = True
+    scim_enabled: bool = False
+    scim_token: str | None = None  # the identity provider's bearer token for /scim/v2
     runtime: RuntimeSeed = field(default_factory=lambda: RuntimeSeed({}))
 
     @property
@@ -170,6 +172,17 @@ def _runtime_seed(env: Mapping[str, str]) -> RuntimeSeed:
     return RuntimeSeed(values, persistent=_bool(env, "ENABLE_PERSISTENT_CONFIG", True))
 
 
+def _scim(env: Mapping[str, str]) -> tuple[bool, str | None]:
+    """ENABLE_SCIM (Open WebUI also reads SCIM_ENABLED) and the provisioning token."""
+    name = "ENABLE_SCIM" if env.get("ENABLE_SCIM") not in (None, "") else "SCIM_ENABLED"
+    enabled = _bool(env, name, False)
+    token = (env.get("SCIM_TOKEN") or "").strip() or None
+    if enabled and token is None:
+        raise SettingsError(f"{name}=true needs SCIM_TOKEN, the bearer token the identity "
+                            "provider sends to /scim/v2")
+    return enabled, token
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read and check every variable; raise SettingsError naming the first bad one."""
     env = os.environ if env is None else env
@@ -186,6 +199,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     admin_email, admin_password = env.get("WEBUI_ADMIN_EMAIL"), env.get("WEBUI_ADMIN_PASSWORD")
     if bool(admin_email) != bool(admin_password):
         raise SettingsError("WEBUI_ADMIN_EMAIL and WEBUI_ADMIN_PASSWORD must be set together")
+    scim_enabled, scim_token = _scim(env)
     return Settings(
         data_dir=data_dir,
         database_url=database_url(raw_db),
@@ -211,5 +225,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         deployment_id=env.get("DEPLOYMENT_ID", ""),
         access_log=_bool(env, "ENABLE_ACCESS_LOG", False),
         auto_migrate=_bool(env, "ENABLE_DB_MIGRATIONS", True),
+        scim_enabled=scim_enabled,
+        scim_token=scim_token,
         runtime=_runtime_seed(env),
     )

@@ -8,7 +8,7 @@ from data.repos.users import UserRepo
 from data.tables.base import now_s
 from resolvers.context import Context, Viewer
 from resolvers.errors import Forbidden, Unauthenticated
-from resolvers.security import api_key_stored_forms, is_api_key, read_token, same
+from resolvers.security import api_key_stored_forms, is_api_key, read_token, same, same_secret
 from resolvers.user_permissions import allows, effective_permissions
 
 ACTIVITY_WINDOW = 60  # refresh last_active_at at most once a minute per user
@@ -18,9 +18,21 @@ async def current_viewer(ctx: Context) -> Viewer | None:
     """The authenticated caller, or None when no credentials were sent. Bad credentials
     raise Unauthenticated (or Forbidden for API keys that are switched off)."""
     if ctx.viewer_cache is None:
-        token = ctx.credentials.token
-        ctx.viewer_cache = (await authenticate_token(ctx, token) if token else None,)
+        if ctx.credentials.provisioning is not None:
+            ctx.viewer_cache = (_provisioning_client(ctx, ctx.credentials.provisioning),)
+        else:
+            token = ctx.credentials.token
+            ctx.viewer_cache = (await authenticate_token(ctx, token) if token else None,)
     return ctx.viewer_cache[0]
+
+
+def _provisioning_client(ctx: Context, token: str) -> Viewer:
+    """The identity provider's SCIM client, known by SCIM_TOKEN: a service with the
+    `scim` scope, never a user. No user token is accepted in its place."""
+    expected = ctx.settings.scim_token
+    if not ctx.settings.scim_enabled or expected is None or not same_secret(token, expected):
+        raise Unauthenticated("The SCIM token is not valid.", reason="scim_token_invalid")
+    return Viewer(user=None, via="scim", token=token)
 
 
 async def authenticate_token(ctx: Context, token: str) -> Viewer:

@@ -30,6 +30,9 @@ class Credentials:
     bearer: str | None = None
     cookie: str | None = None
     api_key_header: str | None = None
+    # The SCIM surface's bearer token, and only the SCIM surface sets it: the provisioning
+    # token is checked against SCIM_TOKEN alone and never read as a user's token.
+    provisioning: str | None = None
 
     @property
     def token(self) -> str | None:
@@ -38,19 +41,26 @@ class Credentials:
 
 @dataclass(frozen=True)
 class Viewer:
-    user: UserRow
-    via: str  # "session" or "api_key"
+    """Who is calling: a person (with `user`), or a service such as the identity
+    provider's provisioning client (`user` None, `via` naming its scope)."""
+
+    user: UserRow | None
+    via: str  # "session", "api_key", or a service scope: "scim"
     token: str
     jti: str | None = None
     expires_at: int | None = None
 
     @property
     def id(self) -> str:
-        return self.user.id
+        return self.user.id if self.user is not None else f"service:{self.via}"
 
     @property
     def role(self) -> str:
-        return self.user.role
+        return self.user.role if self.user is not None else "service"
+
+    @property
+    def is_service(self) -> bool:
+        return self.user is None
 
 
 @dataclass

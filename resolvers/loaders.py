@@ -21,14 +21,17 @@ from aiodataloader import DataLoader
 
 from data.chat_json import row_id
 from data.repos.chats import ChatRepo
+from data.repos.directory_groups import DirectoryGroupRepo
 from data.repos.folders import FolderRepo
+from data.repos.groups import GroupRepo
 from data.repos.messages import MessageRepo, MessageWindow, WindowPage
 from data.repos.tags import TagRepo
 from data.repos.users import UserRepo
-from data.tables import ChatMessageRow, ChatRow, FolderRow, TagRow, UserRow
+from data.tables import ChatMessageRow, ChatRow, FolderRow, GroupRow, TagRow, UserRow
 from resolvers.context import Context
 
 Key = TypeVar("Key")
+MemberPage = tuple[str, int, int]  # (group id, offset, limit)
 
 
 class Loaders:
@@ -46,6 +49,35 @@ class Loaders:
             self._children)
         self.windows: DataLoader[tuple[str, MessageWindow], WindowPage] = DataLoader(
             self._windows)
+        self.groups_of_user: DataLoader[str, list[GroupRow]] = DataLoader(
+            self._groups_of_users)
+        self.member_count: DataLoader[str, int] = DataLoader(self._member_counts)
+        self.group_members: DataLoader[MemberPage, list[UserRow]] = DataLoader(
+            self._member_pages)
+
+    async def _groups_of_users(self, user_ids: Sequence[str]) -> list[list[GroupRow]]:
+        async with self.lock:
+            found = await GroupRepo(self.ctx.session).for_users(list(user_ids))
+        return [found.get(user_id, []) for user_id in user_ids]
+
+    async def _member_counts(self, group_ids: Sequence[str]) -> list[int]:
+        async with self.lock:
+            found = await DirectoryGroupRepo(self.ctx.session).member_counts(list(group_ids))
+        return [found.get(group_id, 0) for group_id in group_ids]
+
+    async def _member_pages(self, keys: Sequence[MemberPage]) -> list[list[UserRow]]:
+        """One query per distinct window; a page of groups normally asks for one."""
+        windows: dict[tuple[int, int], list[str]] = defaultdict(list)
+        for group_id, offset, limit in keys:
+            windows[(offset, limit)].append(group_id)
+        pages: dict[MemberPage, list[UserRow]] = {}
+        async with self.lock:
+            repo = DirectoryGroupRepo(self.ctx.session)
+            for (offset, limit), group_ids in windows.items():
+                found = await repo.member_pages(group_ids, offset, limit)
+                for group_id in group_ids:
+                    pages[(group_id, offset, limit)] = found.get(group_id, [])
+        return [pages[key] for key in keys]
 
     async def _users(self, ids: list[str]) -> list[UserRow | None]:
         async with self.lock:

@@ -34,6 +34,14 @@ def hash_password(password: str) -> str:
     return _argon2.hash(password)
 
 
+@functools.cache
+def unusable_password_hash() -> str:
+    """For accounts that sign in only through single sign-on: the hash of a random secret
+    forgotten at once, so no password matches it. One per process, as hashing costs a
+    tenth of a second and an identity provider creates accounts by the thousand."""
+    return _argon2.hash(secrets.token_hex(32))
+
+
 def verify_password(password: str, stored: str | None) -> bool:
     """Pick the scheme by prefix as Open WebUI does; bcrypt sees at most 72 bytes."""
     if not stored:
@@ -138,6 +146,12 @@ def same(a: str | None, b: str | None) -> bool:
     if a is None or b is None:
         return a is b
     return hmac.compare_digest(a.encode(), b.encode())
+
+
+def same_secret(given: str, expected: str) -> bool:
+    """Compare secrets in constant time, their lengths included (digests are equal-sized)."""
+    return hmac.compare_digest(hashlib.sha256(given.encode()).digest(),
+                               hashlib.sha256(expected.encode()).digest())
 
 
 def _str(value) -> str | None:

@@ -16,7 +16,7 @@ from data.tables.base import now_s
 from resolvers import validation
 from resolvers.context import Context
 from resolvers.errors import Forbidden, Invalid, NotFound
-from resolvers.permissions import require_admin, require_verified
+from resolvers.permissions import require_admin, require_admin_or_scope, require_verified
 from resolvers.security import hash_password, new_session_stamp
 
 MAX_PAGE = 100
@@ -134,9 +134,10 @@ async def update_user(ctx: Context, user_id: str, changes: UserUpdate) -> UserRo
 
 
 async def delete_user(ctx: Context, user_id: str) -> bool:
-    """Admins only; never oneself, never the primary admin. Deletes the account's
-    memberships and chats as Open WebUI does."""
-    viewer = await require_admin(ctx)
+    """Admins and the SCIM provisioning client; never oneself, never the primary admin.
+    Deletes the account's memberships and chats as Open WebUI does; its tokens and API
+    keys stop working with the account."""
+    viewer = await require_admin_or_scope(ctx, "scim")
     if viewer.id == user_id:
         raise Forbidden("Administrators cannot delete their own account.", reason="self_delete")
     repo = UserRepo(ctx.session)

@@ -16,12 +16,13 @@ from schema.chats.queries import ChatQueries
 from schema.chats.subscriptions import ChatSubscriptions
 from schema.errors import log_unexpected
 from schema.extensions import extensions_for
+from schema.groups.queries import GroupQueries
 from schema.users.mutations import UserMutations
 from schema.users.queries import UserQueries
 
 
 @strawberry.type(description="Everything a client can read.")
-class Query(AuthQueries, UserQueries, ChatQueries):
+class Query(AuthQueries, UserQueries, ChatQueries, GroupQueries):
     pass
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import and_, case, delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from data.tables import (
@@ -57,15 +57,14 @@ class UserRepo:
 
     async def primary_admin_id(self) -> str | None:
         """The account recorded at the first sign-up; on a database Parley did not start,
-        Open WebUI's rule: the earliest-created user, admins winning ties."""
+        the earliest-created administrator (Open WebUI's first user, who is its admin)."""
         recorded = (select(UserRow.id).join(MetaRow, MetaRow.value == UserRow.id)
                     .where(MetaRow.key == PRIMARY_ADMIN_KEY))
         found = (await self.session.execute(recorded)).scalar_one_or_none()
         if found is not None:
             return found
-        stmt = (select(UserRow.id)
-                .order_by(UserRow.created_at, case((UserRow.role == "admin", 0), else_=1),
-                          UserRow.id).limit(1))
+        stmt = (select(UserRow.id).where(UserRow.role == "admin")
+                .order_by(UserRow.created_at, UserRow.id).limit(1))
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
     async def page(self, *, query: str | None, order_by: str, descending: bool,

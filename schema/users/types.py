@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from data.tables import UserRow
+from resolvers import groups
+from schema.context import Info
 from schema.pagination import OrderDirection
 from schema.scalars import timestamp
+
+if TYPE_CHECKING:
+    from schema.groups.types import Group
 
 
 @strawberry.enum(description="What an account may do.")
@@ -46,6 +52,15 @@ class User:
     @classmethod
     def from_row(cls, row: UserRow) -> User:
         return cls(**cls.fields_of(row))
+
+    @strawberry.field(description="The groups the account is in, by name (administrators, "
+                                  "and each person for their own account).")
+    async def groups(self, info: Info
+                     ) -> list[Annotated[Group, strawberry.lazy("schema.groups.types")]]:
+        from schema.groups.types import Group  # the types refer to each other
+
+        rows = await groups.groups_of_user(info.context, str(self.id))
+        return [Group.from_row(row) for row in rows]
 
 
 @strawberry.enum(description="What accounts can be sorted by.")
