@@ -23,6 +23,14 @@ DEFAULTS: dict[str, Any] = {
     "auth.enable_api_keys": False,
     "auth.admin.show": True,
     "user.permissions": None,  # resolvers.permissions supplies the default map
+    # Upstream connections; list indexes are Open WebUI's `url_idx`.
+    "ollama.enable": True,
+    "ollama.base_urls": ["http://localhost:11434"],
+    "ollama.api_configs": {},
+    "openai.enable": True,
+    "openai.api_base_urls": ["https://api.openai.com/v1"],
+    "openai.api_keys": [""],
+    "openai.api_configs": {},
 }
 
 
