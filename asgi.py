@@ -21,6 +21,7 @@ import compat_rest
 from compat_rest.common import BodySizeLimit
 from compat_rest.openwebui.errors import error_response
 from data.db import create_engine, create_sessionmaker
+from data.llm.upstreams import Upstreams
 from data.migrate import DatabaseRefused, migrate
 from data.point_reads import create_point_reader
 from data.pubsub import PubSub
@@ -29,6 +30,7 @@ from resolvers.context import Services
 from resolvers.provisioning import provision_admin
 from resolvers.ratelimit import SlidingWindow
 from resolvers.runtime_config import RuntimeConfig
+from resolvers.tasks import TaskRegistry
 from schema.graphiql import ASSET_DIR
 from schema.view import graphql_routes
 
@@ -56,7 +58,7 @@ def build_services(settings: Settings) -> Services:
         write_sessionmaker=create_sessionmaker(engine, write=True),
         config=RuntimeConfig(settings.runtime), pubsub=PubSub(settings.pubsub_url),
         signin_limiter=SlidingWindow(settings.signin_attempts, settings.signin_window_seconds),
-        reader=create_point_reader(settings.database_url))
+        reader=create_point_reader(settings.database_url), tasks=TaskRegistry())
 
 
 async def start(services: Services) -> None:
@@ -67,15 +69,19 @@ async def start(services: Services) -> None:
         await session.commit()
     await provision_admin(services)
     await services.pubsub.connect()
+    services.llm = Upstreams(services.settings.upstreams)
     services.ready = True
 
 
 async def stop(services: Services) -> None:
     services.ready = False
+    services.tasks.stop_all("shutdown")
     for task in list(services.background):
         with contextlib.suppress(BaseException):
             await asyncio.wait_for(task, timeout=2)
     await services.pubsub.disconnect()
+    if services.llm is not None:
+        await services.llm.aclose()
     await services.reader.close()
     await services.engine.dispose()
 

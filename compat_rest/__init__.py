@@ -2,8 +2,8 @@
 
 from starlette.routing import BaseRoute
 
-from compat_rest import openwebui
+from compat_rest import ollama, openai, openwebui
 
 
 def routes() -> list[BaseRoute]:
-    return [*openwebui.routes()]
+    return [*openwebui.routes(), *ollama.routes(), *openai.routes()]

@@ -159,7 +159,7 @@ class ScriptedUpstream:
 
     async def _route(self, method, path, headers, body, reader, writer) -> bool:
         openai = path.startswith("/v1/")
-        if self.key and headers.get("authorization") != f"Bearer {self.key}":
+        if openai and self.key and headers.get("authorization") != f"Bearer {self.key}":
             return await self._error(writer, openai, 401,
                                      "Incorrect API key provided: sk-wr*******key.")
         if method == "GET" and path in ("/api/tags", "/api/ps", "/v1/models"):
