@@ -65,6 +65,15 @@ class StreamingAnswer(Response):
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
+def body_error_text(error: BadBody) -> str:
+    """A body error in one line, for dialects whose errors are a single message."""
+    parts = []
+    for item in error.errors[:3]:
+        where = ".".join(str(p) for p in item.get("loc", [])[1:]) or "body"
+        parts.append(f"{where}: {item.get('msg', 'invalid')}")
+    return "Invalid request body: " + "; ".join(parts)
+
+
 def dialect_endpoint(render: Callable[[DomainError], Response],
                      bad_body: Callable[[BadBody], Response]):
     """A decorator factory for a dialect's handlers: its error envelope for DomainErrors

@@ -50,23 +50,17 @@ class RelaySpec:
     drop: tuple[str, ...] = field(default=("metadata",))
 
 
-class Relay:
-    """One relayed request: `open()` sends it and waits for the answer to begin; then
-    iterate for its bytes. `interrupt()` may be called from any task at any time."""
+class UpstreamCall:
+    """One request to an upstream, registered as a task: `interrupt()` (from any task, at
+    any time) makes its reader stop at once and closes the upstream request."""
 
-    def __init__(self, services: Services, route: Route, spec: RelaySpec, body: bytes,
+    def __init__(self, services: Services, route: Route, path: str, body: bytes,
                  task: TaskInfo, secrets: tuple[str, ...]):
-        self.services, self.route, self.spec = services, route, spec
+        self.services, self.route, self.path = services, route, path
         self.body, self.task, self.secrets = body, task, secrets
         self.guard = Interruptible()
         task.interrupt = self.guard.interrupt
-        self.status = 200
-        self.media_type = "application/json"
-        self.buffered: bytes | None = None  # a whole (non-streamed) answer
-        self.retry_after: str | None = None
         self._answer: UpstreamResponse | None = None
-        self._check: LineCheck | None = None
-        self._first = b""
 
     @property
     def task_id(self) -> str:
@@ -75,14 +69,41 @@ class Relay:
     def interrupt(self, why: str) -> None:
         self.guard.interrupt(why)
 
+    async def _send(self) -> UpstreamResponse:
+        """Send the request; an error status is read, summarised and raised."""
+        answer = self._answer = await self.services.llm.open(
+            self.route.connection, "POST", self.path, self.body, self.guard)
+        if answer.status >= 400:
+            self._answer = None
+            raise await answer.refused(self.secrets)
+        return answer
+
+    async def aclose(self) -> None:
+        self.services.tasks.discard(self.task.id)
+        if self._answer is not None:
+            answer, self._answer = self._answer, None
+            await answer.aclose()
+
+
+class Relay(UpstreamCall):
+    """A relayed request: `open()` sends it and waits for the answer to begin; then
+    iterate `chunks()` for its bytes."""
+
+    def __init__(self, services: Services, route: Route, spec: RelaySpec, body: bytes,
+                 task: TaskInfo, secrets: tuple[str, ...]):
+        super().__init__(services, route, spec.path, body, task, secrets)
+        self.spec = spec
+        self.status = 200
+        self.media_type = "application/json"
+        self.buffered: bytes | None = None  # a whole (non-streamed) answer
+        self._check: LineCheck | None = None
+        self._first = b""
+
     async def open(self) -> Relay:
         """Raises a DomainError (the request never reached a usable answer), or returns
         with the status and media type known and the first whole lines in hand."""
         try:
-            answer = self._answer = await self.services.llm.open(
-                self.route.connection, "POST", self.spec.path, self.body, self.guard)
-            if answer.status >= 400:
-                raise await answer.refused(self.secrets)
+            answer = await self._send()
             self.status = answer.status
             self.media_type = self.spec.media_type or answer.content_type or self.media_type
             if answer.framing == JSON:
@@ -146,12 +167,6 @@ class Relay:
                 raise stopped(interrupted.why) from None
         finally:
             await self.aclose()
-
-    async def aclose(self) -> None:
-        self.services.tasks.discard(self.task.id)
-        if self._answer is not None:
-            answer, self._answer = self._answer, None
-            await answer.aclose()
 
 
 def request_body(route: Route, spec: RelaySpec) -> bytes:

@@ -9,7 +9,7 @@ from starlette.responses import JSONResponse, Response
 
 from compat_rest.common import BadBody
 from compat_rest.openwebui.errors import DIALECT
-from compat_rest.streaming import dialect_endpoint
+from compat_rest.streaming import body_error_text, dialect_endpoint
 from resolvers.errors import DomainError
 
 # reason -> status on these routes, where it differs from the error's own
@@ -30,15 +30,7 @@ def render(error: DomainError) -> Response:
 
 
 def bad_body(error: BadBody) -> Response:
-    return JSONResponse(error_body(describe(error)), status_code=400)
-
-
-def describe(error: BadBody) -> str:
-    parts = []
-    for item in error.errors[:3]:
-        where = ".".join(str(p) for p in item.get("loc", [])[1:]) or "body"
-        parts.append(f"{where}: {item.get('msg', 'invalid')}")
-    return "Invalid request body: " + "; ".join(parts)
+    return JSONResponse(error_body(body_error_text(error)), status_code=400)
 
 
 def frame(error: DomainError) -> bytes:

@@ -8,9 +8,8 @@ import json
 from starlette.responses import JSONResponse, Response
 
 from compat_rest.common import BadBody
-from compat_rest.ollama.errors import describe
 from compat_rest.openwebui.errors import DIALECT
-from compat_rest.streaming import dialect_endpoint
+from compat_rest.streaming import body_error_text, dialect_endpoint
 from resolvers.errors import DomainError
 
 STATUS = {"model_not_found": 404, "model_access_denied": 403, "connection_not_found": 404,
@@ -36,7 +35,7 @@ def render(error: DomainError) -> Response:
 
 
 def bad_body(error: BadBody) -> Response:
-    return JSONResponse(error_body(describe(error), 400, "invalid_body"), status_code=400)
+    return JSONResponse(error_body(body_error_text(error), 400, "invalid_body"), status_code=400)
 
 
 def frame(error: DomainError) -> bytes:
