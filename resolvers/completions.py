@@ -14,9 +14,10 @@ from data.llm import ollama
 from data.llm.base import OLLAMA, ChatChunk, Interrupted, UpstreamError, Usage
 from data.llm.chat import read_chat
 from resolvers.context import Context
-from resolvers.errors import DomainError, Invalid
+from resolvers.errors import DomainError, Forbidden, Invalid, Unauthenticated
 from resolvers.models import Route, connections, route_model
 from resolvers.permissions import require_verified
+from resolvers.presets import apply_preset
 from resolvers.relay import Relay, RelaySpec, UpstreamCall, request_body, stopped, upstream_failed
 from resolvers.tasks import COMPLETION, PROXY
 
@@ -94,6 +95,7 @@ class ChatStream(UpstreamCall):
 
 
 def _upstream_body(route: Route, body: Mapping[str, Any], *, stream: bool) -> tuple[str, bytes]:
+    body = apply_preset(body, route.preset)
     if route.connection.kind == OLLAMA:
         payload = ollama.chat_body(body, route.upstream_model, stream=stream)
         return "/api/chat", json.dumps(payload, separators=(",", ":")).encode()
@@ -196,3 +198,95 @@ async def start_embeddings(ctx: Context, body: Mapping[str, Any], *, route: str
     relay = Relay(ctx.services, target, spec, request_body(target, spec), task,
                   conns.secrets())
     return EmbeddingsCall(relay, model, from_ollama)
+
+
+# ---- a one-off answer to a prompt (GraphQL's promptCompletion) -------------------------
+
+MAX_PROMPT = 1_000_000
+
+
+@dataclass(frozen=True)
+class PromptRequest:
+    model: str
+    prompt: str
+    system: str | None = None
+    temperature: float | None = None
+    max_tokens: int | None = None
+
+
+@dataclass(frozen=True)
+class Started:
+    task_id: str
+    model: str
+
+
+@dataclass(frozen=True)
+class Delta:
+    task_id: str
+    content: str
+    reasoning: str
+
+
+@dataclass(frozen=True)
+class Done:
+    task_id: str
+    model: str
+    result: CompletionResult
+
+
+@dataclass(frozen=True)
+class Failed:
+    """How it ended early: `error.reason` says why (e.g. `stopped`, `upstream_timeout`,
+    `model_not_found`); `partial` is what had arrived."""
+
+    task_id: str | None
+    error: DomainError
+    partial: CompletionResult
+
+
+def _prompt_body(request: PromptRequest) -> dict[str, Any]:
+    if not request.prompt.strip():
+        raise Invalid("The prompt is empty.", reason="invalid_prompt", field="prompt")
+    if len(request.prompt) > MAX_PROMPT:
+        raise Invalid(f"The prompt is longer than {MAX_PROMPT} characters.",
+                      reason="invalid_prompt", field="prompt")
+    messages = [{"role": "system", "content": request.system}] if request.system else []
+    body: dict[str, Any] = {"model": request.model,
+                            "messages": [*messages, {"role": "user", "content": request.prompt}]}
+    if request.temperature is not None:
+        body["temperature"] = request.temperature
+    if request.max_tokens is not None:
+        body["max_tokens"] = request.max_tokens
+    return body
+
+
+async def stream_prompt_completion(ctx: Context, request: PromptRequest
+                                   ) -> AsyncIterator[Started | Delta | Done | Failed]:
+    """Verified users, for models they may use: a one-off answer to a prompt, belonging
+    to no chat. Yields Started (with the task id, to stop it), Deltas as the answer
+    arrives, then Done; or Failed, with the partial answer. Holds no database session
+    while streaming; leaving the iteration closes the upstream request."""
+    try:
+        async with ctx.unit_of_work():
+            await require_verified(ctx)
+            body = _prompt_body(request)
+            stream = await start_chat_stream(ctx, body, route="graphql")
+    except (Unauthenticated, Forbidden) as error:
+        if error.reason != "model_access_denied":
+            raise
+        yield Failed(None, error, CompletionResult())
+        return
+    except DomainError as error:
+        yield Failed(None, error, CompletionResult())
+        return
+    try:
+        yield Started(stream.task_id, request.model)
+        await stream.open()
+        async for chunk in stream.chunks():
+            if chunk.content or chunk.reasoning:
+                yield Delta(stream.task_id, chunk.content, chunk.reasoning)
+        yield Done(stream.task_id, request.model, stream.result)
+    except DomainError as error:
+        yield Failed(stream.task_id, error, stream.result)
+    finally:
+        await stream.aclose()

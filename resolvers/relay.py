@@ -17,6 +17,7 @@ from resolvers.context import Context, Services
 from resolvers.errors import Invalid, UpstreamFailed
 from resolvers.models import Route, connections, route_model
 from resolvers.permissions import require_verified
+from resolvers.presets import apply_preset
 from resolvers.tasks import PROXY, Stopped, TaskInfo
 
 MAX_BUFFERED_ANSWER = 64 * 1024 * 1024
@@ -171,6 +172,8 @@ class Relay(UpstreamCall):
 
 def request_body(route: Route, spec: RelaySpec) -> bytes:
     body = {k: v for k, v in spec.body.items() if k not in spec.drop}
+    if route.preset is not None and spec.path in ("/api/chat", "/chat/completions"):
+        body = apply_preset(body, route.preset, ollama_native=spec.path == "/api/chat")
     body["model"] = route.upstream_model
     return json.dumps(body, separators=(",", ":")).encode()
 

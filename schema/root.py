@@ -10,20 +10,29 @@ from graphql import GraphQLError
 
 from schema.auth.mutations import AuthMutations
 from schema.auth.queries import AuthQueries
+from schema.completions.subscriptions import CompletionSubscriptions
 from schema.errors import log_unexpected
 from schema.extensions import extensions_for
+from schema.models.mutations import ModelMutations
+from schema.models.queries import ModelQueries
+from schema.tasks.queries import TaskMutations, TaskQueries
 from schema.users.mutations import UserMutations
 from schema.users.queries import UserQueries
 
 
 @strawberry.type(description="Everything a client can read.")
-class Query(AuthQueries, UserQueries):
+class Query(AuthQueries, UserQueries, ModelQueries, TaskQueries):
     pass
 
 
 @strawberry.type(description="Everything a client can change. Each mutation takes one "
                              "`input` and is one transaction.")
-class Mutation(AuthMutations, UserMutations):
+class Mutation(AuthMutations, UserMutations, ModelMutations, TaskMutations):
+    pass
+
+
+@strawberry.type(description="What streams, over WebSockets.")
+class Subscription(CompletionSubscriptions):
     pass
 
 
@@ -46,7 +55,8 @@ class ParleySchema(strawberry.Schema):
 def _build(max_depth: int, max_aliases: int, max_tokens: int) -> ParleySchema:
     extensions = extensions_for(max_depth=max_depth, max_aliases=max_aliases,
                                 max_tokens=max_tokens)
-    return ParleySchema(query=Query, mutation=Mutation, extensions=extensions)
+    return ParleySchema(query=Query, mutation=Mutation, subscription=Subscription,
+                        extensions=extensions)
 
 
 def build_schema(settings: GraphQLLimits) -> ParleySchema:

@@ -67,7 +67,8 @@ class ScriptedUpstream:
     def __init__(self, models: tuple[str, ...] = ("llama3:8b", "qwen3:4b"), *,
                  openai_models: tuple[str, ...] = ("gpt-4o", "gpt-4o-mini"),
                  embed_models: tuple[str, ...] = ("nomic-embed-text:latest",),
-                 key: str | None = None, version: str = OLLAMA_VERSION):
+                 key: str | None = None, version: str = OLLAMA_VERSION, port: int = 0):
+        self.port = port
         self.models = list(models)
         self.openai_models = list(openai_models)
         self.embed_models = list(embed_models)
@@ -80,12 +81,11 @@ class ScriptedUpstream:
         self.stream_started = asyncio.Event()
         self._server: asyncio.base_events.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
-        self.port = 0
 
     # ---- lifecycle ------------------------------------------------------------------
 
     async def __aenter__(self) -> ScriptedUpstream:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
         self.port = self._server.sockets[0].getsockname()[1]
         return self
 

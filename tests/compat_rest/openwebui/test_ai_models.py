@@ -137,16 +137,29 @@ async def test_workspace_routes_and_their_open_webui_statuses(client, people):
     assert "helper" not in await runtime_ids(client, admin)
 
 
-async def test_a_preset_runs_on_its_base_model(client, people, upstream):
+async def test_a_preset_runs_on_its_base_model_with_its_prompt(client, people, upstream):
+    """The preset's system prompt goes first and its parameters fill in what the caller
+    left out, on the unified route and on Ollama's own."""
     admin, user, _ = people
     await client.post("/api/v1/models/create", headers=admin, json={
         "id": "helper", "name": "Helper", "base_model_id": "llama3:8b", "meta": {},
-        "params": {}, "access_grants": PUBLIC})
+        "params": {"system": "Be kind.", "temperature": 0.3, "max_tokens": 64},
+        "access_grants": PUBLIC})
     answer = await client.post("/api/chat/completions", headers=user,
-                               json=dict(CHAT, model="helper"))
+                               json=dict(CHAT, model="helper", temperature=0.9))
     assert answer.status_code == 200, answer.text
     assert answer.json()["model"] == "helper"
-    assert upstream.last("/api/chat").body["model"] == "llama3:8b"
+    sent = upstream.last("/api/chat").body
+    assert sent["model"] == "llama3:8b"
+    assert sent["messages"][0] == {"role": "system", "content": "Be kind."}
+    assert sent["options"] == {"temperature": 0.9, "num_predict": 64}
+    native = await client.post("/ollama/api/chat", headers=user, json=dict(
+        model="helper", stream=False, messages=[{"role": "system", "content": "Short."},
+                                                {"role": "user", "content": "hi"}]))
+    assert native.status_code == 200, native.text
+    sent = upstream.last("/api/chat").body
+    assert sent["messages"][0]["content"] == "Be kind.\nShort."
+    assert sent["options"] == {"temperature": 0.3, "num_predict": 64}
 
 
 @pytest.fixture
