@@ -94,7 +94,10 @@ async def run_case(upstream_port, parley_port, token, case, requests, warmup):
         # Alternate which goes first, so drift and caches favour neither.
         order = [("direct", direct), ("parley", proxied)][:: 1 if i % 2 else -1]
         for label, stream in order:
-            ttfb, total, size = await stream.fetch()
+            try:
+                ttfb, total, size = await stream.fetch()
+            except (OSError, asyncio.IncompleteReadError) as error:
+                raise RuntimeError(f"request {i} {label}: {error!r}") from None
             if i >= warmup:
                 samples[label].append((ttfb, total))
                 sizes.add((label, size))
@@ -165,8 +168,11 @@ def run_delay(args, delay: float) -> dict:
         result = {"delay_s": delay, "chunks": args.chunks, "requests": args.requests,
                   "cases": {}}
         for case in CASES:
-            samples, sizes = asyncio.run(run_case(upstream_port, server.env_port, token, case,
-                                                  args.requests, args.warmup))
+            try:
+                samples, sizes = asyncio.run(run_case(upstream_port, server.env_port, token,
+                                                      case, args.requests, args.warmup))
+            except (OSError, asyncio.IncompleteReadError, RuntimeError) as error:
+                raise RuntimeError(f"{case[0]}: {error!r}\n{server.log_tail()}") from None
             if len({size for _, size in sizes}) != 1:
                 raise RuntimeError(f"{case[0]}: Parley and the upstream sent different "
                                    f"amounts of data: {sorted(sizes)}")

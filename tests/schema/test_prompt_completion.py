@@ -136,3 +136,31 @@ async def test_legacy_graphql_ws_streams_the_same_events(graphql, live, upstream
             kinds.append(message["payload"]["data"]["promptCompletion"]["__typename"])
     assert kinds[0] == "CompletionStarted" and kinds[-1] == "CompletionDone"
     assert kinds.count("CompletionDelta") == 3
+
+
+async def send(socket, message: dict) -> None:
+    await socket.send(json.dumps(message))
+
+
+async def test_transport_ws_close_codes(graphql, live, upstream):
+    """4429 for a second connection_init, 4409 for a second operation with a live id,
+    4400 for a message that is not the protocol's."""
+    from websockets.exceptions import ConnectionClosed
+
+    token = await graphql.admin()
+    upstream.script("llama3:8b", chunks=1000, delay=0.05)
+    start = {"id": "1", "type": "subscribe", "payload": {
+        "query": 'subscription { promptCompletion(input: {model: "llama3:8b", prompt: "hi"}) '
+                 "{ __typename } }"}}
+    cases = [([{"type": "connection_init", "payload": auth(token)}], 4429),
+             ([start, start], 4409), ([{"type": "nonsense"}], 4400)]
+    for messages, code in cases:
+        async with connect(ws_url(live), subprotocols=["graphql-transport-ws"]) as socket:
+            await send(socket, {"type": "connection_init", "payload": auth(token)})
+            assert json.loads(await socket.recv())["type"] == "connection_ack"
+            for message in messages:
+                await send(socket, message)
+            with pytest.raises(ConnectionClosed) as closed:
+                while True:
+                    await asyncio.wait_for(socket.recv(), 5)
+        assert closed.value.rcvd.code == code, messages

@@ -350,6 +350,10 @@ class ScriptedUpstream:
                     break
             if eof.done():
                 return self._closed(record)
+            # The client's next request may follow the end at once: stop reading first.
+            eof.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await eof
             writer.write(b"0\r\n\r\n")
             await writer.drain()
             record.finished = True
@@ -357,6 +361,8 @@ class ScriptedUpstream:
         finally:
             if not eof.done():
                 eof.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await eof
 
     def _record(self, path: str, model: str) -> StreamRecord:
         record = StreamRecord(path, model)

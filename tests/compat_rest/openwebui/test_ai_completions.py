@@ -76,6 +76,12 @@ async def test_ollama_answers_become_openai_chunks(accounts, live, upstream):
                                    "images": ["QUJD"]}
 
 
+async def test_the_openai_client_lists_models_at_api(admin_client):
+    listed = [m.id async for m in admin_client.models.list()]
+    assert listed == ["gpt-4o", "gpt-4o-mini", "llama3:8b", "qwen3:4b",
+                      "nomic-embed-text:latest"]
+
+
 async def test_embeddings_from_both_kinds(admin_client):
     for model in ("nomic-embed-text:latest", "gpt-4o"):
         answer = await admin_client.embeddings.create(model=model, input=["a", "b", "c"])

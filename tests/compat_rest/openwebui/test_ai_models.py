@@ -182,3 +182,30 @@ async def test_bypass_lets_users_use_every_model(tmp_path, database_url, bypass_
             user = await accounts.user("free@example.com")
             ids = await runtime_ids(client, bearer(user["token"]))
     assert "gpt-4o" in ids and "llama3:8b" in ids
+
+
+MODEL_ROUTES = [  # path, body (model filled in), status for a model the user may not use
+    ("/ollama/api/generate", {"prompt": "hi"}, 403),
+    ("/ollama/api/generate/0", {"prompt": "hi"}, 403),
+    ("/ollama/api/chat", CHAT, 403), ("/ollama/api/chat/0", CHAT, 403),
+    ("/ollama/api/embed", {"input": "x"}, 403), ("/ollama/api/embed/0", {"input": "x"}, 403),
+    ("/ollama/api/embeddings", {"prompt": "x"}, 403),
+    ("/ollama/api/embeddings/0", {"prompt": "x"}, 403),
+    ("/openai/chat/completions", CHAT, 403), ("/openai/v1/chat/completions", CHAT, 403),
+    ("/openai/embeddings", {"input": "x"}, 403), ("/openai/v1/embeddings", {"input": "x"}, 403),
+    ("/api/chat/completions", CHAT, 400), ("/api/v1/chat/completions", CHAT, 400),
+    ("/api/embeddings", {"input": "x"}, 400), ("/api/v1/embeddings", {"input": "x"}, 400),
+]
+
+
+@pytest.mark.parametrize("path, body, status", MODEL_ROUTES)
+async def test_every_model_route_refuses_unknown_and_forbidden_models(client, people, path,
+                                                                      body, status):
+    """A user gets the same refusal for a model that does not exist and for one they may
+    not use (nothing tells them which); the upstream is never asked."""
+    _, user, _ = people
+    model = "gpt-4o" if path.startswith("/openai") else "llama3:8b"
+    for name in (model, "no-such-model"):
+        answer = await client.post(path, headers=user, json=dict(body, model=name))
+        assert answer.status_code == status, (path, name, answer.text)
+        assert "Model not found" in answer.text
