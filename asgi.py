@@ -26,11 +26,12 @@ from data.migrate import DatabaseRefused, migrate
 from data.point_reads import create_point_reader
 from data.pubsub import PubSub
 from data.settings import Settings, SettingsError, load_settings
+from resolvers import task_control
 from resolvers.context import Services
 from resolvers.provisioning import provision_admin
 from resolvers.ratelimit import SlidingWindow
 from resolvers.runtime_config import RuntimeConfig
-from resolvers.tasks import TaskRegistry
+from resolvers.task_registry import TaskRegistry
 from schema.graphiql import ASSET_DIR
 from schema.view import graphql_routes
 
@@ -69,6 +70,7 @@ async def start(services: Services) -> None:
         await session.commit()
     await provision_admin(services)
     await services.pubsub.connect()
+    await task_control.start(services)
     services.llm = Upstreams(services.settings.upstreams)
     services.ready = True
 
@@ -79,6 +81,7 @@ async def stop(services: Services) -> None:
     for task in list(services.background):
         with contextlib.suppress(BaseException):
             await asyncio.wait_for(task, timeout=2)
+    await task_control.stop(services)
     await services.pubsub.disconnect()
     if services.llm is not None:
         await services.llm.aclose()

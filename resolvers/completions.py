@@ -19,7 +19,7 @@ from resolvers.models import Route, connections, route_model
 from resolvers.permissions import require_verified
 from resolvers.presets import apply_preset
 from resolvers.relay import Relay, RelaySpec, UpstreamCall, request_body, stopped, upstream_failed
-from resolvers.tasks import COMPLETION, PROXY
+from resolvers.task_registry import COMPLETION, PROXY
 
 
 @dataclass
@@ -244,7 +244,7 @@ class Failed:
     partial: CompletionResult
 
 
-def _prompt_body(request: PromptRequest) -> dict[str, Any]:
+def prompt_body(request: PromptRequest) -> dict[str, Any]:
     if not request.prompt.strip():
         raise Invalid("The prompt is empty.", reason="invalid_prompt", field="prompt")
     if len(request.prompt) > MAX_PROMPT:
@@ -269,7 +269,7 @@ async def stream_prompt_completion(ctx: Context, request: PromptRequest
     try:
         async with ctx.unit_of_work():
             await require_verified(ctx)
-            body = _prompt_body(request)
+            body = prompt_body(request)
             stream = await start_chat_stream(ctx, body, route="graphql")
     except (Unauthenticated, Forbidden) as error:
         if error.reason != "model_access_denied":

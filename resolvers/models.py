@@ -58,9 +58,18 @@ class Route:
     preset: ModelRow | None = None
 
 
+_parsed: tuple[object, Connections] | None = None
+
+
 async def connections(ctx: Context) -> Connections:
-    values = await ctx.services.config.get_all(ctx.session)
-    return Connections.from_config(values)
+    """The configured connections. Parsed once per read of the config rows: the same
+    object comes back until they are read again, so comparing it is cheap."""
+    global _parsed
+    config = ctx.services.config
+    values = config.cached() or await config.get_all(ctx.session)
+    if _parsed is None or _parsed[0] is not values:
+        _parsed = (values, Connections.from_config(values))
+    return _parsed[1]
 
 
 async def catalog(ctx: Context, *, refresh: bool = False,

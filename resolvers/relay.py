@@ -18,7 +18,7 @@ from resolvers.errors import Invalid, UpstreamFailed
 from resolvers.models import Route, connections, route_model
 from resolvers.permissions import require_verified
 from resolvers.presets import apply_preset
-from resolvers.tasks import PROXY, Stopped, TaskInfo
+from resolvers.task_registry import PROXY, Stopped, TaskInfo
 
 MAX_BUFFERED_ANSWER = 64 * 1024 * 1024
 

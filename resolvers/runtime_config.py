@@ -46,6 +46,11 @@ class RuntimeConfig:
     async def get(self, session: AsyncSession, key: str, *, fresh: bool = False) -> Any:
         return (await self.get_all(session, fresh=fresh))[key]
 
+    def cached(self) -> dict[str, Any] | None:
+        """The values if read within the last `ttl` seconds; None means read them. Lets a
+        hot path skip opening a session when nothing needs the database."""
+        return self._values if time.monotonic() - self._read_at <= self.ttl else None
+
     async def get_all(self, session: AsyncSession, *, fresh: bool = False) -> dict[str, Any]:
         if fresh or time.monotonic() - self._read_at > self.ttl:
             stored = await ConfigRepo(session).get_many(DEFAULTS)

@@ -10,7 +10,8 @@ from graphql import GraphQLError
 
 from schema.auth.mutations import AuthMutations
 from schema.auth.queries import AuthQueries
-from schema.completions.subscriptions import CompletionSubscriptions
+from schema.completions.mutations import CompletionMutations
+from schema.completions.subscriptions import CompletionFollowing, CompletionSubscriptions
 from schema.errors import log_unexpected
 from schema.extensions import extensions_for
 from schema.models.mutations import ModelMutations
@@ -27,12 +28,13 @@ class Query(AuthQueries, UserQueries, ModelQueries, TaskQueries):
 
 @strawberry.type(description="Everything a client can change. Each mutation takes one "
                              "`input` and is one transaction.")
-class Mutation(AuthMutations, UserMutations, ModelMutations, TaskMutations):
+class Mutation(AuthMutations, UserMutations, ModelMutations, TaskMutations,
+               CompletionMutations):
     pass
 
 
 @strawberry.type(description="What streams, over WebSockets.")
-class Subscription(CompletionSubscriptions):
+class Subscription(CompletionSubscriptions, CompletionFollowing):
     pass
 
 

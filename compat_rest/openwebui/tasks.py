@@ -1,13 +1,18 @@
 """Task control: Open WebUI's `/api/tasks` routes (listing, stopping), plus the
-documented `GET /api/tasks/:id` and `POST /api/tasks/:id/stop`."""
+documented `POST /api/tasks` (start a completion in the background; follow it with
+GraphQL's `chatCompletion(taskId:)`), `GET /api/tasks/:id` and `POST /api/tasks/:id/stop`."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
 from starlette.requests import Request
 from starlette.routing import Route
 
+from compat_rest.common import parse_body
 from compat_rest.openwebui.errors import endpoint
-from resolvers import tasks
+from resolvers import completion_tasks, tasks
 from resolvers.context import Context
 from resolvers.errors import NotFound
 
@@ -22,6 +27,22 @@ def task_json(task: tasks.TaskInfo) -> dict:
 async def list_tasks(request: Request, ctx: Context) -> dict:
     found = await tasks.list_tasks(ctx)
     return {"tasks": [t.id for t in found], "items": [task_json(t) for t in found]}
+
+
+class TaskForm(BaseModel):
+    """An OpenAI chat body; other fields are sent on."""
+
+    model_config = ConfigDict(extra="allow")
+    model: str
+    messages: list[dict[str, Any]]
+
+
+@endpoint()
+async def start_task(request: Request, ctx: Context) -> dict:
+    form = await parse_body(request, TaskForm)
+    task = await completion_tasks.start_completion_task(
+        ctx, form.model_dump(exclude_unset=True), route=request.url.path)
+    return {"status": True, "task_id": task.id, "task": task_json(task)}
 
 
 @endpoint()
@@ -57,6 +78,7 @@ async def stop_chat_tasks(request: Request, ctx: Context) -> dict:
 def routes() -> list[Route]:
     return [
         Route("/api/tasks", list_tasks, methods=["GET"]),
+        Route("/api/tasks", start_task, methods=["POST"]),
         Route("/api/tasks/stop/{task_id}", stop_task, methods=["POST"]),
         Route("/api/tasks/chat/{chat_id}", chat_tasks, methods=["GET"]),
         Route("/api/tasks/chat/{chat_id}/stop", stop_chat_tasks, methods=["POST"]),

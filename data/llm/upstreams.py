@@ -86,7 +86,8 @@ class Upstreams:
         one round of requests."""
         max_age = self.settings.models_cache_ttl if max_age is None else max_age
         cached = self._catalog
-        if (cached is not None and self._catalog_for == connections
+        if (cached is not None and (self._catalog_for is connections
+                                    or self._catalog_for == connections)
                 and time.monotonic() - cached.fetched_at <= max_age):
             return cached
         if self._fetching is None or self._fetching_for != connections:

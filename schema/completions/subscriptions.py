@@ -7,7 +7,7 @@ from typing import Annotated
 
 import strawberry
 
-from resolvers import completions
+from resolvers import completion_tasks, completions
 from schema.completions.types import CompletionEvent, to_event
 from schema.context import Info
 
@@ -39,4 +39,20 @@ class CompletionSubscriptions:
             model=input.model, prompt=input.prompt, system=input.system,
             temperature=input.temperature, max_tokens=input.max_tokens)
         async for event in completions.stream_prompt_completion(info.context, request):
+            yield to_event(event)
+
+
+@strawberry.type
+class CompletionFollowing:
+    @strawberry.subscription(description="Follow a running completion task, on any instance "
+                                         "(its owner or an administrator): everything "
+                                         "generated so far as one CompletionDelta, then each "
+                                         "new one, then CompletionDone or CompletionFailed. "
+                                         "Unsubscribing does not stop the completion.")
+    async def chat_completion(
+        self, info: Info,
+        task_id: Annotated[strawberry.ID, strawberry.argument(
+            description="The task, from startCompletion (or POST /api/tasks).")],
+    ) -> AsyncGenerator[CompletionEvent, None]:
+        async for event in completion_tasks.follow_completion(info.context, str(task_id)):
             yield to_event(event)

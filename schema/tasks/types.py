@@ -7,7 +7,7 @@ from enum import Enum
 
 import strawberry
 
-from resolvers.tasks import TaskInfo
+from resolvers.task_registry import TaskInfo
 from schema.scalars import timestamp
 
 
