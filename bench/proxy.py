@@ -32,14 +32,15 @@ CASES = [  # name, path upstream, path via Parley, body
 ]
 
 
-def serve_upstream(port: int, chunks: int, delay: float) -> None:
+def serve_upstream(port: int, chunks: int, delay: float, **knobs) -> None:
+    """Run the scripted upstream (tests/support/upstream.py) until killed."""
     sys.path.insert(0, str(ROOT))
     from tests.support.upstream import ScriptedUpstream
 
     async def main():
         async with ScriptedUpstream(port=port) as upstream:
             for model in ("llama3:8b", "gpt-4o"):
-                upstream.script(model, chunks=chunks, delay=delay)
+                upstream.script(model, chunks=chunks, delay=delay, **knobs)
             print("ready", flush=True)
             await asyncio.Event().wait()
 
@@ -132,9 +133,12 @@ def main() -> int:
     parser.add_argument("--json", help="write the figures to this file")
     parser.add_argument("--serve-upstream", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--delay", type=float, default=0.0, help=argparse.SUPPRESS)
+    parser.add_argument("--first-delay", type=float, default=0.0, help=argparse.SUPPRESS)
+    parser.add_argument("--stamped", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_upstream:
-        serve_upstream(args.serve_upstream, args.chunks, args.delay)
+        serve_upstream(args.serve_upstream, args.chunks, args.delay,
+                       first_delay=args.first_delay, stamped=args.stamped)
         return 0
     results = []
     for delay in (float(d) for d in args.delays.split(",")):

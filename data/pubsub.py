@@ -144,4 +144,26 @@ class Events:
             event = await self._subscriber.get()
         except Unsubscribed:
             raise StopAsyncIteration from None
-        return json.loads(event.message)
+        return _decoded(event)
+
+    def waiting(self) -> list[dict[str, Any]]:
+        """The events already received and not yet read, without waiting: a reader that
+        fell behind can take them at once (and merge them). Reads broadcaster's queue."""
+        queue = self._subscriber._queue
+        found = []
+        while not queue.empty():
+            event = queue.get_nowait()
+            if event is None:  # the end of the subscription: leave it for __anext__
+                queue.put_nowait(None)
+                break
+            found.append(_decoded(event))
+        return found
+
+
+def _decoded(event) -> dict[str, Any]:
+    """broadcaster hands one Event object to every local subscriber: decode it once.
+    Readers get the same dict and must not change it."""
+    value = getattr(event, "decoded", None)
+    if value is None:
+        value = event.decoded = json.loads(event.message)
+    return value

@@ -171,12 +171,7 @@ async def follow_completion(ctx: Context, task_id: str
         if snapshot.terminal is not None:
             yield _ending(task_id, snapshot.model, snapshot.terminal, result)
             return
-        seq = snapshot.seq
-        async for event in _live(snapshot.buffered, events):
-            if event.get("seq", 0) <= seq or event.get("t") not in ("delta", "done",
-                                                                      "failed"):
-                continue
-            seq = event["seq"]
+        async for event in _live(snapshot.buffered, events, snapshot.seq):
             if event["t"] == "delta":
                 result.content += event["c"]
                 result.reasoning += event["r"]
@@ -186,9 +181,30 @@ async def follow_completion(ctx: Context, task_id: str
                 return
 
 
-async def _live(buffered: list[dict[str, Any]], events: AsyncIterator[dict[str, Any]]
+_STREAMED = ("delta", "done", "failed")
+
+
+async def _live(buffered: list[dict[str, Any]], events, after: int
                 ) -> AsyncIterator[dict[str, Any]]:
-    for event in buffered:
-        yield event
-    async for event in events:
+    """The answer's events after sequence number `after`, in order, each once. A follower
+    that fell behind (many followers, a slow client) gets the deltas waiting for it
+    merged into one, so it catches up instead of lagging further: every piece still
+    arrives, in order, in fewer messages."""
+    pending, seq = list(buffered), after
+    while True:
+        if not pending:
+            try:
+                pending.append(await anext(events))
+            except StopAsyncIteration:
+                return
+            pending += events.waiting()
+        event = pending.pop(0)
+        if event.get("t") not in _STREAMED or event.get("seq", 0) <= seq:
+            continue
+        while (event["t"] == "delta" and pending and pending[0].get("t") == "delta"
+               and pending[0].get("seq") == event["seq"] + 1):
+            following = pending.pop(0)
+            event = dict(event, seq=following["seq"], c=event["c"] + following["c"],
+                         r=event["r"] + following["r"])
+        seq = event["seq"]
         yield event

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 OLLAMA_VERSION = "0.6.5"
+STAMP = "@T@"  # replaced with the send time in stamped scripts
 
 
 @dataclass
@@ -34,10 +35,14 @@ class Script:
     reasoning: bool = False
     tool_call: bool = False
     dims: int = 4
+    first_delay: float = 0.0  # seconds before the first chunk
+    stamped: bool = False  # each piece carries the clock (time.monotonic()) it was sent at
 
     def pieces(self) -> list[str]:
         if self.big_chunk:
             return ["A" * self.big_chunk, " tail"]
+        if self.stamped:
+            return [f"tok{i}@{STAMP} " for i in range(self.chunks)]
         return [f"tok{i} " for i in range(self.chunks)]
 
     def text(self) -> str:
@@ -336,10 +341,13 @@ class ScriptedUpstream:
                     part = invalid
                 if index == script.error_line_after:
                     part = error_line
-                if index and script.delay:
-                    done, _ = await asyncio.wait({eof}, timeout=script.delay)
+                pause = script.delay if index else script.first_delay
+                if pause:
+                    done, _ = await asyncio.wait({eof}, timeout=pause)
                     if done:
                         return self._closed(record)
+                if script.stamped:
+                    part = part.replace(STAMP.encode(), f"{time.monotonic():.6f}".encode())
                 writer.write(_chunk(part))
                 try:
                     await writer.drain()
