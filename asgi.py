@@ -20,14 +20,17 @@ from starlette.staticfiles import StaticFiles
 import compat_rest
 from compat_rest.common import BodySizeLimit
 from data.db import create_engine, create_sessionmaker
+from data.llm.upstreams import Upstreams
 from data.migrate import DatabaseRefused, migrate
 from data.point_reads import create_point_reader
 from data.pubsub import PubSub
 from data.settings import Settings, SettingsError, load_settings
+from resolvers import task_control
 from resolvers.context import Services
 from resolvers.provisioning import provision_admin
 from resolvers.ratelimit import SlidingWindow
 from resolvers.runtime_config import RuntimeConfig
+from resolvers.task_registry import TaskRegistry
 from schema.graphiql import ASSET_DIR
 from schema.view import graphql_routes
 
@@ -55,7 +58,7 @@ def build_services(settings: Settings) -> Services:
         write_sessionmaker=create_sessionmaker(engine, write=True),
         config=RuntimeConfig(settings.runtime), pubsub=PubSub(settings.pubsub_url),
         signin_limiter=SlidingWindow(settings.signin_attempts, settings.signin_window_seconds),
-        reader=create_point_reader(settings.database_url))
+        reader=create_point_reader(settings.database_url), tasks=TaskRegistry())
 
 
 async def start(services: Services) -> None:
@@ -66,15 +69,21 @@ async def start(services: Services) -> None:
         await session.commit()
     await provision_admin(services)
     await services.pubsub.connect()
+    await task_control.start(services)
+    services.llm = Upstreams(services.settings.upstreams)
     services.ready = True
 
 
 async def stop(services: Services) -> None:
     services.ready = False
+    services.tasks.stop_all("shutdown")
     for task in list(services.background):
         with contextlib.suppress(BaseException):
             await asyncio.wait_for(task, timeout=2)
+    await task_control.stop(services)
     await services.pubsub.disconnect()
+    if services.llm is not None:
+        await services.llm.aclose()
     await services.reader.close()
     await services.engine.dispose()
 
@@ -116,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per upstream request
     try:
         settings = load_settings()
     except SettingsError as error:

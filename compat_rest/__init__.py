@@ -4,12 +4,12 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 from starlette.types import Scope
 
-from compat_rest import openwebui, scim
+from compat_rest import ollama, openai, openwebui, scim
 from compat_rest.openwebui.errors import error_response
 
 
 def routes() -> list[BaseRoute]:
-    return [*openwebui.routes(), *scim.routes()]
+    return [*openwebui.routes(), *scim.routes(), *ollama.routes(), *openai.routes()]
 
 
 def too_large(scope: Scope, text: str) -> Response:

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from broadcaster import Broadcast
 from broadcaster._backends.base import BroadcastBackend
+from broadcaster._base import Unsubscribed
 
 # PostgreSQL's NOTIFY payload limit is 8000 bytes; leave room for the channel name.
 POSTGRES_MAX_PAYLOAD = 7900
@@ -32,6 +33,15 @@ def chat_channel(chat_id: str) -> str:
 
 def completion_channel(task_id: str) -> str:
     return f"completion:{task_id}"
+
+
+def task_control_channel() -> str:
+    """Where instances ask each other about tasks (stop one, replay one's answer)."""
+    return "tasks:control"
+
+
+def reply_channel(request_id: str) -> str:
+    return f"reply:{request_id}"
 
 
 class _OneAtATime(BroadcastBackend):
@@ -76,6 +86,7 @@ class PubSub:
         else:
             self._broadcast = Broadcast(url)
         self.connected = False
+        self._subscribing = asyncio.Lock()
 
     async def connect(self) -> None:
         await self._broadcast.connect()
@@ -95,10 +106,20 @@ class PubSub:
         await self._broadcast.publish(channel, message)
 
     @asynccontextmanager
-    async def subscribe(self, channel: str) -> AsyncIterator[AsyncIterator[dict[str, Any]]]:
-        """Subscribe first, then read: nothing published after entering is missed."""
-        async with self._broadcast.subscribe(channel) as subscriber:
-            yield _decoded(subscriber)
+    async def subscribe(self, channel: str) -> AsyncIterator[Events]:
+        """Subscribe first, then read: nothing published after entering is missed.
+
+        Entering and leaving are serialised: broadcaster registers a channel's first
+        subscriber only after the broker confirms, and a second subscriber arriving in
+        between (or one leaving) would otherwise be lost on Redis and PostgreSQL."""
+        subscription = self._broadcast.subscribe(channel)
+        async with self._subscribing:
+            subscriber = await subscription.__aenter__()
+        try:
+            yield Events(subscriber)
+        finally:
+            async with self._subscribing:
+                await subscription.__aexit__(None, None, None)
 
     async def ping(self) -> bool:
         try:
@@ -108,6 +129,41 @@ class PubSub:
         return True
 
 
-async def _decoded(subscriber) -> AsyncIterator[dict[str, Any]]:
-    async for event in subscriber:
-        yield json.loads(event.message)
+class Events:
+    """A subscription's events, decoded. Waiting for the next one may be cancelled (a
+    timeout, say) without ending the subscription, unlike an async generator's."""
+
+    def __init__(self, subscriber):
+        self._subscriber = subscriber
+
+    def __aiter__(self) -> Events:
+        return self
+
+    async def __anext__(self) -> dict[str, Any]:
+        try:
+            event = await self._subscriber.get()
+        except Unsubscribed:
+            raise StopAsyncIteration from None
+        return _decoded(event)
+
+    def waiting(self) -> list[dict[str, Any]]:
+        """The events already received and not yet read, without waiting: a reader that
+        fell behind can take them at once (and merge them). Reads broadcaster's queue."""
+        queue = self._subscriber._queue
+        found = []
+        while not queue.empty():
+            event = queue.get_nowait()
+            if event is None:  # the end of the subscription: leave it for __anext__
+                queue.put_nowait(None)
+                break
+            found.append(_decoded(event))
+        return found
+
+
+def _decoded(event) -> dict[str, Any]:
+    """broadcaster hands one Event object to every local subscriber: decode it once.
+    Readers get the same dict and must not change it."""
+    value = getattr(event, "decoded", None)
+    if value is None:
+        value = event.decoded = json.loads(event.message)
+    return value

@@ -16,6 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from data.llm.settings import (
+    UpstreamSettings,
+    UpstreamSettingsError,
+    load_upstream_settings,
+    upstream_seed,
+)
+
 
 class SettingsError(ValueError):
     """A bad environment value; its message is the one line shown at start-up."""
@@ -106,6 +113,7 @@ class Settings:
     scim_enabled: bool = False
     scim_token: str | None = None  # the identity provider's bearer token for /scim/v2
     runtime: RuntimeSeed = field(default_factory=lambda: RuntimeSeed({}))
+    upstreams: UpstreamSettings = field(default_factory=UpstreamSettings)
 
     @property
     def is_sqlite(self) -> bool:
@@ -169,6 +177,10 @@ def _runtime_seed(env: Mapping[str, str]) -> RuntimeSeed:
         "auth.enable_api_keys": _bool(env, "ENABLE_API_KEYS", False),
         "auth.admin.show": _bool(env, "SHOW_ADMIN_DETAILS", True),
     }
+    try:
+        values |= upstream_seed(env)
+    except UpstreamSettingsError as error:
+        raise SettingsError(str(error)) from None
     return RuntimeSeed(values, persistent=_bool(env, "ENABLE_PERSISTENT_CONFIG", True))
 
 
@@ -228,4 +240,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         scim_enabled=scim_enabled,
         scim_token=scim_token,
         runtime=_runtime_seed(env),
+        upstreams=_upstreams(env),
     )
+
+
+def _upstreams(env: Mapping[str, str]) -> UpstreamSettings:
+    try:
+        return load_upstream_settings(env)
+    except UpstreamSettingsError as error:
+        raise SettingsError(str(error)) from None

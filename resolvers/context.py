@@ -75,6 +75,8 @@ class Services:
     signin_limiter: SlidingWindow
     reader: PointReader
     pubsub: Any = None
+    llm: Any = None  # data.llm.upstreams.Upstreams, opened by the lifespan
+    tasks: Any = None  # resolvers.tasks.TaskRegistry
     ready: bool = False
     background: set[asyncio.Task] = field(default_factory=set)
 

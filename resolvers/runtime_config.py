@@ -23,6 +23,14 @@ DEFAULTS: dict[str, Any] = {
     "auth.enable_api_keys": False,
     "auth.admin.show": True,
     "user.permissions": None,  # resolvers.permissions supplies the default map
+    # Upstream connections; list indexes are Open WebUI's `url_idx`.
+    "ollama.enable": True,
+    "ollama.base_urls": ["http://localhost:11434"],
+    "ollama.api_configs": {},
+    "openai.enable": True,
+    "openai.api_base_urls": ["https://api.openai.com/v1"],
+    "openai.api_keys": [""],
+    "openai.api_configs": {},
 }
 
 
@@ -37,6 +45,11 @@ class RuntimeConfig:
 
     async def get(self, session: AsyncSession, key: str, *, fresh: bool = False) -> Any:
         return (await self.get_all(session, fresh=fresh))[key]
+
+    def cached(self) -> dict[str, Any] | None:
+        """The values if read within the last `ttl` seconds; None means read them. Lets a
+        hot path skip opening a session when nothing needs the database."""
+        return self._values if time.monotonic() - self._read_at <= self.ttl else None
 
     async def get_all(self, session: AsyncSession, *, fresh: bool = False) -> dict[str, Any]:
         if fresh or time.monotonic() - self._read_at > self.ttl:

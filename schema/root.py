@@ -14,26 +14,32 @@ from schema.chats.mutations.chats import ChatMutations
 from schema.chats.mutations.messages import MessageMutations
 from schema.chats.queries import ChatQueries
 from schema.chats.subscriptions import ChatSubscriptions
+from schema.completions.mutations import CompletionMutations
+from schema.completions.subscriptions import CompletionFollowing, CompletionSubscriptions
 from schema.errors import log_unexpected
 from schema.extensions import extensions_for
 from schema.groups.queries import GroupQueries
+from schema.models.mutations import ModelMutations
+from schema.models.queries import ModelQueries
+from schema.tasks.queries import TaskMutations, TaskQueries
 from schema.users.mutations import UserMutations
 from schema.users.queries import UserQueries
 
 
 @strawberry.type(description="Everything a client can read.")
-class Query(AuthQueries, UserQueries, ChatQueries, GroupQueries):
+class Query(AuthQueries, UserQueries, ChatQueries, GroupQueries, ModelQueries, TaskQueries):
     pass
 
 
 @strawberry.type(description="Everything a client can change. Each mutation takes one "
                              "`input` and is one transaction.")
-class Mutation(AuthMutations, UserMutations, ChatMutations, MessageMutations):
+class Mutation(AuthMutations, UserMutations, ChatMutations, MessageMutations, ModelMutations,
+               TaskMutations, CompletionMutations):
     pass
 
 
 @strawberry.type(description="What a client can follow over a WebSocket.")
-class Subscription(ChatSubscriptions):
+class Subscription(ChatSubscriptions, CompletionSubscriptions, CompletionFollowing):
     pass
 
 
@@ -57,7 +63,7 @@ def _build(max_depth: int, max_aliases: int, max_tokens: int) -> ParleySchema:
     extensions = extensions_for(max_depth=max_depth, max_aliases=max_aliases,
                                 max_tokens=max_tokens)
     return ParleySchema(query=Query, mutation=Mutation, subscription=Subscription,
-                       extensions=extensions)
+                        extensions=extensions)
 
 
 def build_schema(settings: GraphQLLimits) -> ParleySchema:

@@ -1,0 +1,212 @@
+"""Proxy overhead: a 200-chunk streamed answer fetched from the scripted upstream
+directly and through Parley, interleaved request by request on keep-alive connections.
+Reports time to first byte (first piece of the answer) and total time, p50 and p99, and
+what Parley adds. Goals: under 2 ms added to the first byte, under 5% added to the total.
+
+Three processes on one machine: the scripted upstream (tests/support/upstream.py),
+Parley (`asgi.py`, SQLite), and this client (raw asyncio, HTTP/1.1 chunked parsing only).
+
+    .venv/bin/python bench/proxy.py [--requests N] [--delays 0,0.002] [--chunks 200]
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from foundation import HOST, ROOT, SIGNUP, Server, free_port, request
+
+GOALS = {"ttfb_added_ms": 2.0, "total_added_pct": 5.0}
+CASES = [  # name, path upstream, path via Parley, body
+    ("ollama /api/chat", "/api/chat", "/ollama/api/chat",
+     {"model": "llama3:8b", "messages": [{"role": "user", "content": "hi"}], "stream": True}),
+    ("openai /chat/completions", "/v1/chat/completions", "/openai/chat/completions",
+     {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}], "stream": True}),
+]
+
+
+def serve_upstream(port: int, chunks: int, delay: float, **knobs) -> None:
+    """Run the scripted upstream (tests/support/upstream.py) until killed."""
+    sys.path.insert(0, str(ROOT))
+    from tests.support.upstream import ScriptedUpstream
+
+    async def main():
+        async with ScriptedUpstream(port=port) as upstream:
+            for model in ("llama3:8b", "gpt-4o"):
+                upstream.script(model, chunks=chunks, delay=delay, **knobs)
+            print("ready", flush=True)
+            await asyncio.Event().wait()
+
+    asyncio.run(main())
+
+
+class Stream:
+    """One keep-alive connection; `fetch` sends a request and reads a chunked answer."""
+
+    def __init__(self, port: int, path: str, body: dict, token: str | None):
+        data = json.dumps(body).encode()
+        auth = f"Authorization: Bearer {token}\r\n" if token else ""
+        self.request = (f"POST {path} HTTP/1.1\r\nHost: {HOST}\r\nContent-Type: "
+                        f"application/json\r\nContent-Length: {len(data)}\r\n{auth}\r\n"
+                        ).encode() + data
+        self.port = port
+        self.reader = self.writer = None
+
+    async def fetch(self) -> tuple[float, float, int]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(HOST, self.port)
+        start = time.perf_counter()
+        self.writer.write(self.request)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        if not head.startswith(b"HTTP/1.1 200"):
+            raise RuntimeError(head.decode(errors="replace"))
+        first, size_total = None, 0
+        while True:
+            size = int((await self.reader.readuntil(b"\r\n")).split(b";")[0], 16)
+            if size == 0:
+                await self.reader.readuntil(b"\r\n")
+                break
+            await self.reader.readexactly(size + 2)
+            size_total += size
+            if first is None:
+                first = time.perf_counter()
+        return first - start, time.perf_counter() - start, size_total
+
+
+def pct(values, q):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+async def run_case(upstream_port, parley_port, token, case, requests, warmup):
+    name, direct_path, proxy_path, body = case
+    direct = Stream(upstream_port, direct_path, body, None)
+    proxied = Stream(parley_port, proxy_path, body, token)
+    samples = {"direct": [], "parley": []}
+    sizes = set()
+    for i in range(warmup + requests):
+        # Alternate which goes first, so drift and caches favour neither.
+        order = [("direct", direct), ("parley", proxied)][:: 1 if i % 2 else -1]
+        for label, stream in order:
+            try:
+                ttfb, total, size = await stream.fetch()
+            except (OSError, asyncio.IncompleteReadError) as error:
+                raise RuntimeError(f"request {i} {label}: {error!r}") from None
+            if i >= warmup:
+                samples[label].append((ttfb, total))
+                sizes.add((label, size))
+    return samples, sizes
+
+
+def summarise(samples):
+    out = {}
+    for label, values in samples.items():
+        ttfb = [t for t, _ in values]
+        total = [t for _, t in values]
+        out[label] = {"ttfb_p50_ms": pct(ttfb, 50) * 1e3, "ttfb_p99_ms": pct(ttfb, 99) * 1e3,
+                      "total_p50_ms": pct(total, 50) * 1e3,
+                      "total_p99_ms": pct(total, 99) * 1e3,
+                      "total_mean_ms": statistics.fmean(total) * 1e3}
+    d, p = out["direct"], out["parley"]
+    out["added"] = {
+        "ttfb_p50_ms": p["ttfb_p50_ms"] - d["ttfb_p50_ms"],
+        "ttfb_p99_ms": p["ttfb_p99_ms"] - d["ttfb_p99_ms"],
+        "total_p50_pct": 100 * (p["total_p50_ms"] / d["total_p50_ms"] - 1),
+        "total_p99_pct": 100 * (p["total_p99_ms"] / d["total_p99_ms"] - 1)}
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=100)
+    parser.add_argument("--warmup", type=int, default=10)
+    parser.add_argument("--chunks", type=int, default=200)
+    parser.add_argument("--delays", default="0,0.002",
+                        help="seconds between chunks, one run per value")
+    parser.add_argument("--json", help="write the figures to this file")
+    parser.add_argument("--serve-upstream", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--delay", type=float, default=0.0, help=argparse.SUPPRESS)
+    parser.add_argument("--first-delay", type=float, default=0.0, help=argparse.SUPPRESS)
+    parser.add_argument("--stamped", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve_upstream:
+        serve_upstream(args.serve_upstream, args.chunks, args.delay,
+                       first_delay=args.first_delay, stamped=args.stamped)
+        return 0
+    results = []
+    for delay in (float(d) for d in args.delays.split(",")):
+        results.append(run_delay(args, delay))
+    print_report(results)
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2))
+    return 0
+
+
+def run_delay(args, delay: float) -> dict:
+    upstream_port = free_port()
+    upstream = subprocess.Popen(
+        [sys.executable, __file__, "--serve-upstream", str(upstream_port), "--chunks",
+         str(args.chunks), "--delay", str(delay)], stdout=subprocess.PIPE, text=True)
+    assert upstream.stdout is not None and upstream.stdout.readline().strip() == "ready"
+    tmp = Path(tempfile.mkdtemp(prefix="parley-bench-proxy-"))
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "UVICORN_WORKERS")}
+    env.update(DATA_DIR=str(tmp), HOST=HOST, PORT=str(free_port()),
+               WEBUI_SECRET_KEY=secrets.token_hex(32),
+               OLLAMA_BASE_URLS=f"http://{HOST}:{upstream_port}",
+               OPENAI_API_BASE_URLS=f"http://{HOST}:{upstream_port}/v1")
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    server = Server(str(ROOT), env, tmp / "server.log")
+    try:
+        server.start()
+        status, raw = request(server.env_port, "POST", "/api/v1/auths/signup", SIGNUP)
+        if status != 200:
+            raise RuntimeError(f"signup returned {status}: {raw[:300]!r}")
+        token = json.loads(raw)["token"]
+        result = {"delay_s": delay, "chunks": args.chunks, "requests": args.requests,
+                  "cases": {}}
+        for case in CASES:
+            try:
+                samples, sizes = asyncio.run(run_case(upstream_port, server.env_port, token,
+                                                      case, args.requests, args.warmup))
+            except (OSError, asyncio.IncompleteReadError, RuntimeError) as error:
+                raise RuntimeError(f"{case[0]}: {error!r}\n{server.log_tail()}") from None
+            if len({size for _, size in sizes}) != 1:
+                raise RuntimeError(f"{case[0]}: Parley and the upstream sent different "
+                                   f"amounts of data: {sorted(sizes)}")
+            result["cases"][case[0]] = summarise(samples)
+        return result
+    finally:
+        server.stop()
+        upstream.terminate()
+        upstream.wait(10)
+
+
+def print_report(results) -> None:
+    for result in results:
+        print(f"\n{result['chunks']} chunks, {result['delay_s'] * 1e3:g} ms apart, "
+              f"{result['requests']} requests each way")
+        print(f"{'case':28} {'':7} {'ttfb p50':>9} {'ttfb p99':>9} {'total p50':>10} "
+              f"{'total p99':>10}")
+        for name, figures in result["cases"].items():
+            for label in ("direct", "parley"):
+                f = figures[label]
+                print(f"{name:28} {label:7} {f['ttfb_p50_ms']:8.2f}m {f['ttfb_p99_ms']:8.2f}m "
+                      f"{f['total_p50_ms']:9.1f}m {f['total_p99_ms']:9.1f}m")
+            a = figures["added"]
+            ok_ttfb = max(a["ttfb_p50_ms"], a["ttfb_p99_ms"]) < GOALS["ttfb_added_ms"]
+            ok_total = max(a["total_p50_pct"], a["total_p99_pct"]) < GOALS["total_added_pct"]
+            print(f"{'':28} {'added':7} {a['ttfb_p50_ms']:+8.2f}m {a['ttfb_p99_ms']:+8.2f}m "
+                  f"{a['total_p50_pct']:+9.1f}% {a['total_p99_pct']:+9.1f}%   "
+                  f"first byte {'ok' if ok_ttfb else 'MISSED'} (<2 ms), "
+                  f"total {'ok' if ok_total else 'MISSED'} (<5%)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,109 @@
+"""Open WebUI's `/ollama` routes: Ollama's own API relayed to the connections, with
+Open WebUI's model list, access rules and `url_idx` variants."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from compat_rest.common import parse_body
+from compat_rest.ollama import serializers
+from compat_rest.ollama.errors import endpoint, frame
+from compat_rest.ollama.forms import (
+    ChatForm,
+    ConnectionsForm,
+    EmbeddingsForm,
+    EmbedForm,
+    GenerateForm,
+)
+from compat_rest.streaming import relay_answer
+from resolvers import connections, models
+from resolvers.context import Context
+from resolvers.relay import RelaySpec, start_relay
+
+OLLAMA = "ollama"
+NDJSON = "application/x-ndjson"
+
+
+async def status(request: Request) -> Response:
+    return Response('{"status":true}', media_type="application/json")
+
+
+@endpoint()
+async def list_tags(request: Request, ctx: Context) -> dict:
+    listed = await models.list_models(ctx, kind=OLLAMA, presets=False)
+    return {"models": [serializers.tag_entry(m) for m in listed]}
+
+
+@endpoint()
+async def connection_tags(request: Request, ctx: Context):
+    return await connections.connection_models(ctx, OLLAMA, request.path_params["url_idx"])
+
+
+@endpoint()
+async def version(request: Request, ctx: Context) -> dict:
+    found = await connections.ollama_version(ctx, url_idx=request.path_params.get("url_idx"))
+    return {"version": found if found is not None else False}
+
+
+def _relay(form_type: type[BaseModel], path: str, *, streams: bool):
+    @endpoint(unit_of_work=False)
+    async def handler(request: Request, ctx: Context) -> Response:
+        form = await parse_body(request, form_type)
+        body = form.model_dump(exclude_unset=True)
+        stream = getattr(form, "stream", False)
+        if streams:
+            body["stream"] = stream  # Ollama streams unless told otherwise
+        spec = RelaySpec(kind=OLLAMA, path=path, body=body, route=f"/ollama{path}",
+                         url_idx=request.path_params.get("url_idx"),
+                         media_type=NDJSON if streams and stream and path == "/api/chat"
+                         else None)
+        async with ctx.unit_of_work():
+            relay = await start_relay(ctx, spec)
+        return await relay_answer(request, relay, frame)
+
+    handler.__name__ = path.rsplit("/", 1)[-1]
+    return handler
+
+
+generate = _relay(GenerateForm, "/api/generate", streams=True)
+chat = _relay(ChatForm, "/api/chat", streams=True)
+embed = _relay(EmbedForm, "/api/embed", streams=False)
+embeddings = _relay(EmbeddingsForm, "/api/embeddings", streams=False)
+
+
+def _settings(found: connections.ConnectionSettings) -> dict:
+    return {"ENABLE_OLLAMA_API": found.enabled, "OLLAMA_BASE_URLS": found.base_urls,
+            "OLLAMA_API_CONFIGS": found.api_configs}
+
+
+@endpoint()
+async def get_config(request: Request, ctx: Context) -> dict:
+    return _settings(await connections.get_connection_settings(ctx, OLLAMA))
+
+
+@endpoint(unit_of_work=False)
+async def update_config(request: Request, ctx: Context) -> dict:
+    form = await parse_body(request, ConnectionsForm)
+    async with ctx.unit_of_work(write=True):
+        found = await connections.update_connection_settings(
+            ctx, OLLAMA, enabled=form.ENABLE_OLLAMA_API, base_urls=form.OLLAMA_BASE_URLS,
+            api_configs=form.OLLAMA_API_CONFIGS)
+    return _settings(found)
+
+
+def routes() -> list[Route]:
+    routes = [Route("/ollama", status, methods=["GET", "HEAD"]),
+              Route("/ollama/api/tags", list_tags, methods=["GET"]),
+              Route("/ollama/api/tags/{url_idx:int}", connection_tags, methods=["GET"]),
+              Route("/ollama/api/version", version, methods=["GET"]),
+              Route("/ollama/api/version/{url_idx:int}", version, methods=["GET"]),
+              Route("/ollama/config", get_config, methods=["GET"]),
+              Route("/ollama/config/update", update_config, methods=["POST"])]
+    for name, handler in (("generate", generate), ("chat", chat), ("embed", embed),
+                          ("embeddings", embeddings)):
+        routes += [Route(f"/ollama/api/{name}", handler, methods=["POST"]),
+                   Route(f"/ollama/api/{name}/{{url_idx:int}}", handler, methods=["POST"])]
+    return routes

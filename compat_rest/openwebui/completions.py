@@ -1,0 +1,98 @@
+"""Open WebUI's unified routes for API clients: `POST /api/chat/completions` and
+`/api/embeddings` (and their `/api/v1` aliases), answering in OpenAI's format whichever
+upstream serves the model. Errors before the answer starts are Open WebUI's
+`{"detail": ...}`; a failure part-way through a stream is an OpenAI error event."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from compat_rest.common import BadBody
+from compat_rest.openai import serializers
+from compat_rest.openai.errors import frame
+from compat_rest.openwebui.errors import error_response, render_domain_error
+from compat_rest.streaming import DisconnectWatch, StreamingAnswer, dialect_endpoint, relay_answer
+from resolvers import completions
+from resolvers.context import Context
+from resolvers.relay import Relay
+
+# Open WebUI answers an unknown or forbidden model on these routes with 400.
+_OVERRIDES = {"model_not_found": 400, "model_access_denied": 400, "model_required": 400}
+
+endpoint = dialect_endpoint(lambda error: render_domain_error(error, _OVERRIDES),
+                            lambda error: error_response(422, error.errors))
+
+
+async def _json_body(request: Request) -> dict:
+    raw = await request.body()
+    try:
+        body = json.loads(raw) if raw else None
+    except ValueError as error:
+        raise BadBody([{"type": "json_invalid", "loc": ["body", 0],
+                        "msg": f"JSON decode error: {error}", "input": {}}]) from None
+    if not isinstance(body, dict):
+        raise BadBody([{"type": "dict_type", "loc": ["body"],
+                        "msg": "Input should be a valid dictionary"}])
+    return body
+
+
+@endpoint(unit_of_work=False)
+async def chat_completions(request: Request, ctx: Context) -> Response:
+    body = await _json_body(request)
+    if body.get("chat_id") and not str(body["chat_id"]).startswith(("local:", "temporary:")):
+        return error_response(501, "Completions bound to a saved chat are not available on "
+                                   "this server yet; send the request without chat_id.")
+    async with ctx.unit_of_work():
+        call = await completions.start_chat_completion(ctx, body, route=request.url.path)
+    if isinstance(call, Relay):
+        return await relay_answer(request, call, frame)
+    watch = DisconnectWatch(request.receive, call.interrupt)
+    try:
+        await call.open()
+        if body.get("stream") is not True:
+            result = await call.drain()
+    except BaseException:
+        watch.stop()
+        raise
+    completion_id = f"chatcmpl-{uuid.uuid4()}"
+    if body.get("stream") is not True:
+        watch.stop()
+        return JSONResponse(serializers.completion(call.model, completion_id, result))
+    return StreamingAnswer(_events(call, completion_id), status=200,
+                           media_type="text/event-stream", watch=watch, frame=frame)
+
+
+async def _events(call: completions.ChatStream, completion_id: str) -> AsyncIterator[bytes]:
+    """OpenAI chunk events for the answer's pieces, then the end marker. A failure part-way
+    propagates (as a DomainError) for StreamingAnswer to write as an error event."""
+    writer = serializers.ChunkWriter(call.model, completion_id)
+    async for piece in call.chunks():
+        if (event := writer.chunk(piece)):
+            yield event
+    yield serializers.DONE
+
+
+@endpoint(unit_of_work=False)
+async def embeddings(request: Request, ctx: Context) -> Response:
+    body = await _json_body(request)
+    async with ctx.unit_of_work():
+        call = await completions.start_embeddings(ctx, body, route=request.url.path)
+    watch = DisconnectWatch(request.receive, call.relay.interrupt)
+    try:
+        await call.relay.open()
+    finally:
+        watch.stop()
+    return JSONResponse(call.result())
+
+
+def routes() -> list[Route]:
+    return [Route(f"{prefix}/{path}", handler, methods=["POST"])
+            for prefix in ("/api", "/api/v1")
+            for path, handler in (("chat/completions", chat_completions),
+                                  ("embeddings", embeddings))]

@@ -1,0 +1,1 @@
+"""The LLM upstreams: Ollama and OpenAI-compatible servers over one shared httpx client."""

@@ -1,0 +1,115 @@
+"""The process's one HTTP client for every upstream, and the model catalog it keeps.
+
+Timeouts: connecting is bounded, and so is the silence between two pieces of an answer
+(httpx's read timeout applies to each read), but never the whole answer: a long answer
+that keeps arriving lives as long as it needs to.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+
+import httpx
+
+from data.llm.base import Connection, Connections, UpstreamBroken, UpstreamError
+from data.llm.catalog import Catalog, fetch_catalog
+from data.llm.settings import UpstreamSettings
+from data.llm.streams import Interruptible, UpstreamResponse, transport_error
+
+MAX_LIST_BODY = 32 * 1024 * 1024
+
+
+class Upstreams:
+    def __init__(self, settings: UpstreamSettings):
+        self.settings = settings
+        self.http = httpx.AsyncClient(
+            timeout=httpx.Timeout(connect=settings.connect_timeout, read=settings.idle_timeout,
+                                  write=settings.idle_timeout, pool=settings.connect_timeout),
+            limits=httpx.Limits(max_connections=settings.max_connections,
+                                max_keepalive_connections=settings.max_connections,
+                                keepalive_expiry=30),
+            verify=settings.verify_tls, trust_env=True, follow_redirects=False)
+        self._catalog: Catalog | None = None
+        self._catalog_for: Connections | None = None
+        self._fetching: asyncio.Future[Catalog] | None = None
+        self._fetching_for: Connections | None = None
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    # ---- requests ----------------------------------------------------------------------
+
+    async def open(self, connection: Connection, method: str, path: str, body: bytes | None,
+                   guard: Interruptible) -> UpstreamResponse:
+        """Send a request and wait for the answer's headers (not its body)."""
+        request = self.http.build_request(method, connection.base_url + path, content=body,
+                                          headers=connection.request_headers())
+        try:
+            response = await guard.run(self.http.send(request, stream=True))
+        except httpx.HTTPError as error:
+            raise transport_error(connection, error) from None
+        return UpstreamResponse(response, connection, guard)
+
+    async def get_json(self, connection: Connection, path: str, *,
+                       secrets: tuple[str, ...] = ()) -> Any:
+        """A small JSON answer (model lists, version), within the model-list timeout."""
+        try:
+            async with asyncio.timeout(self.settings.model_list_timeout):
+                answer = await self.open(connection, "GET", path, None, Interruptible())
+                if answer.status >= 400:
+                    raise await answer.refused(secrets)
+                try:
+                    body = await answer.read_all(MAX_LIST_BODY)
+                finally:
+                    await answer.aclose()
+        except TimeoutError:
+            raise transport_error(connection, httpx.ReadTimeout("")) from None
+        try:
+            return json.loads(body)
+        except ValueError:
+            raise UpstreamBroken(f"{connection.label} answered {path} with something that "
+                                 "is not JSON.") from None
+
+    # ---- the catalog -------------------------------------------------------------------
+
+    def forget_catalog(self) -> None:
+        """After a connection change: the next read asks the upstreams again."""
+        self._catalog = None
+
+    async def catalog(self, connections: Connections, *, max_age: float | None = None
+                      ) -> Catalog:
+        """The merged model list for these connections, no older than `max_age` seconds
+        (default: MODELS_CACHE_TTL; 0 asks the upstreams now). Concurrent callers share
+        one round of requests."""
+        max_age = self.settings.models_cache_ttl if max_age is None else max_age
+        cached = self._catalog
+        if (cached is not None and (self._catalog_for is connections
+                                    or self._catalog_for == connections)
+                and time.monotonic() - cached.fetched_at <= max_age):
+            return cached
+        if self._fetching is None or self._fetching_for != connections:
+            self._fetching_for = connections
+            self._fetching = asyncio.ensure_future(self._fetch(connections))
+        return await asyncio.shield(self._fetching)
+
+    async def _fetch(self, connections: Connections) -> Catalog:
+        secrets = connections.secrets()
+        try:
+            catalog = await fetch_catalog(
+                connections, lambda c, path: self.get_json(c, path, secrets=secrets))
+        finally:
+            if self._fetching_for is connections:
+                self._fetching = None
+        self._catalog, self._catalog_for = catalog, connections
+        return catalog
+
+    async def version(self, connection: Connection) -> str:
+        answer = await self.get_json(connection, "/api/version")
+        version = answer.get("version") if isinstance(answer, dict) else None
+        if not isinstance(version, str):
+            raise UpstreamError(f"{connection.label} did not say its version.")
+        return version
+

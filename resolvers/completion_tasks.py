@@ -1,0 +1,210 @@
+"""Completions that run on their own, as tasks: one producer reads the upstream once and
+publishes the answer as small events on `completion:<task_id>`; any number of followers
+(GraphQL subscriptions, a second tab, another instance) read that one stream. A follower
+that joins late first gets everything generated so far, then the rest.
+
+Events are small JSON objects with a sequence number: `delta` (text `c`, reasoning `r`),
+then one terminal event, `done` or `failed`. Text is cut into pieces that fit
+PostgreSQL's NOTIFY limit, so every pub/sub backend carries them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from data.llm.base import Usage
+from data.pubsub import completion_channel
+from resolvers import task_control
+from resolvers.completions import (
+    CompletionResult,
+    Delta,
+    Done,
+    Failed,
+    PromptRequest,
+    prompt_body,
+    start_chat_stream,
+)
+from resolvers.context import Context, Services
+from resolvers.errors import DomainError, NotFound
+from resolvers.permissions import require_verified
+from resolvers.task_control import piece_size, pieces
+from resolvers.task_registry import TaskInfo
+
+log = logging.getLogger("parley.completions")
+
+RETAIN_SECONDS = 300.0  # a finished answer stays available to late followers this long
+
+
+@dataclass
+class Transcript:
+    """Everything a producer has published so far, for followers that join late."""
+
+    task: TaskInfo
+    content: str = ""
+    reasoning: str = ""
+    seq: int = 0
+    terminal: dict[str, Any] | None = None
+
+    def snapshot(self) -> dict[str, Any]:
+        return {"seq": self.seq, "c": self.content, "r": self.reasoning,
+                "end": self.terminal, "user": self.task.user_id, "model": self.task.model}
+
+
+@dataclass
+class Snapshot:
+    seq: int
+    content: str
+    reasoning: str
+    terminal: dict[str, Any] | None
+    user_id: str
+    model: str
+    buffered: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _usage(usage: Usage | None) -> dict[str, int] | None:
+    if usage is None:
+        return None
+    return {"prompt": usage.prompt_tokens, "completion": usage.completion_tokens}
+
+
+async def start_completion_task(ctx: Context, body: Mapping[str, Any], *, route: str
+                                ) -> TaskInfo:
+    """Verified users, for models they may use: start answering an OpenAI-shaped chat
+    body in the background and return its task at once. Follow it with
+    `follow_completion`; stop it like any task. Publishes on `completion:<task_id>`."""
+    stream = await start_chat_stream(ctx, body, route=route)
+    services = ctx.services
+    transcript = Transcript(stream.task)
+    services.tasks.transcripts[stream.task_id] = transcript
+    services.spawn(_produce(services, stream, transcript))
+    return stream.task
+
+
+async def start_prompt_task(ctx: Context, request: PromptRequest, *, route: str) -> TaskInfo:
+    """As `start_completion_task`, for a single prompt (and an optional system prompt)."""
+    await require_verified(ctx)
+    return await start_completion_task(ctx, prompt_body(request), route=route)
+
+
+async def _produce(services: Services, stream, transcript: Transcript) -> None:
+    channel = completion_channel(transcript.task.id)
+    size = piece_size(services)
+    terminal: dict[str, Any]
+    try:
+        await stream.open()
+        async for chunk in stream.chunks():
+            texts, thoughts = pieces(chunk.content, size), pieces(chunk.reasoning, size)
+            for index in range(max(len(texts), len(thoughts))):
+                text = texts[index] if index < len(texts) else ""
+                thought = thoughts[index] if index < len(thoughts) else ""
+                transcript.content += text
+                transcript.reasoning += thought
+                transcript.seq += 1
+                await _publish(services, channel, {"t": "delta", "seq": transcript.seq,
+                                                   "c": text, "r": thought})
+        result = stream.result
+        terminal = {"t": "done", "finish": result.finish_reason, "usage": _usage(result.usage)}
+    except DomainError as error:
+        terminal = {"t": "failed", "code": error.code, "reason": error.reason,
+                    "message": error.message}
+    finally:
+        await stream.aclose()
+    transcript.seq += 1
+    transcript.terminal = dict(terminal, seq=transcript.seq)
+    await _publish(services, channel, transcript.terminal)
+    asyncio.get_running_loop().call_later(
+        RETAIN_SECONDS, services.tasks.transcripts.pop, transcript.task.id, None)
+
+
+async def _publish(services: Services, channel: str, event: dict[str, Any]) -> None:
+    try:
+        await services.pubsub.publish(channel, event)
+    except Exception:  # the answer goes on for local followers; the broker's trouble is logged
+        log.exception("could not publish on %s", channel)
+
+
+async def _snapshot(ctx: Context, task_id: str, events: AsyncIterator[dict[str, Any]]
+                    ) -> Snapshot:
+    local = ctx.services.tasks.transcripts.get(task_id)
+    if local is not None:
+        s = local.snapshot()
+        return Snapshot(s["seq"], s["c"], s["r"], s["end"], s["user"], s["model"])
+    found = await task_control.replay(ctx.services, task_id, events)
+    if found is None:
+        raise NotFound("No such completion is running.", reason="task_not_found")
+    replayed, buffered = found
+    return Snapshot(replayed["seq"], replayed["c"], replayed["r"], replayed["end"],
+                    replayed["user"], replayed["model"], buffered)
+
+
+def _ending(task_id: str, model: str, event: Mapping[str, Any],
+            result: CompletionResult) -> Done | Failed:
+    if event["t"] == "done":
+        usage = event.get("usage") or None
+        result.finish_reason = event.get("finish")
+        result.usage = Usage(usage["prompt"], usage["completion"]) if usage else None
+        return Done(task_id, model, result)
+    error = DomainError(event.get("message", "The completion failed."),
+                        reason=event.get("reason"))
+    error.code = event.get("code", "INTERNAL")
+    return Failed(task_id, error, result)
+
+
+async def follow_completion(ctx: Context, task_id: str
+                            ) -> AsyncIterator[Delta | Done | Failed]:
+    """The task's owner or an administrator, on any instance: everything generated so
+    far as one Delta, then each new Delta, then Done or Failed. Leaving does not stop
+    the completion."""
+    async with ctx.unit_of_work():
+        viewer = await require_verified(ctx)
+    async with ctx.services.pubsub.subscribe(completion_channel(task_id)) as events:
+        snapshot = await _snapshot(ctx, task_id, events)
+        if viewer.role != "admin" and snapshot.user_id != viewer.id:
+            raise NotFound("No such completion is running.", reason="task_not_found")
+        result = CompletionResult(content=snapshot.content, reasoning=snapshot.reasoning)
+        if snapshot.content or snapshot.reasoning:
+            yield Delta(task_id, snapshot.content, snapshot.reasoning)
+        if snapshot.terminal is not None:
+            yield _ending(task_id, snapshot.model, snapshot.terminal, result)
+            return
+        async for event in _live(snapshot.buffered, events, snapshot.seq):
+            if event["t"] == "delta":
+                result.content += event["c"]
+                result.reasoning += event["r"]
+                yield Delta(task_id, event["c"], event["r"])
+            else:
+                yield _ending(task_id, snapshot.model, event, result)
+                return
+
+
+_STREAMED = ("delta", "done", "failed")
+
+
+async def _live(buffered: list[dict[str, Any]], events, after: int
+                ) -> AsyncIterator[dict[str, Any]]:
+    """The answer's events after sequence number `after`, in order, each once. A follower
+    that fell behind (many followers, a slow client) gets the deltas waiting for it
+    merged into one, so it catches up instead of lagging further: every piece still
+    arrives, in order, in fewer messages."""
+    pending, seq = list(buffered), after
+    while True:
+        if not pending:
+            try:
+                pending.append(await anext(events))
+            except StopAsyncIteration:
+                return
+            pending += events.waiting()
+        event = pending.pop(0)
+        if event.get("t") not in _STREAMED or event.get("seq", 0) <= seq:
+            continue
+        while (event["t"] == "delta" and pending and pending[0].get("t") == "delta"
+               and pending[0].get("seq") == event["seq"] + 1):
+            following = pending.pop(0)
+            event = dict(event, seq=following["seq"], c=event["c"] + following["c"],
+                         r=event["r"] + following["r"])
+        seq = event["seq"]
+        yield event

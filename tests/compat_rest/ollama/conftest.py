@@ -1,0 +1,1 @@
+from tests.support.ai import *  # noqa: F403

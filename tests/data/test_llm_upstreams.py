@@ -1,0 +1,212 @@
+"""data/llm against the scripted upstream on a real socket: the merged catalog, streamed
+answers read as ChatChunks, and every way an upstream can fail us."""
+
+import asyncio
+
+import httpx
+import pytest
+
+from data.llm.base import (
+    OLLAMA,
+    OPENAI,
+    Connections,
+    Interrupted,
+    UpstreamBroken,
+    UpstreamTimeout,
+    UpstreamUnreachable,
+)
+from data.llm.chat import read_chat
+from data.llm.settings import UpstreamSettings
+from data.llm.streams import Interruptible, LineCheck
+from data.llm.upstreams import Upstreams
+from tests.support.server import free_port
+from tests.support.upstream import ScriptedUpstream
+
+
+def connections(ollama=(), openai=(), keys=None, ollama_configs=None, openai_configs=None):
+    return Connections.from_config({
+        "ollama.enable": True, "ollama.base_urls": list(ollama),
+        "ollama.api_configs": ollama_configs or {}, "openai.enable": True,
+        "openai.api_base_urls": list(openai), "openai.api_keys": keys or [""] * len(openai),
+        "openai.api_configs": openai_configs or {}})
+
+
+@pytest.fixture
+async def upstreams():
+    service = Upstreams(UpstreamSettings(connect_timeout=2, idle_timeout=0.5,
+                                         model_list_timeout=1, models_cache_ttl=60))
+    yield service
+    await service.aclose()
+
+
+async def test_catalog_merges_connections_and_survives_a_down_one(upstreams):
+    async with ScriptedUpstream() as one, ScriptedUpstream(models=("llama3:8b", "phi4")) as two:
+        down = f"http://127.0.0.1:{free_port()}"
+        conns = connections(ollama=[one.url, down, two.url], openai=[one.openai_url],
+                            ollama_configs={"2": {"prefix_id": "b"}})
+        catalog = await upstreams.catalog(conns)
+    assert set(catalog.ollama) == {"llama3:8b", "qwen3:4b", "nomic-embed-text:latest",
+                                   "b.llama3:8b", "b.phi4", "b.nomic-embed-text:latest"}
+    assert catalog.ollama["llama3:8b"].urls == (0,)
+    assert catalog.ollama["b.phi4"].info["model"] == "b.phi4"
+    assert catalog.ollama["llama3:8b"].expires_at == 1893456000  # loaded, from /api/ps
+    assert set(catalog.openai) == {"gpt-4o", "gpt-4o-mini"}
+    status = {(s.kind, s.idx): s for s in catalog.status}
+    assert not status[(OLLAMA, 1)].ok and "Ollama connection 1" in status[(OLLAMA, 1)].error
+    assert status[(OLLAMA, 0)].ok and status[(OPENAI, 0)].models == 2
+
+
+async def test_a_model_on_two_connections_lists_both(upstreams):
+    async with ScriptedUpstream() as one, ScriptedUpstream() as two:
+        catalog = await upstreams.catalog(connections(ollama=[one.url, two.url]))
+    assert catalog.ollama["qwen3:4b"].urls == (0, 1)
+
+
+async def test_catalog_is_cached_and_shared_by_concurrent_callers(upstreams):
+    async with ScriptedUpstream() as one:
+        conns = connections(ollama=[one.url])
+        first, second = await asyncio.gather(upstreams.catalog(conns), upstreams.catalog(conns))
+        assert first is second
+        assert await upstreams.catalog(conns) is first
+        assert len([r for r in one.requests if r.path == "/api/tags"]) == 1
+        fresh = await upstreams.catalog(conns, max_age=0)
+    assert fresh is not first and len([r for r in one.requests if r.path == "/api/tags"]) == 2
+
+
+async def test_a_hanging_list_times_out_without_failing_the_catalog(upstreams):
+    async with ScriptedUpstream() as slow, ScriptedUpstream(models=("phi4",)) as ok:
+        slow.hang_lists = True
+        catalog = await upstreams.catalog(connections(ollama=[slow.url, ok.url]))
+    assert set(catalog.ollama) == {"phi4", "nomic-embed-text:latest"}
+
+
+async def test_allow_list_skips_the_openai_request(upstreams):
+    async with ScriptedUpstream() as one:
+        conns = connections(openai=[one.openai_url],
+                            openai_configs={"0": {"model_ids": ["only-this"]}})
+        catalog = await upstreams.catalog(conns)
+        assert list(catalog.openai) == ["only-this"] and one.requests == []
+
+
+async def open_chat(upstreams, upstream, model="llama3:8b", *, path="/api/chat", stream=True,
+                    guard=None):
+    conn = connections(ollama=[upstream.url]).ollama[0]
+    body = (b'{"model":"%s","stream":%s,"messages":[{"role":"user","content":"hi"}]}'
+            % (model.encode(), b"true" if stream else b"false"))
+    return await upstreams.open(conn, "POST", path, body, guard or Interruptible())
+
+
+async def test_ollama_stream_reads_as_chunks(upstreams):
+    async with ScriptedUpstream() as up:
+        up.script("llama3:8b", chunks=4, reasoning=True)
+        answer = await open_chat(upstreams, up)
+        chunks = [c async for c in read_chat(answer)]
+        await answer.aclose()
+    assert "".join(c.content for c in chunks) == "tok0 tok1 tok2 tok3 "
+    assert chunks[0].reasoning == "hmm "
+    assert chunks[-1].finish_reason == "stop" and chunks[-1].usage.completion_tokens == 4
+
+
+async def test_openai_stream_and_whole_answer_read_as_chunks(upstreams):
+    async with ScriptedUpstream() as up:
+        conn = connections(openai=[up.openai_url]).openai[0]
+        body = (b'{"model":"gpt-4o","stream":true,"stream_options":{"include_usage":true},'
+                b'"messages":[]}')
+        answer = await upstreams.open(conn, "POST", "/chat/completions", body, Interruptible())
+        chunks = [c async for c in read_chat(answer)]
+        whole = await upstreams.open(conn, "POST", "/chat/completions",
+                                     b'{"model":"gpt-4o","messages":[]}', Interruptible())
+        [single] = [c async for c in read_chat(whole)]
+    assert "".join(c.content for c in chunks) == "tok0 tok1 tok2 "
+    assert [c.finish_reason for c in chunks if c.finish_reason] == ["stop"]
+    assert chunks[-1].usage.total_tokens == 10
+    assert single.content == "tok0 tok1 tok2 " and single.usage.prompt_tokens == 7
+
+
+@pytest.mark.parametrize("knobs, error", [
+    ({"close_after": 2}, UpstreamBroken), ({"invalid_after": 1}, UpstreamBroken),
+    ({"error_line_after": 1}, UpstreamBroken), ({"no_end_marker": True}, UpstreamBroken),
+    ({"hang_after": 1}, UpstreamTimeout)])
+async def test_stream_faults_become_clear_errors_after_the_good_part(upstreams, knobs, error):
+    async with ScriptedUpstream() as up:
+        up.script("llama3:8b", chunks=3, error_message="boom with sk-secretsecret99", **knobs)
+        answer = await open_chat(upstreams, up)
+        got = []
+        with pytest.raises(error) as caught:
+            async for chunk in read_chat(answer):
+                got.append(chunk.content)
+        await answer.aclose()
+    assert "Ollama connection 0" in caught.value.message
+    assert "sk-secret" not in caught.value.message
+    assert got == ["tok0 ", "tok1 ", "tok2 "][: len(got)]
+
+
+async def test_a_big_single_chunk_arrives_whole(upstreams):
+    async with ScriptedUpstream() as up:
+        up.script("llama3:8b", big_chunk=300 * 1024)
+        answer = await open_chat(upstreams, up)
+        text = "".join([c.content async for c in read_chat(answer)])
+    assert len(text) == 300 * 1024 + len(" tail")
+
+
+async def test_unreachable_and_hanging_upstreams(upstreams):
+    conn = connections(ollama=[f"http://127.0.0.1:{free_port()}"]).ollama[0]
+    with pytest.raises(UpstreamUnreachable) as caught:
+        await upstreams.open(conn, "POST", "/api/chat", b"{}", Interruptible())
+    assert "127.0.0.1" not in caught.value.message
+    async with ScriptedUpstream() as up:
+        up.script("llama3:8b", hang_before_headers=True)
+        with pytest.raises(UpstreamTimeout):
+            await open_chat(upstreams, up)
+
+
+async def test_interrupting_a_read_closes_the_upstream_at_once(upstreams):
+    async with ScriptedUpstream() as up:
+        up.script("llama3:8b", hang_after=1)
+        guard = Interruptible()
+        answer = await open_chat(upstreams, up, guard=guard)
+        assert await answer.next_chunk()
+        asyncio.get_running_loop().call_later(0.05, guard.interrupt, "stopped")
+        with pytest.raises(Interrupted) as caught:
+            await answer.next_chunk()
+        await answer.aclose()
+        async with asyncio.timeout(1):
+            record = await up.stream_ended()
+    assert caught.value.why == "stopped" and record.closed_by_client
+
+
+async def test_interrupting_while_waiting_for_headers(upstreams):
+    async with ScriptedUpstream() as up:
+        up.script("llama3:8b", hang_before_headers=True)
+        guard = Interruptible()
+        asyncio.get_running_loop().call_later(0.05, guard.interrupt, "disconnect")
+        with pytest.raises(Interrupted):
+            await open_chat(upstreams, up, guard=guard)
+        async with asyncio.timeout(1):
+            assert (await up.stream_ended()).closed_by_client
+
+
+def test_line_check_passes_whole_valid_lines_and_stops_at_garbage():
+    conn = connections(ollama=["http://x"]).ollama[0]
+    check = LineCheck("ndjson", conn)
+    assert check.feed(b'{"a":1}\n{"b"') == b'{"a":1}\n'
+    assert check.feed(b':2}\n') == b'{"b":2}\n'
+    assert check.feed(b'{"c":3}\nnot json\n{"d":4}\n') == b'{"c":3}\n'
+    assert isinstance(check.failure, UpstreamBroken)
+    sse = LineCheck("sse", conn)
+    assert sse.feed(b'data: {"x":1}\n\n: ping\ndata: [DONE]\n\n') == \
+        b'data: {"x":1}\n\n: ping\ndata: [DONE]\n\n'
+    assert sse.finished and sse.failure is None
+
+
+async def test_no_total_timeout_kills_a_slow_long_answer(upstreams):
+    """The idle timeout is 0.5 s; an answer that takes 1.2 s, a chunk every 0.2 s, lives."""
+    async with ScriptedUpstream() as up:
+        up.script("llama3:8b", chunks=6, delay=0.2)
+        answer = await open_chat(upstreams, up)
+        text = "".join([c.content async for c in read_chat(answer)])
+    assert text == "".join(f"tok{i} " for i in range(6))
+
+
+def test_httpx_is_the_client():
+    assert isinstance(Upstreams(UpstreamSettings()).http, httpx.AsyncClient)

@@ -1,0 +1,52 @@
+"""Fixtures for the AI routes: a scripted upstream the app is configured with, and the
+app behind a real uvicorn server (streaming, disconnects and the official clients need
+real sockets; httpx's ASGI transport buffers whole answers).
+
+Import the fixtures into a conftest: `from tests.support.ai import *  # noqa: F403`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+import uvicorn
+
+from tests.support.server import free_port
+from tests.support.upstream import ScriptedUpstream
+
+UPSTREAM_KEY = "sk-upstream-secret-0123456789"
+
+__all__ = ["env_overrides", "live", "upstream", "UPSTREAM_KEY"]
+
+
+@pytest.fixture
+async def upstream() -> AsyncIterator[ScriptedUpstream]:
+    async with ScriptedUpstream(key=UPSTREAM_KEY) as scripted:
+        yield scripted
+
+
+@pytest.fixture
+def env_overrides(upstream) -> dict[str, str]:
+    return {"OLLAMA_BASE_URLS": upstream.url, "OPENAI_API_BASE_URLS": upstream.openai_url,
+            "OPENAI_API_KEYS": UPSTREAM_KEY, "UPSTREAM_IDLE_TIMEOUT": "1",
+            "UPSTREAM_CONNECT_TIMEOUT": "2", "AIOHTTP_CLIENT_TIMEOUT_MODEL_LIST": "1"}
+
+
+@pytest.fixture
+async def live(app) -> AsyncIterator[str]:
+    """The started app behind uvicorn on this event loop; yields its base URL."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off",
+                                           ws="websockets-sansio", log_level="warning"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, timeout=10)

@@ -1,0 +1,107 @@
+"""Two Parley processes on one database and one pub/sub broker (Redis, then PostgreSQL)
+act as one: a completion started on A streams to a follower on B, even one that joins
+late; a stop sent to B stops work running on A, and B lists A's tasks."""
+
+import asyncio
+import json
+import time
+
+import httpx
+import pytest
+from gql import Client, GraphQLRequest, gql
+from gql.transport.websockets import WebsocketsTransport
+
+from tests.support.databases import REDIS_URL, create_pg_database, drop_pg_database
+from tests.support.server import running_server
+from tests.support.upstream import ScriptedUpstream
+
+FOLLOW = gql("""subscription Follow($id: ID!) {
+  chatCompletion(taskId: $id) {
+    __typename
+    ... on CompletionDelta { content }
+    ... on CompletionDone { content }
+    ... on CompletionFailed { code partialContent }
+  } }""")
+START = """mutation { startCompletion(input: {model: "llama3:8b", prompt: "hi"}) {
+  task { id } } }"""
+SIGNUP = {"name": "Ada", "email": "ada@example.com", "password": "a-long-passphrase"}
+
+
+async def follow(base: str, token: str, task_id: str) -> list[dict]:
+    transport = WebsocketsTransport(url=base.replace("http", "ws") + "/graphql",
+                                    subprotocols=["graphql-transport-ws"],
+                                    init_payload={"token": token})
+    async with Client(transport=transport) as session:
+        request = GraphQLRequest(FOLLOW, variable_values={"id": task_id})
+        return [e["chatCompletion"] async for e in session.subscribe(request)]
+
+
+@pytest.fixture(params=["redis", "postgres"])
+async def instances(request, tmp_path):
+    database = await create_pg_database()
+    pubsub = REDIS_URL if request.param == "redis" else \
+        database.replace("postgresql://", "postgres://")
+    async with ScriptedUpstream() as upstream:
+        env = {"DATABASE_URL": database, "PUBSUB_URL": pubsub, "DATA_DIR": str(tmp_path),
+               "WEBUI_SECRET_KEY": "two-instances-secret-0123456789abc",
+               "OLLAMA_BASE_URLS": upstream.url, "OPENAI_API_BASE_URLS": upstream.openai_url,
+               "UPSTREAM_IDLE_TIMEOUT": "5"}
+        try:
+            with running_server(env) as a, running_server(env) as b:
+                yield a, b, upstream
+        finally:
+            await drop_pg_database(database)
+
+
+async def test_a_completion_on_a_streams_to_b_and_a_stop_on_b_stops_it(instances):
+    a, b, upstream = instances
+    async with httpx.AsyncClient(base_url=a, timeout=10) as on_a, \
+            httpx.AsyncClient(base_url=b, timeout=10) as on_b:
+        token = (await on_a.post("/api/v1/auths/signup", json=SIGNUP)).json()["token"]
+        headers = {"Authorization": f"Bearer {token}"}
+
+        upstream.script("llama3:8b", chunks=40, delay=0.03)
+        started = await on_a.post("/graphql", headers=headers, json={"query": START})
+        task_id = started.json()["data"]["startCompletion"]["task"]["id"]
+        await asyncio.sleep(0.5)  # B's follower joins part-way through
+        events = await follow(b, token, task_id)
+        whole = "".join(f"tok{i} " for i in range(40))
+        assert events[-1] == {"__typename": "CompletionDone", "content": whole}
+        assert "".join(e["content"] for e in events[:-1]) == whole
+
+        upstream.script("llama3:8b", chunks=1000, delay=0.03)
+        started = await on_a.post("/graphql", headers=headers, json={"query": START})
+        task_id = started.json()["data"]["startCompletion"]["task"]["id"]
+        following = asyncio.ensure_future(follow(b, token, task_id))
+        await asyncio.sleep(0.5)
+        listed = (await on_b.get("/api/tasks", headers=headers)).json()
+        assert task_id in listed["tasks"]  # A's task, listed by B
+        stop = await on_b.post(f"/api/tasks/{task_id}/stop", headers=headers)
+        assert stop.json()["status"] is True
+        asked = time.monotonic()
+        events = await asyncio.wait_for(following, 10)
+        assert events[-1]["__typename"] == "CompletionFailed"
+        assert events[-1]["code"] == "STOPPED"
+        assert events[-1]["partialContent"].startswith("tok0 tok1 ")
+        record = upstream.streams[-1]
+        async with asyncio.timeout(1):
+            await record.ended.wait()
+        assert record.closed_by_client and record.ended_at - asked < 1
+
+
+async def test_a_relayed_stream_on_a_is_stopped_from_b(instances):
+    a, b, upstream = instances
+    async with httpx.AsyncClient(base_url=a, timeout=10) as on_a, \
+            httpx.AsyncClient(base_url=b, timeout=10) as on_b:
+        token = (await on_a.post("/api/v1/auths/signup", json=SIGNUP)).json()["token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        upstream.script("llama3:8b", chunks=1000, delay=0.03)
+        body = {"model": "llama3:8b", "messages": [{"role": "user", "content": "hi"}]}
+        async with on_a.stream("POST", "/ollama/api/chat", headers=headers, json=body) as r:
+            lines = r.aiter_lines()
+            assert json.loads(await anext(lines))["message"]["content"] == "tok0 "
+            [task_id] = (await on_b.get("/api/tasks", headers=headers)).json()["tasks"]
+            stop = await on_b.post(f"/api/tasks/stop/{task_id}", headers=headers)
+            assert stop.json()["status"] is True
+            rest = [json.loads(line) async for line in lines if line]
+        assert rest[-1]["error"] == "The request was stopped."
