@@ -7,21 +7,14 @@ from typing import Annotated
 import strawberry
 
 from resolvers import completion_tasks
-from resolvers.completions import PromptRequest
+from schema.completions.types import PromptCompletionInput
 from schema.context import Info
 from schema.tasks.types import Task
 
 
 @strawberry.input(description="A completion to run in the background (not bound to a chat).")
-class StartCompletionInput:
-    model: str = strawberry.field(description="The model to answer (see `models`).")
-    prompt: str = strawberry.field(description="What to ask.")
-    system: str | None = strawberry.field(default=None,
-                                          description="A system prompt to go first.")
-    temperature: float | None = strawberry.field(default=None, description="Sampling "
-                                                 "temperature, as the upstream takes it.")
-    max_tokens: int | None = strawberry.field(default=None,
-                                              description="At most this many tokens.")
+class StartCompletionInput(PromptCompletionInput):
+    pass
 
 
 @strawberry.type(description="The completion's task; follow it with `chatCompletion`.")
@@ -40,7 +33,6 @@ class CompletionMutations:
         input: Annotated[StartCompletionInput,
                          strawberry.argument(description="The model and the prompt.")],
     ) -> StartCompletionPayload:
-        request = PromptRequest(model=input.model, prompt=input.prompt, system=input.system,
-                                temperature=input.temperature, max_tokens=input.max_tokens)
+        request = input.to_request()
         task = await completion_tasks.start_prompt_task(info.context, request, route="graphql")
         return StartCompletionPayload(task=Task.from_info(task))

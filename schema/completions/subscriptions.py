@@ -8,20 +8,8 @@ from typing import Annotated
 import strawberry
 
 from resolvers import completion_tasks, completions
-from schema.completions.types import CompletionEvent, to_event
+from schema.completions.types import CompletionEvent, PromptCompletionInput, to_event
 from schema.context import Info
-
-
-@strawberry.input(description="A one-off prompt, answered without a chat.")
-class PromptCompletionInput:
-    model: str = strawberry.field(description="The model to answer (see `models`).")
-    prompt: str = strawberry.field(description="What to ask.")
-    system: str | None = strawberry.field(default=None,
-                                          description="A system prompt to go first.")
-    temperature: float | None = strawberry.field(default=None, description="Sampling "
-                                                 "temperature, as the upstream takes it.")
-    max_tokens: int | None = strawberry.field(default=None,
-                                              description="At most this many tokens.")
 
 
 @strawberry.type
@@ -35,9 +23,7 @@ class CompletionSubscriptions:
         input: Annotated[PromptCompletionInput,
                          strawberry.argument(description="The model and the prompt.")],
     ) -> AsyncGenerator[CompletionEvent, None]:
-        request = completions.PromptRequest(
-            model=input.model, prompt=input.prompt, system=input.system,
-            temperature=input.temperature, max_tokens=input.max_tokens)
+        request = input.to_request()
         async for event in completions.stream_prompt_completion(info.context, request):
             yield to_event(event)
 

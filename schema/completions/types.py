@@ -7,6 +7,7 @@ from typing import Annotated
 import strawberry
 
 from resolvers import completions
+from resolvers.completions import PromptRequest
 
 
 @strawberry.type(description="The completion started; stop it with `stopTask(taskId)`.")
@@ -78,3 +79,19 @@ def to_event(event) -> CompletionEvent:
         task_id=strawberry.ID(event.task_id) if event.task_id else None,
         message=event.error.message, code=event.error.code, reason=event.error.reason,
         partial_content=event.partial.content, partial_reasoning=event.partial.reasoning)
+
+
+@strawberry.input(description="A one-off prompt, answered without a chat.")
+class PromptCompletionInput:
+    model: str = strawberry.field(description="The model to answer (see `models`).")
+    prompt: str = strawberry.field(description="What to ask.")
+    system: str | None = strawberry.field(default=None,
+                                          description="A system prompt to go first.")
+    temperature: float | None = strawberry.field(default=None, description="Sampling "
+                                                 "temperature, as the upstream takes it.")
+    max_tokens: int | None = strawberry.field(default=None,
+                                              description="At most this many tokens.")
+
+    def to_request(self) -> PromptRequest:
+        return PromptRequest(model=self.model, prompt=self.prompt, system=self.system,
+                             temperature=self.temperature, max_tokens=self.max_tokens)
