@@ -3,14 +3,13 @@ GraphQL itself, and serve the app from a real uvicorn server for WebSocket clien
 
 from __future__ import annotations
 
-import asyncio
-import socket
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
+
+from tests.support.server import serving_in_loop
 
 SIGN_UP = """
 mutation SignUp($input: SignUpInput!) {
@@ -82,28 +81,9 @@ def graphql(client) -> GraphQLClient:
     return GraphQLClient(client)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 async def live_server(app) -> AsyncIterator[str]:
     """The started app behind a real uvicorn server on this event loop (so the database
     connections stay on one loop); yields the base URL, e.g. http://127.0.0.1:41234."""
-    port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off",
-                            ws="websockets-sansio", log_level="warning")
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    for _ in range(500):
-        if server.started:
-            break
-        await asyncio.sleep(0.01)
-    assert server.started, "uvicorn did not start"
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, timeout=10)
+    async with serving_in_loop(app, ws="websockets-sansio") as base:
+        yield base

@@ -14,9 +14,9 @@ from gql.transport.websockets import WebsocketsTransport
 from asgi import create_app
 from tests.compat_rest.openwebui.test_chats import new_chat, tree
 from tests.conftest import bearer, make_settings
-from tests.schema.conftest import free_port
 from tests.schema.test_websocket import TRANSPORT_WS, ws_url
 from tests.support.databases import REDIS_URL, service_missing
+from tests.support.server import free_port
 
 EVENTS = "subscription($id: ID!) { chatEvents(chatId: $id) { kind chatId messageId } }"
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
 import httpx
+import uvicorn
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -51,3 +53,23 @@ def running_server(env: dict[str, str], timeout: float = 20.0):
             process.kill()
         if process.stdout:
             process.stdout.close()
+
+
+@asynccontextmanager
+async def serving_in_loop(app, **config):
+    """An already started app behind a real uvicorn server on this event loop (so its
+    database connections stay on one loop); yields the base URL."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off",
+                                           log_level="warning", **config))
+    task = asyncio.create_task(server.serve())
+    for _ in range(500):
+        if server.started:
+            break
+        await asyncio.sleep(0.01)
+    assert server.started, "uvicorn did not start"
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, timeout=10)

@@ -5,42 +5,15 @@ then creates, reads, lists, searches, projects, replaces, patches (add, replace 
 remove of every attribute the schemas publish) and deletes Users and Groups."""
 
 import asyncio
-import contextlib
-import socket
 from collections import Counter
 
 import httpx2
 import pytest
-import uvicorn
 from scim2_client.engines.httpx2 import SyncSCIMClient
 from scim2_tester import Status, check_server
 
 from tests.compat_rest.scim.conftest import TOKEN
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextlib.asynccontextmanager
-async def serving(app):
-    """The started app behind uvicorn on this event loop; yields its base URL."""
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off",
-                                           log_level="warning"))
-    task = asyncio.create_task(server.serve())
-    for _ in range(500):
-        if server.started:
-            break
-        await asyncio.sleep(0.01)
-    assert server.started, "uvicorn did not start"
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, timeout=10)
+from tests.support.server import serving_in_loop
 
 
 def _check(url: str):
@@ -52,7 +25,7 @@ def _check(url: str):
 @pytest.mark.parametrize("prefix", ["/scim/v2", "/api/v1/scim/v2"])
 async def test_every_scim2_tester_check_passes(app, accounts, prefix):
     await accounts.admin()  # a server in use: the checker's users are not the first
-    async with serving(app) as base:
+    async with serving_in_loop(app) as base:
         # The checker's client is synchronous; it runs beside the server's event loop.
         results = await asyncio.to_thread(_check, base + prefix)
     failures = [f"{r.resource_type} {r.title}: {r.reason}" for r in results
