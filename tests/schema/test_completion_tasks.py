@@ -19,8 +19,8 @@ FOLLOW = gql("""subscription Follow($id: ID!) {
   chatCompletion(taskId: $id) {
     __typename
     ... on CompletionDelta { content }
-    ... on CompletionDone { content finishReason usage { completionTokens } }
-    ... on CompletionFailed { code reason partialContent }
+    ... on CompletionDone { content finishReason usage { completionTokens } chatId messageId }
+    ... on CompletionFailed { code reason partialContent chatId messageId }
   } }""")
 
 
