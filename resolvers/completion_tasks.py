@@ -217,8 +217,18 @@ async def follow_completion(ctx: Context, task_id: str
         if snapshot.terminal is not None:
             yield _ending(task_id, snapshot, snapshot.terminal, result)
             return
-        async for event in _live(snapshot.buffered, events, snapshot.seq):
-            if event["t"] == "delta":
+        async for event in _live(ctx.services, task_id, snapshot.buffered, events,
+                                 snapshot.seq):
+            if event["t"] == "sync":  # events were lost on the way: catch up in one step
+                text = event["c"][len(result.content):]
+                thought = event["r"][len(result.reasoning):]
+                result.content, result.reasoning = event["c"], event["r"]
+                if text or thought:
+                    yield Delta(task_id, text, thought)
+                if event["end"] is not None:
+                    yield _ending(task_id, snapshot, event["end"], result)
+                    return
+            elif event["t"] == "delta":
                 result.content += event["c"]
                 result.reasoning += event["r"]
                 yield Delta(task_id, event["c"], event["r"])
@@ -230,12 +240,14 @@ async def follow_completion(ctx: Context, task_id: str
 _STREAMED = ("delta", "done", "failed")
 
 
-async def _live(buffered: list[dict[str, Any]], events, after: int
-                ) -> AsyncIterator[dict[str, Any]]:
+async def _live(services: Services, task_id: str, buffered: list[dict[str, Any]], events,
+                after: int) -> AsyncIterator[dict[str, Any]]:
     """The answer's events after sequence number `after`, in order, each once. A follower
     that fell behind (many followers, a slow client) gets the deltas waiting for it
     merged into one, so it catches up instead of lagging further: every piece still
-    arrives, in order, in fewer messages."""
+    arrives, in order, in fewer messages. When a sequence number is missing (a broker
+    dropped an event), the answer so far is fetched again and given as one `sync`
+    event with the whole text, so nothing is lost."""
     pending, seq = list(buffered), after
     while True:
         if not pending:
@@ -247,6 +259,18 @@ async def _live(buffered: list[dict[str, Any]], events, after: int
         event = pending.pop(0)
         if event.get("t") not in _STREAMED or event.get("seq", 0) <= seq:
             continue
+        if event["seq"] > seq + 1:
+            found = await _resync(services, task_id, events)
+            if found is not None:
+                snapshot, arrived = found
+                pending = sorted([event, *pending, *arrived], key=lambda e: e.get("seq", 0))
+                if snapshot["seq"] > seq:
+                    seq = snapshot["seq"]
+                    yield {"t": "sync", "c": snapshot["c"], "r": snapshot["r"],
+                           "end": snapshot["end"]}
+                continue
+            log.warning("completion %s: events were lost and nobody has the answer",
+                        task_id)
         while (event["t"] == "delta" and pending and pending[0].get("t") == "delta"
                and pending[0].get("seq") == event["seq"] + 1):
             following = pending.pop(0)
@@ -254,3 +278,11 @@ async def _live(buffered: list[dict[str, Any]], events, after: int
                          r=event["r"] + following["r"])
         seq = event["seq"]
         yield event
+
+
+async def _resync(services: Services, task_id: str, events
+                  ) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+    local = services.tasks.transcripts.get(task_id)
+    if local is not None:
+        return local.snapshot(), []
+    return await task_control.replay(services, task_id, events)
