@@ -24,7 +24,7 @@ from resolvers.chat_access import LockedChat, lock_chat, save_tree
 from resolvers.chat_tree import ChatTree, Node
 from resolvers.completion_tasks import Transcript, follow_completion, run_stream
 from resolvers.completions import Delta, Done, Failed, StreamPlan, plan_chat_stream
-from resolvers.context import Context, Services
+from resolvers.context import Context, Services, Viewer
 from resolvers.errors import Invalid, NotFound
 from resolvers.messages import sign
 from resolvers.permissions import require_verified
@@ -172,7 +172,7 @@ def _start_after_commit(ctx: Context, plan: StreamPlan, task: TaskInfo, answer_i
     ctx.after_commit(start)
 
 
-def _place_question(locked: LockedChat, turn: ChatTurn, viewer) -> str:
+def _place_question(locked: LockedChat, turn: ChatTurn, viewer: Viewer) -> str:
     tree = locked.tree
     if turn.content is None:
         question_id = turn.parent_id or tree.current_id

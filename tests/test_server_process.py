@@ -15,7 +15,6 @@ from tests.support.server import ROOT, running_server
 from tests.support.upstream import ScriptedUpstream
 
 
-
 async def _signup(client: httpx.AsyncClient, i: int) -> httpx.Response:
     return await client.post("/api/v1/auths/signup", json={
         "name": f"Racer {i}", "email": f"racer{i}@example.com", "password": "pw-123456"})

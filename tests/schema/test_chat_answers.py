@@ -17,6 +17,7 @@ from tests.schema.conftest import auth
 from tests.schema.test_completion_tasks import follow, ws_url
 from tests.support.ai import *  # noqa: F403
 from tests.support.chats import assert_in_step, stored
+from tests.support.waiting import eventually
 
 START = """mutation Start($input: ChatCompletionInput!) {
   startChatCompletion(input: $input) {
@@ -76,12 +77,6 @@ async def follow_chat(base, token, chat_id, *, stop_after, task_id=None) -> list
     return got
 
 
-async def until(condition, timeout=5.0):
-    async with asyncio.timeout(timeout):
-        while not await condition():
-            await asyncio.sleep(0.05)
-
-
 async def test_the_answer_is_saved_and_streamed(app, client, graphql, live, upstream):
     token = await graphql.admin()
     chat_id = await new_chat(client, token, system="Answer briefly.")
@@ -124,7 +119,7 @@ async def test_a_reload_finds_the_answer_so_far_and_leaving_does_not_stop_it(
     async def checkpointed() -> bool:
         _, rows = await stored(app, chat_id)
         return bool(rows[answer_id].content)
-    await until(checkpointed)
+    await eventually(checkpointed)
     _, rows = await stored(app, chat_id)
     assert rows[answer_id].done is False and rows[answer_id].content.startswith("tok0 ")
     running = await client.get(f"/api/tasks/chat/{chat_id}", headers=bearer(token))
@@ -136,7 +131,7 @@ async def test_a_reload_finds_the_answer_so_far_and_leaving_does_not_stop_it(
 
     async def done() -> bool:
         return (await messages(graphql, token, chat_id))[answer_id]["status"] == "DONE"
-    await until(done)
+    await eventually(done)
     running = await client.get(f"/api/tasks/chat/{chat_id}", headers=bearer(token))
     assert running.json() == {"task_ids": []}
 

@@ -2,13 +2,12 @@
 chat's message `id`. With `session_id` (the frontend) the route answers at once with the
 task ids; without it (scripts) it answers once the answer is complete."""
 
-import asyncio
-
 import pytest
 
 from tests.conftest import bearer
 from tests.support.ai import *  # noqa: F403
 from tests.support.chats import assert_in_step
+from tests.support.waiting import eventually
 
 NOT_FOUND = "We could not find what you're looking for :/"
 QUESTION = [{"role": "user", "content": "Why is the sky blue?"}]
@@ -48,9 +47,10 @@ async def test_the_frontend_gets_task_ids_at_once(app, accounts, client, upstrea
     [task_id] = body["task_ids"]
     running = await client.get(f"/api/tasks/chat/{chat_id}", headers=bearer(token))
     assert running.json() == {"task_ids": [task_id]}
-    async with asyncio.timeout(5):
-        while (await answer_node(client, token, chat_id, "a1"))["done"] is not True:
-            await asyncio.sleep(0.05)
+
+    async def answered() -> bool:
+        return (await answer_node(client, token, chat_id, "a1"))["done"] is True
+    await eventually(answered)
     node = await answer_node(client, token, chat_id, "a1")
     assert node["content"] == "".join(f"tok{i} " for i in range(20))
     assert node["usage"]["completion_tokens"] == 20 and node["meta"]["task_id"] == task_id
