@@ -144,7 +144,10 @@ def main(argv: list[str] | None = None) -> int:
     uvicorn.run("asgi:create_app", factory=True, host=settings.host, port=settings.port,
                 workers=settings.workers, proxy_headers=True, log_level="info",
                 access_log=settings.access_log,
-                ws_max_size=settings.max_body_size)
+                ws_max_size=settings.max_body_size,
+                # Streams can be long: past the grace period they are cut, and the lifespan
+                # then keeps each chat answer's partial text (see resolvers/answer_writer.py).
+                timeout_graceful_shutdown=settings.shutdown_grace)
     return 0
 
 

@@ -105,6 +105,8 @@ class Settings:
     graphql_max_depth: int = 15
     graphql_max_aliases: int = 30
     graphql_max_tokens: int = 5000
+    graphql_ws_init_timeout: int = 60  # seconds a WebSocket may wait before connection_init
+    shutdown_grace: int = 10  # seconds open requests get to finish when the server stops
     signin_attempts: int = 15
     signin_window_seconds: int = 180
     deployment_id: str = ""
@@ -233,6 +235,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         graphql_max_depth=_int(env, "GRAPHQL_MAX_DEPTH", 15, 2, 100),
         graphql_max_aliases=_int(env, "GRAPHQL_MAX_ALIASES", 30, 1, 1000),
         graphql_max_tokens=_int(env, "GRAPHQL_MAX_TOKENS", 5000, 100, 1_000_000),
+        graphql_ws_init_timeout=_int(env, "GRAPHQL_WS_INIT_TIMEOUT", 60, 1, 3600),
+        shutdown_grace=_int(env, "GRACEFUL_SHUTDOWN_TIMEOUT", 10, 0, 3600),
         signin_attempts=_int(env, "SIGNIN_RATE_LIMIT", 15, 1, 10_000),
         deployment_id=env.get("DEPLOYMENT_ID", ""),
         access_log=_bool(env, "ENABLE_ACCESS_LOG", False),

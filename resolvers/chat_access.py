@@ -7,6 +7,7 @@ the caller may not see is reported exactly like one that does not exist.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from data.chat_json import row_id, row_values
@@ -64,11 +65,23 @@ async def lock_chat(ctx: Context, viewer: Viewer, chat_id: str, *,
                     admins: bool = False) -> LockedChat:
     """Lock the chat for a write by its owner (or, with `admins`, an administrator with
     chat access). Concurrent writers wait here, then see each other's messages."""
+    return await _lock(ctx, chat_id, lambda row: row.user_id == viewer.id
+                       or (admins and admin_reach(ctx, viewer)))
+
+
+async def lock_owned_chat(ctx: Context, owner_id: str, chat_id: str) -> LockedChat:
+    """Lock the chat for work its owner started that goes on after their request ended
+    (a completion writing its answer)."""
+    return await _lock(ctx, chat_id, lambda row: row.user_id == owner_id)
+
+
+async def _lock(ctx: Context, chat_id: str, allowed: Callable[[ChatRow], bool]
+                ) -> LockedChat:
     found = await ChatRepo(ctx.session).lock(chat_id)
     if found is None:
         raise chat_not_found()
     row, chars = found
-    if row.user_id != viewer.id and not (admins and admin_reach(ctx, viewer)):
+    if not allowed(row):
         raise chat_not_found()
     tree = ChatTree.of(row.chat)
     before = dict(tree.messages)

@@ -81,13 +81,16 @@ class ChatTree:
         self.current_id = message_id
         return added
 
-    def update(self, message_id: str, changes: Mapping[str, Any]) -> Node:
+    def update(self, message_id: str, changes: Mapping[str, Any], *,
+               make_current: bool = True) -> Node:
         """Change a node's fields (never its place in the tree); its branch becomes
-        current, as Open WebUI's message upsert does."""
+        current, as Open WebUI's message upsert does, unless `make_current` is off (an
+        answer being written while the user looks at another branch)."""
         self.get(message_id)
         node = self._writable(message_id)
         node.update({k: v for k, v in changes.items() if k not in STRUCTURE})
-        self.current_id = self.newest_leaf_under(message_id)
+        if make_current:
+            self.current_id = self.newest_leaf_under(message_id)
         return node
 
     def delete(self, message_id: str) -> list[str]:

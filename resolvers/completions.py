@@ -1,6 +1,6 @@
 """Completions Parley reads itself (rather than relaying bytes): an answer from any
-upstream, read as ChatChunks, for Open WebUI's unified route with Ollama models and for
-GraphQL subscriptions. Chat-bound completions (stored in a chat) are not here yet.
+upstream, read as ChatChunks, for Open WebUI's unified route with Ollama models, for
+GraphQL subscriptions and for answers written into chats (resolvers/chat_completions.py).
 """
 
 from __future__ import annotations
@@ -13,13 +13,13 @@ from typing import Any
 from data.llm import ollama
 from data.llm.base import OLLAMA, ChatChunk, Interrupted, UpstreamError, Usage
 from data.llm.chat import read_chat
-from resolvers.context import Context
+from resolvers.context import Context, Services
 from resolvers.errors import DomainError, Forbidden, Invalid, Unauthenticated
 from resolvers.models import Route, connections, route_model
 from resolvers.permissions import require_verified
 from resolvers.presets import apply_preset
 from resolvers.relay import Relay, RelaySpec, UpstreamCall, request_body, stopped, upstream_failed
-from resolvers.task_registry import COMPLETION, PROXY
+from resolvers.task_registry import COMPLETION, PROXY, TaskInfo, prepare
 
 
 @dataclass
@@ -117,18 +117,44 @@ def _check_chat_body(body: Mapping[str, Any]) -> str:
     return model
 
 
-async def start_chat_stream(ctx: Context, body: Mapping[str, Any], *, route: str,
-                            stream: bool = True) -> ChatStream:
-    """Verified users, for models they may use. An OpenAI-shaped chat body, sent to the
-    model's upstream in its own format; the answer comes back as ChatChunks."""
+@dataclass(frozen=True)
+class StreamPlan:
+    """A checked chat request, ready to send: who asks, which upstream answers, and the
+    body in that upstream's format. Starting it registers the task."""
+
+    user_id: str
+    model: str
+    target: Route
+    path: str
+    payload: bytes
+    secrets: tuple[str, ...]
+
+    def start(self, services: Services, *, route: str, task: TaskInfo | None = None,
+              chat_id: str | None = None) -> ChatStream:
+        task = task or prepare(kind=COMPLETION, user_id=self.user_id, model=self.model,
+                               route=route, chat_id=chat_id)
+        services.tasks.register(task)
+        return ChatStream(services, self.target, self.path, self.payload, task,
+                          self.secrets)
+
+
+async def plan_chat_stream(ctx: Context, body: Mapping[str, Any]) -> StreamPlan:
+    """Verified users, for models they may use: an OpenAI-shaped chat body, checked and
+    put in the format of the model's upstream; nothing is sent yet."""
     viewer = await require_verified(ctx)
     model = _check_chat_body(body)
     conns = await connections(ctx)
     target = await route_model(ctx, viewer, model, kind=None, conns=conns)
-    path, payload = _upstream_body(target, body, stream=stream)
-    task = ctx.services.tasks.add(kind=COMPLETION, user_id=viewer.id, model=model,
-                                  route=route, interrupt=lambda why: None)
-    return ChatStream(ctx.services, target, path, payload, task, conns.secrets())
+    path, payload = _upstream_body(target, body, stream=True)
+    return StreamPlan(viewer.id, model, target, path, payload, conns.secrets())
+
+
+async def start_chat_stream(ctx: Context, body: Mapping[str, Any], *, route: str
+                            ) -> ChatStream:
+    """Verified users, for models they may use. An OpenAI-shaped chat body, sent to the
+    model's upstream in its own format; the answer comes back as ChatChunks."""
+    plan = await plan_chat_stream(ctx, body)
+    return plan.start(ctx.services, route=route)
 
 
 async def start_chat_completion(ctx: Context, body: Mapping[str, Any], *, route: str
@@ -232,6 +258,8 @@ class Done:
     task_id: str
     model: str
     result: CompletionResult
+    chat_id: str | None = None  # where the answer is kept, for a completion in a chat
+    message_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -242,6 +270,8 @@ class Failed:
     task_id: str | None
     error: DomainError
     partial: CompletionResult
+    chat_id: str | None = None
+    message_id: str | None = None
 
 
 def prompt_body(request: PromptRequest) -> dict[str, Any]:

@@ -62,6 +62,26 @@ class MessageChange:
     removed: list[str] = field(default_factory=list)
 
 
+def status_of(row: ChatMessageRow) -> str:
+    """Where a message stands: `streaming` while an answer is written; `stopped`,
+    `interrupted` (the server shut down) or `failed` when it ended early (its content
+    is what had arrived); else `done`. Read from Open WebUI's fields, which
+    resolvers/answer_writer.py sets."""
+    if row.done is False:
+        return "streaming"
+    if row.error:
+        return "interrupted" if _reason(row.error) == "shutdown" else "failed"
+    notes = row.status_history
+    if isinstance(notes, list) and notes and isinstance(notes[-1], dict) \
+            and notes[-1].get("action") == "stopped":
+        return "stopped"
+    return "done"
+
+
+def _reason(error: Any) -> Any:
+    return error.get("reason") if isinstance(error, dict) else None
+
+
 async def list_messages(ctx: Context, chat_id: str, window: MessageWindow) -> WindowPage:
     """A page of the chat's messages along its current branch or across its whole tree."""
     if window.scope not in SCOPES:
@@ -106,7 +126,7 @@ async def add_message(ctx: Context, chat_id: str, data: MessageCreate) -> Messag
             "done": data.done}
     if data.model is not None:
         node["model"] = data.model
-    _sign(node, viewer)
+    sign(node, viewer)
     message_id = data.message_id or str(uuid.uuid4())
     tree.add(message_id, node, parent_id)
     return await _saved(ctx, locked, message_id, chat_events.MESSAGE_ADDED)
@@ -138,7 +158,7 @@ async def upsert_message(ctx: Context, chat_id: str, message_id: str,
     role = "assistant" if parent is not None and parent.get("role") == "user" else "user"
     node = {"role": role, "content": chat_limits.message_content(edit.content),
             "timestamp": now_s()}
-    _sign(node, viewer)
+    sign(node, viewer)
     locked.tree.add(message_id, node, parent_id)
     return await _saved(ctx, locked, message_id, chat_events.MESSAGE_ADDED)
 
@@ -193,7 +213,7 @@ async def _saved(ctx: Context, locked: LockedChat, message_id: str,
     return MessageChange(chat=row, message=ChatMessageRow(**values))
 
 
-def _sign(node: dict[str, Any], viewer: Viewer) -> None:
+def sign(node: dict[str, Any], viewer: Viewer) -> None:
     """User messages carry their author, as Open WebUI's server writes them."""
     if node["role"] == "user":
         node["user_id"] = viewer.id

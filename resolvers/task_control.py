@@ -106,6 +106,7 @@ async def _send_replay(services: Services, transcript, rid: str) -> None:
     for index in range(count):
         part = {"t": "replay", "to": rid, "part": index, "parts": count,
                 "seq": snapshot["seq"], "user": snapshot["user"], "model": snapshot["model"],
+                "chat": snapshot["chat"], "msg": snapshot["msg"],
                 "c": texts[index] if index < len(texts) else "",
                 "r": thoughts[index] if index < len(thoughts) else ""}
         if index == count - 1:
@@ -143,7 +144,8 @@ def _assembled(parts: dict[int, dict[str, Any]]) -> dict[str, Any]:
     last = ordered[-1]
     return {"seq": last["seq"], "c": "".join(p["c"] for p in ordered),
             "r": "".join(p["r"] for p in ordered), "end": last.get("end"),
-            "user": last["user"], "model": last["model"]}
+            "user": last["user"], "model": last["model"], "chat": last.get("chat"),
+            "msg": last.get("msg")}
 
 
 async def ask(services: Services, viewer: Viewer, op: str, task_id: str | None = None

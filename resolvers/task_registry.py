@@ -35,6 +35,14 @@ class TaskInfo:
     stopping: bool = False
 
 
+def prepare(*, kind: str, user_id: str, model: str, route: str,
+            chat_id: str | None = None) -> TaskInfo:
+    """A task with its id, not yet running: a chat-bound completion writes the id into
+    its answer before the transaction commits, and registers the task only after."""
+    return TaskInfo(id=str(uuid.uuid4()), kind=kind, user_id=user_id, model=model,
+                    route=route, started_at=time.time(), chat_id=chat_id)
+
+
 class TaskRegistry:
     def __init__(self) -> None:
         self._tasks: dict[str, TaskInfo] = {}
@@ -43,9 +51,12 @@ class TaskRegistry:
 
     def add(self, *, kind: str, user_id: str, model: str, route: str,
             interrupt: Callable[[str], None], chat_id: str | None = None) -> TaskInfo:
-        task = TaskInfo(id=str(uuid.uuid4()), kind=kind, user_id=user_id, model=model,
-                        route=route, started_at=time.time(), chat_id=chat_id,
-                        interrupt=interrupt)
+        task = prepare(kind=kind, user_id=user_id, model=model, route=route, chat_id=chat_id)
+        task.interrupt = interrupt
+        return self.register(task)
+
+    def register(self, task: TaskInfo) -> TaskInfo:
+        """Run a task prepared earlier (see `prepare`)."""
         self._tasks[task.id] = task
         return task
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from datetime import timedelta
 
 from cross_web import HTTPException
 from starlette.requests import Request
@@ -39,11 +40,13 @@ class GraphQLView(GraphQL):
     """Strawberry's ASGI view with our context, WebSocket authentication, GraphiQL page
     and JSON bodies for transport errors (strawberry answers those in plain text)."""
 
-    def __init__(self, schema, *, cors_allow_origins: Iterable[str]):
+    def __init__(self, schema, *, cors_allow_origins: Iterable[str], init_timeout: int = 60):
         origins = usable_origins(cors_allow_origins)
         super().__init__(
             schema, graphql_ide=None, allow_queries_via_get=True, allowed_origins=origins,
-            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL))
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
+            # graphql-transport-ws closes a socket that never sent connection_init (4408)
+            connection_init_wait_timeout=timedelta(seconds=init_timeout))
         # Origins named one by one may use the `token` cookie over WebSockets; "*" admits
         # any page but not with the user's cookie, as CORS does for HTTP in asgi.py.
         self.cookie_origins = {normalize_origin(o) for o in origins if o != "*"}
@@ -146,5 +149,6 @@ def usable_origins(configured: Iterable[str]) -> list[str]:
 
 
 def graphql_routes(settings) -> list[BaseRoute]:
-    view = GraphQLView(build_schema(settings), cors_allow_origins=settings.cors_allow_origins)
+    view = GraphQLView(build_schema(settings), cors_allow_origins=settings.cors_allow_origins,
+                       init_timeout=settings.graphql_ws_init_timeout)
     return [Route(PATH, view, methods=["GET", "POST"]), WebSocketRoute(PATH, view)]

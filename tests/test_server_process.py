@@ -1,13 +1,18 @@
-"""Against real server processes: the first-admin race, start-up errors, and sign-out
-seen by a second instance on the same database."""
+"""Against real server processes: the first-admin race, start-up errors, sign-out seen
+by a second instance on the same database, and stopping with streams open."""
 
 import asyncio
 import subprocess
 import sys
+import time
 
 import httpx
 
+from asgi import create_app
+from tests.conftest import make_settings
+from tests.support.chats import stored
 from tests.support.server import ROOT, running_server
+from tests.support.upstream import ScriptedUpstream
 
 
 async def _signup(client: httpx.AsyncClient, i: int) -> httpx.Response:
@@ -67,3 +72,36 @@ def test_unreachable_services_stop_startup_with_one_line(tmp_path):
         assert result.returncode == 2, result.stderr
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and expected in lines[0], result.stderr
+
+
+async def test_a_stop_signal_ends_waiting_requests_and_keeps_the_answer(tmp_path):
+    """SIGTERM while a script waits on the chat-bound `/api/chat/completions` for a long
+    answer: the process ends after the grace period (not when the answer would), and the
+    answer's partial text is kept, marked as cut short."""
+    database_url = f"sqlite:///{tmp_path / 'webui.db'}"
+    async with ScriptedUpstream() as upstream:
+        upstream.script("llama3:8b", chunks=1000, delay=0.05)
+        env = {"DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": database_url,
+               "WEBUI_SECRET_KEY": "grace-secret", "OLLAMA_BASE_URLS": upstream.url,
+               "GRACEFUL_SHUTDOWN_TIMEOUT": "1"}
+        with running_server(env) as base:
+            async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+                signup = await client.post("/api/v1/auths/signup", json={
+                    "name": "Ada", "email": "ada@example.com", "password": "pw-123456"})
+                headers = {"Authorization": f"Bearer {signup.json()['token']}"}
+                chat = await client.post("/api/v1/chats/new", headers=headers,
+                                         json={"chat": {"title": "Long"}})
+                chat_id = chat.json()["id"]
+                waiting = asyncio.ensure_future(client.post(
+                    "/api/chat/completions", headers=headers, json={
+                        "model": "llama3:8b", "chat_id": chat_id, "id": "a1",
+                        "messages": [{"role": "user", "content": "Tell me everything."}]}))
+                await asyncio.sleep(0.5)
+                stopping = time.monotonic()
+        assert time.monotonic() - stopping < 8  # not the 50 s the answer would take
+        await asyncio.gather(waiting, return_exceptions=True)
+    app = create_app(make_settings(tmp_path, database_url))
+    async with app.router.lifespan_context(app):
+        _, rows = await stored(app, chat_id)
+    assert rows["a1"].done is True and rows["a1"].content.startswith("tok0 ")
+    assert rows["a1"].error["reason"] == "shutdown"

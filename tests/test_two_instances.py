@@ -1,6 +1,7 @@
 """Two Parley processes on one database and one pub/sub broker (Redis, then PostgreSQL)
 act as one: a completion started on A streams to a follower on B, even one that joins
-late; a stop sent to B stops work running on A, and B lists A's tasks."""
+late; a stop sent to B stops work running on A (an answer in a chat keeps its partial
+text, which B reads), and B lists A's tasks."""
 
 import asyncio
 import json
@@ -24,6 +25,11 @@ FOLLOW = gql("""subscription Follow($id: ID!) {
   } }""")
 START = """mutation { startCompletion(input: {model: "llama3:8b", prompt: "hi"}) {
   task { id } } }"""
+START_IN_CHAT = """mutation($chat: ID!) { startChatCompletion(input: {
+  chatId: $chat, model: "llama3:8b", content: "hi"}) {
+  ... on ChatCompletionPayload { task { id } assistantMessage { id } } } }"""
+MESSAGES = """query($chat: ID!) { chat(id: $chat) { messages(last: 10) {
+  nodes { id status content } } } }"""
 SIGNUP = {"name": "Ada", "email": "ada@example.com", "password": "a-long-passphrase"}
 
 
@@ -69,9 +75,15 @@ async def test_a_completion_on_a_streams_to_b_and_a_stop_on_b_stops_it(instances
         assert events[-1] == {"__typename": "CompletionDone", "content": whole}
         assert "".join(e["content"] for e in events[:-1]) == whole
 
+        # An answer in a chat, started on A: B follows it, stops it, and reads what A kept.
         upstream.script("llama3:8b", chunks=1000, delay=0.03)
-        started = await on_a.post("/graphql", headers=headers, json={"query": START})
-        task_id = started.json()["data"]["startCompletion"]["task"]["id"]
+        chat = await on_a.post("/api/v1/chats/new", headers=headers,
+                               json={"chat": {"title": "Two"}})
+        chat_id = chat.json()["id"]
+        started = await on_a.post("/graphql", headers=headers, json={
+            "query": START_IN_CHAT, "variables": {"chat": chat_id}})
+        payload = started.json()["data"]["startChatCompletion"]
+        task_id, answer_id = payload["task"]["id"], payload["assistantMessage"]["id"]
         following = asyncio.ensure_future(follow(b, token, task_id))
         await asyncio.sleep(0.5)
         listed = (await on_b.get("/api/tasks", headers=headers)).json()
@@ -87,6 +99,11 @@ async def test_a_completion_on_a_streams_to_b_and_a_stop_on_b_stops_it(instances
         async with asyncio.timeout(1):
             await record.ended.wait()
         assert record.closed_by_client and record.ended_at - asked < 1
+        kept = await on_b.post("/graphql", headers=headers, json={
+            "query": MESSAGES, "variables": {"chat": chat_id}})
+        nodes = {m["id"]: m for m in kept.json()["data"]["chat"]["messages"]["nodes"]}
+        assert nodes[answer_id] == {"id": answer_id, "status": "STOPPED",
+                                    "content": events[-1]["partialContent"]}
 
 
 async def test_a_relayed_stream_on_a_is_stopped_from_b(instances):

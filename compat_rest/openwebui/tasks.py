@@ -11,8 +11,8 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from compat_rest.common import parse_body
-from compat_rest.openwebui.errors import endpoint
-from resolvers import completion_tasks, tasks
+from compat_rest.openwebui.errors import NOT_FOUND, endpoint
+from resolvers import chat_completions, completion_tasks, tasks
 from resolvers.context import Context
 from resolvers.errors import NotFound
 
@@ -67,11 +67,10 @@ async def chat_tasks(request: Request, ctx: Context) -> dict:
     return {"task_ids": [t.id for t in found]}
 
 
-@endpoint()
+@endpoint(write=True, overrides={"chat_not_found": (404, NOT_FOUND)})
 async def stop_chat_tasks(request: Request, ctx: Context) -> dict:
     chat_id = request.path_params["chat_id"]
-    for task in await tasks.list_tasks(ctx, chat_id=chat_id):
-        await tasks.stop_task(ctx, task.id)
+    await chat_completions.stop_chat(ctx, chat_id)
     return {"status": True, "message": f"Stopped the tasks of chat {chat_id}."}
 
 

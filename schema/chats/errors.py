@@ -38,7 +38,7 @@ class InvalidChatInput(MutationError):
         "title_too_long", "invalid_message_id", "invalid_role", "invalid_content",
         "message_too_large", "chat_too_large", "too_many_messages", "invalid_tag",
         "too_many_tags", "invalid_tree", "parent_not_found", "nothing_to_change",
-        "voice_too_large"})
+        "voice_too_large", "not_a_question"})
 
     @classmethod
     def from_error(cls, error: DomainError) -> MutationError:

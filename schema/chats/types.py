@@ -35,7 +35,14 @@ class MessageScope(Enum):
 class MessageStatus(Enum):
     STREAMING = strawberry.enum_value("streaming", description="Still being generated.")
     DONE = strawberry.enum_value("done", description="Complete.")
-    FAILED = strawberry.enum_value("failed", description="Generation failed; see `error`.")
+    STOPPED = strawberry.enum_value("stopped", description="Stopped on request before it "
+                                                           "was complete; the content is "
+                                                           "what had arrived.")
+    INTERRUPTED = strawberry.enum_value("interrupted", description="Cut short by the server "
+                                                                   "shutting down; the content "
+                                                                   "is what had arrived.")
+    FAILED = strawberry.enum_value("failed", description="Generation failed; see `error`. "
+                                                         "The content is what had arrived.")
 
 
 @strawberry.type(description="A label the owner put on chats.")
@@ -83,7 +90,8 @@ class Message:
     model: str | None = strawberry.field(description="The model that wrote an answer.")
     parent_id: strawberry.ID | None = strawberry.field(
         description="The message this one follows; null for a first message.")
-    status: MessageStatus = strawberry.field(description="Streaming, done or failed.")
+    status: MessageStatus = strawberry.field(
+        description="Streaming, done, or how it ended early.")
     error: JSON | None = strawberry.field(description="Why generation failed, if it did.")
     files: JSON | None = strawberry.field(description="Attached files, as Open WebUI "
                                                       "stores them.")
@@ -94,8 +102,7 @@ class Message:
     @classmethod
     def from_row(cls, row: ChatMessageRow) -> Message:
         prefix = f"{row.chat_id}-"
-        status = (MessageStatus.STREAMING if row.done is False
-                  else MessageStatus.FAILED if row.error else MessageStatus.DONE)
+        status = MessageStatus(messages.status_of(row))
         return cls(id=strawberry.ID(row.id[len(prefix):] if row.id.startswith(prefix)
                                     else row.id),
                    chat_id=strawberry.ID(row.chat_id), role=row.role,

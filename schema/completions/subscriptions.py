@@ -7,7 +7,8 @@ from typing import Annotated
 
 import strawberry
 
-from resolvers import completion_tasks, completions
+from resolvers import chat_completions, completion_tasks, completions
+from resolvers.errors import Invalid
 from schema.completions.types import CompletionEvent, PromptCompletionInput, to_event
 from schema.context import Info
 
@@ -30,15 +31,25 @@ class CompletionSubscriptions:
 
 @strawberry.type
 class CompletionFollowing:
-    @strawberry.subscription(description="Follow a running completion task, on any instance "
-                                         "(its owner or an administrator): everything "
-                                         "generated so far as one CompletionDelta, then each "
-                                         "new one, then CompletionDone or CompletionFailed. "
-                                         "Unsubscribing does not stop the completion.")
+    @strawberry.subscription(description="Follow a running completion, by task or by chat, "
+                                         "on any instance (its owner or an administrator): "
+                                         "everything generated so far as one "
+                                         "CompletionDelta, then each new one, then "
+                                         "CompletionDone or CompletionFailed. Unsubscribing "
+                                         "does not stop the completion.")
     async def chat_completion(
         self, info: Info,
-        task_id: Annotated[strawberry.ID, strawberry.argument(
-            description="The task, from startCompletion (or POST /api/tasks).")],
+        task_id: Annotated[strawberry.ID | None, strawberry.argument(
+            description="The task, from startChatCompletion, startCompletion or POST "
+                        "/api/tasks.")] = None,
+        chat_id: Annotated[strawberry.ID | None, strawberry.argument(
+            description="Instead of taskId: the newest answer being written in this "
+                        "chat.")] = None,
     ) -> AsyncGenerator[CompletionEvent, None]:
-        async for event in completion_tasks.follow_completion(info.context, str(task_id)):
+        if (task_id is None) == (chat_id is None):
+            raise Invalid("Give taskId or chatId (one of them).", reason="invalid_argument")
+        ctx = info.context
+        events = (completion_tasks.follow_completion(ctx, str(task_id)) if task_id
+                  else chat_completions.follow_chat(ctx, str(chat_id)))
+        async for event in events:
             yield to_event(event)

@@ -40,6 +40,10 @@ class CompletionDone:
     finish_reason: str | None = strawberry.field(
         description="Why the model stopped: `stop`, `length`, `tool_calls`, ...")
     usage: TokenUsage | None = strawberry.field(description="Token counts, when known.")
+    chat_id: strawberry.ID | None = strawberry.field(
+        default=None, description="For an answer in a chat: the chat, where it is kept.")
+    message_id: strawberry.ID | None = strawberry.field(
+        default=None, description="For an answer in a chat: its message.")
 
 
 @strawberry.type(description="The completion ended early, or never began. What had arrived "
@@ -54,6 +58,11 @@ class CompletionFailed:
                                                "`upstream_timeout`, `model_access_denied`.")
     partial_content: str = strawberry.field(description="The answer up to the failure.")
     partial_reasoning: str = strawberry.field(description="The reasoning up to the failure.")
+    chat_id: strawberry.ID | None = strawberry.field(
+        default=None, description="For an answer in a chat: the chat, where the partial "
+                                  "answer is kept.")
+    message_id: strawberry.ID | None = strawberry.field(
+        default=None, description="For an answer in a chat: its message.")
 
 
 CompletionEvent = Annotated[
@@ -74,11 +83,18 @@ def to_event(event) -> CompletionEvent:
             reasoning=result.reasoning, finish_reason=result.finish_reason,
             usage=TokenUsage(prompt_tokens=usage.prompt_tokens,
                              completion_tokens=usage.completion_tokens,
-                             total_tokens=usage.total_tokens) if usage else None)
+                             total_tokens=usage.total_tokens) if usage else None,
+            **_place(event))
     return CompletionFailed(
         task_id=strawberry.ID(event.task_id) if event.task_id else None,
         message=event.error.message, code=event.error.code, reason=event.error.reason,
-        partial_content=event.partial.content, partial_reasoning=event.partial.reasoning)
+        partial_content=event.partial.content, partial_reasoning=event.partial.reasoning,
+        **_place(event))
+
+
+def _place(event) -> dict[str, strawberry.ID | None]:
+    return {"chat_id": strawberry.ID(event.chat_id) if event.chat_id else None,
+            "message_id": strawberry.ID(event.message_id) if event.message_id else None}
 
 
 @strawberry.input(description="A one-off prompt, answered without a chat.")

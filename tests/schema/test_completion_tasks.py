@@ -9,6 +9,9 @@ from gql import Client, GraphQLRequest, gql
 from gql.transport.exceptions import TransportQueryError
 from gql.transport.websockets import WebsocketsTransport
 
+from data.pubsub import completion_channel
+from resolvers.completion_tasks import Transcript
+from resolvers.task_registry import COMPLETION, prepare
 from tests.conftest import bearer
 from tests.schema.conftest import auth
 from tests.support.ai import *  # noqa: F403
@@ -19,8 +22,8 @@ FOLLOW = gql("""subscription Follow($id: ID!) {
   chatCompletion(taskId: $id) {
     __typename
     ... on CompletionDelta { content }
-    ... on CompletionDone { content finishReason usage { completionTokens } }
-    ... on CompletionFailed { code reason partialContent }
+    ... on CompletionDone { content finishReason usage { completionTokens } chatId messageId }
+    ... on CompletionFailed { code reason partialContent chatId messageId }
   } }""")
 
 
@@ -116,3 +119,35 @@ async def test_rest_start_and_who_may_follow(client, graphql, live, upstream):
     refused = await client.post("/api/tasks", headers=bearer(user), json={
         "model": "llama3:8b", "messages": []})
     assert refused.status_code == 403  # not shared with this user
+
+
+async def test_a_follower_catches_up_when_an_event_is_lost(app, graphql, live):
+    """A broker that drops an event (Redis does, for a client that falls behind): the
+    follower sees the gap in sequence numbers, fetches the answer so far and goes on."""
+    token = await graphql.admin()
+    viewer = (await graphql.ok("{ viewer { id } }", token=token))["viewer"]
+    services = app.state.services
+    task = prepare(kind=COMPLETION, user_id=viewer["id"], model="llama3:8b", route="test")
+    transcript = Transcript(task)
+    services.tasks.transcripts[task.id] = transcript
+
+    async def produce(text: str, *, lost: bool = False) -> None:
+        transcript.content += text
+        transcript.seq += 1
+        if not lost:
+            await services.pubsub.publish(completion_channel(task.id), {
+                "t": "delta", "seq": transcript.seq, "c": text, "r": ""})
+
+    joined = asyncio.Event()
+    following = asyncio.ensure_future(follow(live, token, task.id, joined=joined))
+    await produce("first ")
+    async with asyncio.timeout(5):
+        await joined.wait()
+    await produce("lost ", lost=True)
+    await produce("last ")
+    transcript.seq += 1
+    transcript.terminal = {"t": "done", "finish": "stop", "usage": None, "seq": transcript.seq}
+    await services.pubsub.publish(completion_channel(task.id), transcript.terminal)
+    events = await asyncio.wait_for(following, 5)
+    assert events[-1]["content"] == "first lost last "
+    assert "".join(e["content"] for e in events[:-1]) == "first lost last "
