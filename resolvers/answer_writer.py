@@ -1,7 +1,7 @@
 """Keeping a chat's answer message in step with the completion writing it.
 
 While the answer streams, its text so far is saved at most once a second (a reload, or
-another tab, shows it, and a crash loses at most that second). When it ends, the whole
+another tab, shows it, and a crash loses at most that second; big chats less often). When it ends, the whole
 answer is saved with Open WebUI's fields: `done`, `usage`, `output` items, and, when it
 ended early, why: a stop adds a `statusHistory` note; an upstream failure or the server
 shutting down also sets `error` (`{content, reason}`). The user may look at another
@@ -26,6 +26,9 @@ from resolvers.errors import DomainError, NotFound
 log = logging.getLogger("parley.completions")
 
 CHECKPOINT_SECONDS = 1.0
+# A save rewrites the whole chat: a big chat is saved less often (10 MB: every 10 s), so
+# a long answer in it does not keep the database busy.
+CHARS_PER_CHECKPOINT_SECOND = 1_000_000
 STOPPED, INTERRUPTED, FAILED = "stopped", "interrupted", "failed"
 _NOTES = {STOPPED: "Stopped before the answer was complete.",
           INTERRUPTED: "The server shut down before the answer was complete."}
@@ -38,13 +41,14 @@ class AnswerWriter:
         self.gone = False  # the chat or the message was deleted: nothing more to keep
         self._pending: asyncio.Task | None = None
         self._last = time.monotonic()
+        self._interval = CHECKPOINT_SECONDS
 
     def progress(self, transcript: Transcript) -> None:
         """Save the text so far if a second has passed and no save is under way. Saving
         runs beside the stream, so a slow database never holds the answer back."""
         if self.gone or self._pending is not None:
             return
-        if time.monotonic() - self._last < CHECKPOINT_SECONDS:
+        if time.monotonic() - self._last < self._interval:
             return
         self._last = time.monotonic()
         changes = {"content": transcript.content, "done": False}
@@ -69,6 +73,8 @@ class AnswerWriter:
                     self.gone = True
                     return
                 locked.tree.update(self.message_id, changes(node), make_current=False)
+                self._interval = max(CHECKPOINT_SECONDS,
+                                     locked.stored_chars / CHARS_PER_CHECKPOINT_SECOND)
                 await save_tree(ctx, locked, touch=final)
                 if final:
                     chat_events.publish(ctx, self.owner_id, self.chat_id,
