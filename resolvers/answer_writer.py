@@ -1,12 +1,12 @@
 """Keeping a chat's answer message in step with the completion writing it.
 
 While the answer streams, its text so far is saved at most once a second (a reload, or
-another tab, shows it, and a crash loses at most that second; big chats less often). When it ends, the whole
-answer is saved with Open WebUI's fields: `done`, `usage`, `output` items, and, when it
-ended early, why: a stop adds a `statusHistory` note; an upstream failure or the server
-shutting down also sets `error` (`{content, reason}`). The user may look at another
-branch meanwhile: saving never moves `currentId`. A chat or message deleted meanwhile is
-left deleted.
+another tab, shows it, and a crash loses at most that second; big chats less often).
+When it ends, the whole answer is saved with Open WebUI's fields: `done`, `usage`,
+`output` items, and, when it ended early, why: a stop adds a `statusHistory` note; an
+upstream failure or the server shutting down also sets `error` (`{content, reason}`).
+The user may look at another branch meanwhile: saving never moves `currentId`. A chat or
+message deleted meanwhile is left deleted.
 """
 
 from __future__ import annotations

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated
 
 import strawberry
+from starlette.responses import Response
 
 from resolvers import auth
 from resolvers.errors import DomainError
@@ -92,6 +94,7 @@ class AuthMutations:
             session = await auth.sign_up(ctx, data)
         except DomainError as error:
             return expected(ctx, error, EmailTaken, SignUpClosed)
+        _remember(info, session)
         return AuthSession.from_session(session)
 
     @strawberry.mutation(description="Sign in with e-mail and password.",
@@ -102,12 +105,16 @@ class AuthMutations:
             session = await auth.sign_in(ctx, input.email, input.password)
         except DomainError as error:
             return expected(ctx, error, InvalidCredentials, RateLimitExceeded)
+        _remember(info, session)
         return AuthSession.from_session(session)
 
     @strawberry.mutation(description="End the presented session: its token stops working "
                                      "on every server sharing the database.")
     async def sign_out(self, info: Info) -> SignOutPayload:
-        return SignOutPayload(signed_out=await auth.sign_out(info.context))
+        signed_out = await auth.sign_out(info.context)
+        if isinstance(info.context.response, Response):
+            info.context.response.delete_cookie("token", path="/")
+        return SignOutPayload(signed_out=signed_out)
 
     @strawberry.mutation(description="Change the caller's password. Ends every session of "
                                      "the account, this one included.")
@@ -128,3 +135,15 @@ class AuthMutations:
     @strawberry.mutation(description="Delete the caller's API key.")
     async def delete_api_key(self, info: Info) -> DeleteApiKeyPayload:
         return DeleteApiKeyPayload(deleted=await auth.delete_api_key(info.context))
+
+
+def _remember(info: Info, session: auth.Session) -> None:
+    """Over HTTP, also set the `token` cookie, as Open WebUI's sign-in routes do, so a
+    browser page using GraphQL stays signed in (a WebSocket has no cookies to set)."""
+    response = info.context.response
+    if not isinstance(response, Response):
+        return
+    settings = info.context.settings
+    max_age = max(0, session.expires_at - int(time.time())) if session.expires_at else None
+    response.set_cookie("token", session.token, max_age=max_age, path="/", httponly=True,
+                        secure=settings.cookie_secure, samesite=settings.cookie_same_site)

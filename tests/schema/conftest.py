@@ -41,6 +41,7 @@ class GraphQLClient:
         headers = {**auth(token), **(headers or {})}
         response = await self.client.post("/graphql", headers=headers,
                                           json={"query": query, "variables": variables})
+        self.client.cookies.clear()  # signIn sets a cookie; tests authenticate as they say
         assert response.status_code == status, response.text
         return response.json()
 

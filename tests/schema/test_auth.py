@@ -124,3 +124,19 @@ async def test_change_password_needs_a_signed_in_caller(graphql):
     body = await graphql(CHANGE_PASSWORD, {"input": {"currentPassword": "a",
                                                      "newPassword": "b"}})
     assert body["data"] is None and error_codes(body) == ["UNAUTHENTICATED"]
+
+
+async def test_sign_in_over_http_sets_the_cookie_and_sign_out_clears_it(client, graphql):
+    await graphql.admin()
+    query, variables = sign_in()
+    signed_in = await client.post("/graphql", json={"query": query, "variables": variables})
+    cookie = signed_in.headers["set-cookie"]
+    assert cookie.startswith("token=") and "HttpOnly" in cookie and "Path=/" in cookie
+    token = signed_in.json()["data"]["signIn"]["token"]
+    assert client.cookies["token"] == token
+    # The cookie alone signs the browser's next requests in.
+    viewer = await client.post("/graphql", json={"query": VIEWER})
+    assert viewer.json()["data"]["viewer"]["email"] == "admin@example.com"
+    signed_out = await client.post("/graphql", json={"query": SIGN_OUT})
+    assert signed_out.json()["data"]["signOut"]["signedOut"] is True
+    assert 'token=""' in signed_out.headers["set-cookie"] and "token" not in client.cookies
