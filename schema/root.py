@@ -17,6 +17,7 @@ from schema.chats.subscriptions import ChatSubscriptions
 from schema.completions.mutations import CompletionMutations
 from schema.completions.subscriptions import CompletionFollowing, CompletionSubscriptions
 from schema.errors import log_unexpected
+from schema.execution import PlainFieldsExecutor
 from schema.extensions import extensions_for
 from schema.groups.queries import GroupQueries
 from schema.models.mutations import ModelMutations
@@ -63,7 +64,7 @@ def _build(max_depth: int, max_aliases: int, max_tokens: int) -> ParleySchema:
     extensions = extensions_for(max_depth=max_depth, max_aliases=max_aliases,
                                 max_tokens=max_tokens)
     return ParleySchema(query=Query, mutation=Mutation, subscription=Subscription,
-                        extensions=extensions)
+                        extensions=extensions, execution_context_class=PlainFieldsExecutor)
 
 
 def build_schema(settings: GraphQLLimits) -> ParleySchema:

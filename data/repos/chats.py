@@ -8,6 +8,7 @@ select the summary columns only; a single chat's summary is an ORM row on which 
 from __future__ import annotations
 
 import json
+from collections import namedtuple
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -23,7 +24,6 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import load_only, undefer
 
@@ -33,9 +33,11 @@ SUMMARY = (ChatRow.id, ChatRow.user_id, ChatRow.title, ChatRow.created_at, ChatR
            ChatRow.share_id, ChatRow.archived, ChatRow.pinned, ChatRow.meta, ChatRow.folder_id,
            ChatRow.current_message_id, ChatRow.last_read_at)
 ORDERABLE = {"updated_at", "created_at", "title"}
-# Lists answer plain rows of the SUMMARY columns (read like a ChatRow, never written
-# through): building ORM objects cost more than the query itself on a page of 200.
-ChatSummary = Row
+# Lists answer the SUMMARY columns as named tuples (read like a ChatRow, never written
+# through): building ORM objects cost more than the query itself on a page of 200, and
+# SQLAlchemy's Row answers each attribute read only after a failed lookup (~0.5 µs),
+# which readers of a page of 200 chats pay a dozen times per chat.
+ChatSummary = namedtuple("ChatSummary", [column.key for column in SUMMARY])
 SHARED_CHAT_GRANT = "shared_chat"
 
 
@@ -114,7 +116,7 @@ class ChatRepo:
         if not chat_ids:
             return []
         stmt = select(*SUMMARY).where(ChatRow.id.in_(list(chat_ids)))
-        return (await self.session.execute(stmt)).all()
+        return _summaries(await self.session.execute(stmt))
 
     async def page(self, listing: ChatListing, *, offset: int = 0,
                    limit: int | None = None) -> Sequence[ChatSummary]:
@@ -126,7 +128,7 @@ class ChatRepo:
                 .offset(offset))
         if limit is not None:
             stmt = stmt.limit(limit)
-        return (await self.session.execute(stmt)).all()
+        return _summaries(await self.session.execute(stmt))
 
     async def count(self, listing: ChatListing) -> int:
         stmt = select(func.count()).select_from(ChatRow).where(*self._where(listing))
@@ -179,3 +181,8 @@ class ChatRepo:
                      func.lower(cast(ChatMessageRow.content, Text)).like(
                          like_pattern(_json_escaped(text)), escape="\\"))))
         return or_(in_title, in_messages)
+
+
+def _summaries(result) -> list[ChatSummary]:
+    make = ChatSummary._make  # SUMMARY's order, which the select keeps
+    return [make(row) for row in result]
