@@ -16,6 +16,7 @@ import pytest
 from asgi import create_app
 from data.settings import Settings, load_settings
 from tests.support.databases import create_pg_database, drop_pg_database
+from tests.support.server import CHEAP_PASSWORD_HASHING
 
 BACKENDS = ["sqlite", "postgres"]
 
@@ -39,7 +40,7 @@ async def database_url(backend: str, tmp_path) -> AsyncIterator[str]:
 
 def make_settings(tmp_path, database_url: str, **env: str) -> Settings:
     base = {"DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": database_url,
-            "WEBUI_SECRET_KEY": "test-secret-key-0123456789abcdef"}
+            "WEBUI_SECRET_KEY": "test-secret-key-0123456789abcdef", **CHEAP_PASSWORD_HASHING}
     return load_settings(base | env)
 
 
