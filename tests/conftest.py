@@ -1,7 +1,8 @@
 """Shared fixtures: every data test runs on SQLite and on PostgreSQL.
 
 `app` is a fully started application (migrated database, runtime config seeded) on a
-database of its own; `client` talks to it over ASGI. Helpers sign users up through the
+database of its own (`database_url`, a copy of one migrated per run; tests of migration
+take `empty_database_url`); `client` talks to it over ASGI. Helpers sign users up through the
 real routes, so tests build state the way users do.
 """
 
@@ -15,7 +16,7 @@ import pytest
 
 from asgi import create_app
 from data.settings import Settings, load_settings
-from tests.support.databases import create_pg_database, drop_pg_database
+from tests.support.databases import MigratedDatabases, create_pg_database, drop_pg_database
 from tests.support.server import CHEAP_PASSWORD_HASHING
 
 BACKENDS = ["sqlite", "postgres"]
@@ -26,8 +27,31 @@ def backend(request) -> str:
     return request.param
 
 
+@pytest.fixture(scope="session")
+async def migrated_databases(tmp_path_factory) -> AsyncIterator[MigratedDatabases]:
+    databases = MigratedDatabases(tmp_path_factory.mktemp("templates"))
+    try:
+        yield databases
+    finally:
+        await databases.close()
+
+
 @pytest.fixture
-async def database_url(backend: str, tmp_path) -> AsyncIterator[str]:
+async def database_url(backend: str, tmp_path, migrated_databases) -> AsyncIterator[str]:
+    """A database of this test's own, already at Parley's head."""
+    if backend == "sqlite":
+        yield await migrated_databases.sqlite(tmp_path / "webui.db")
+        return
+    url = await migrated_databases.postgres()
+    try:
+        yield url
+    finally:
+        migrated_databases.drop_later(url)
+
+
+@pytest.fixture
+async def empty_database_url(backend: str, tmp_path) -> AsyncIterator[str]:
+    """A database of this test's own with nothing in it, for tests of migration."""
     if backend == "sqlite":
         yield f"sqlite:///{tmp_path / 'webui.db'}"
         return

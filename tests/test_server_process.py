@@ -20,8 +20,8 @@ async def _signup(client: httpx.AsyncClient, i: int) -> httpx.Response:
         "name": f"Racer {i}", "email": f"racer{i}@example.com", "password": "pw-123456"})
 
 
-async def test_ten_concurrent_first_signups_make_exactly_one_admin(tmp_path, database_url):
-    env = {"DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": database_url,
+async def test_ten_concurrent_first_signups_make_exactly_one_admin(tmp_path, empty_database_url):
+    env = {"DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": empty_database_url,
            "WEBUI_SECRET_KEY": "race-secret", "ENABLE_SIGNUP": "true",
            "DEFAULT_USER_ROLE": "user"}
     with running_server(env) as base:
@@ -34,8 +34,8 @@ async def test_ten_concurrent_first_signups_make_exactly_one_admin(tmp_path, dat
     assert len(admins) + len(refused) == 10
 
 
-async def test_signout_on_one_instance_is_seen_by_another(tmp_path, database_url):
-    env = {"DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": database_url,
+async def test_signout_on_one_instance_is_seen_by_another(tmp_path, empty_database_url):
+    env = {"DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": empty_database_url,
            "WEBUI_SECRET_KEY": "shared-secret"}
     with running_server(env) as first, running_server(env) as second:
         async with httpx.AsyncClient(timeout=30) as client:

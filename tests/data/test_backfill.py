@@ -64,9 +64,9 @@ async def _prepared(url: str) -> tuple[dict, dict, list]:
     return seeded, before, original
 
 
-async def test_backfill_restores_rows_in_batches_once(database_url, caplog, tmp_path):
-    seeded, before, original = await _prepared(database_url)
-    engine = create_engine(async_url(database_url))
+async def test_backfill_restores_rows_in_batches_once(empty_database_url, caplog, tmp_path):
+    seeded, before, original = await _prepared(empty_database_url)
+    engine = create_engine(async_url(empty_database_url))
     try:
         with caplog.at_level(logging.INFO, logger="parley"):
             assert await migrate(engine) == "openwebui"
@@ -109,7 +109,7 @@ async def test_backfill_restores_rows_in_batches_once(database_url, caplog, tmp_
     assert rows[f"{old}-a7"].content == [{"type": "text", "text": "answer 7"}]
     assert chats[old].current_message_id == "a7"
 
-    app = create_app(make_settings(tmp_path, database_url))
+    app = create_app(make_settings(tmp_path, empty_database_url))
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://ow.test") as client:
