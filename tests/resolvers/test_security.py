@@ -26,9 +26,10 @@ def test_issued_tokens_carry_open_webuis_claims():
 
 
 def test_expiry_is_checked_on_every_read_even_when_verified_before():
-    token = jwt.encode({"id": "u1", "exp": int(time.time()) + 1}, SECRET, algorithm="HS256")
+    expires_at = int(time.time()) + 1
+    token = jwt.encode({"id": "u1", "exp": expires_at}, SECRET, algorithm="HS256")
     assert read_token(SECRET, token) is not None
-    time.sleep(1.1)
+    time.sleep(expires_at - time.time() + 0.01)  # until just past the expiry second
     assert read_token(SECRET, token) is None  # the cached verification does not outlive exp
 
 
