@@ -1,9 +1,10 @@
 """Shared fixtures: every data test runs on SQLite and on PostgreSQL.
 
 `app` is a fully started application (migrated database, runtime config seeded) on a
-database of its own (`database_url`, a copy of one migrated per run; tests of migration
-take `empty_database_url`); `client` talks to it over ASGI. Helpers sign users up through the
-real routes, so tests build state the way users do.
+database of its own (`database_url`, a copy of one migrated once per run; tests of
+migration take `empty_database_url` or `openwebui_database_url`); `client` talks to it
+over ASGI. Helpers sign users up through the real routes, so tests build state the way
+users do.
 """
 
 from __future__ import annotations
@@ -16,7 +17,13 @@ import pytest
 
 from asgi import create_app
 from data.settings import Settings, load_settings
-from tests.support.databases import MigratedDatabases, create_pg_database, drop_pg_database
+from tests.fixtures.openwebui_db import build_openwebui_database
+from tests.support.databases import (
+    TemplateCopies,
+    create_pg_database,
+    drop_pg_database,
+    migrated,
+)
 from tests.support.server import CHEAP_PASSWORD_HASHING
 
 BACKENDS = ["sqlite", "postgres"]
@@ -28,25 +35,48 @@ def backend(request) -> str:
 
 
 @pytest.fixture(scope="session")
-async def migrated_databases(tmp_path_factory) -> AsyncIterator[MigratedDatabases]:
-    databases = MigratedDatabases(tmp_path_factory.mktemp("templates"))
+async def migrated_databases(tmp_path_factory) -> AsyncIterator[TemplateCopies]:
+    copies = TemplateCopies(tmp_path_factory.mktemp("parley"), "parley", migrated)
     try:
-        yield databases
+        yield copies
     finally:
-        await databases.close()
+        await copies.close()
+
+
+@pytest.fixture(scope="session")
+async def openwebui_databases(tmp_path_factory) -> AsyncIterator[TemplateCopies]:
+    copies = TemplateCopies(tmp_path_factory.mktemp("openwebui"), "openwebui",
+                            build_openwebui_database)
+    try:
+        yield copies
+    finally:
+        await copies.close()
+
+
+async def _copy_of_own(copies: TemplateCopies, backend: str, tmp_path) -> AsyncIterator[str]:
+    if backend == "sqlite":
+        yield await copies.sqlite(tmp_path / "webui.db")
+        return
+    url = await copies.postgres()
+    try:
+        yield url
+    finally:
+        copies.drop_later(url)
 
 
 @pytest.fixture
 async def database_url(backend: str, tmp_path, migrated_databases) -> AsyncIterator[str]:
     """A database of this test's own, already at Parley's head."""
-    if backend == "sqlite":
-        yield await migrated_databases.sqlite(tmp_path / "webui.db")
-        return
-    url = await migrated_databases.postgres()
-    try:
+    async for url in _copy_of_own(migrated_databases, backend, tmp_path):
         yield url
-    finally:
-        migrated_databases.drop_later(url)
+
+
+@pytest.fixture
+async def openwebui_database_url(backend: str, tmp_path, openwebui_databases
+                                 ) -> AsyncIterator[str]:
+    """A database of this test's own with Open WebUI 0.12.4's schema and no rows."""
+    async for url in _copy_of_own(openwebui_databases, backend, tmp_path):
+        yield url
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import contextlib
 import os
 import shutil
 import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import asyncpg
@@ -61,7 +62,8 @@ async def drop_pg_database(url: str) -> None:
         await conn.close()
 
 
-async def _migrated(url: str) -> None:
+async def migrated(url: str) -> None:
+    """Bring the database at `url` to Parley's head, as the app's start-up does."""
     engine = create_engine(async_url(url))
     try:
         await migrate(engine)
@@ -69,21 +71,17 @@ async def _migrated(url: str) -> None:
         await engine.dispose()
 
 
-class MigratedDatabases:
-    """Databases of their own, already at Parley's head, for every test but those of
-    migration itself (they take an empty database).
-
-    Each backend's schema is migrated once per run, by data.migrate as the app does at
-    start-up, into a template; each test then gets a copy: of the file on SQLite, through
-    `CREATE DATABASE ... TEMPLATE` on PostgreSQL. The app's start-up finds the copy at
-    head, as on any restart. Migrating for every test cost about half a second per test.
+class TemplateCopies:
+    """Databases of a test's own, each a copy of a template prepared once per run by
+    `prepare(url)` (e.g. `migrated`): of the file on SQLite, through `CREATE DATABASE
+    ... TEMPLATE` on PostgreSQL. Preparing for every test cost up to a second per test.
 
     PostgreSQL does this work while the tests run: the next test's copy is made while
     this one runs, and drops (each waits for a checkpoint, about 0.3 s) run one at a
     time in the background; `close` waits for them."""
 
-    def __init__(self, directory: Path):
-        self._directory = directory
+    def __init__(self, directory: Path, kind: str, prepare: Callable[[str], Awaitable[None]]):
+        self._directory, self._kind, self._prepare = directory, kind, prepare
         self._sqlite: Path | None = None
         self._pg_template: str | None = None
         self._admin: asyncpg.Connection | None = None
@@ -93,8 +91,8 @@ class MigratedDatabases:
 
     async def sqlite(self, path: Path) -> str:
         if self._sqlite is None:
-            template = self._directory / "template.db"
-            await _migrated(f"sqlite:///{template}")
+            template = self._directory / f"{self._kind}.db"
+            await self._prepare(f"sqlite:///{template}")
             self._sqlite = template
         shutil.copyfile(self._sqlite, path)
         return f"sqlite:///{path}"
@@ -110,10 +108,10 @@ class MigratedDatabases:
         if self._admin is None:
             self._admin = await _pg_admin()
         if self._pg_template is None:
-            template = f"parley_template_{uuid.uuid4().hex[:12]}"
+            template = f"parley_template_{self._kind}_{uuid.uuid4().hex[:12]}"
             await self._admin.execute(f'CREATE DATABASE "{template}"')
             try:
-                await _migrated(_pg_url(template))
+                await self._prepare(_pg_url(template))
             except BaseException:
                 await self._admin.execute(f'DROP DATABASE "{template}" WITH (FORCE)')
                 raise
