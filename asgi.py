@@ -30,6 +30,7 @@ from resolvers.context import Services
 from resolvers.provisioning import provision_admin
 from resolvers.ratelimit import SlidingWindow
 from resolvers.runtime_config import RuntimeConfig
+from resolvers.security import Passwords
 from resolvers.task_registry import TaskRegistry
 from schema.graphiql import ASSET_DIR
 from schema.view import graphql_routes
@@ -58,7 +59,8 @@ def build_services(settings: Settings) -> Services:
         write_sessionmaker=create_sessionmaker(engine, write=True),
         config=RuntimeConfig(settings.runtime), pubsub=PubSub(settings.pubsub_url),
         signin_limiter=SlidingWindow(settings.signin_attempts, settings.signin_window_seconds),
-        reader=create_point_reader(settings.database_url), tasks=TaskRegistry())
+        reader=create_point_reader(settings.database_url), tasks=TaskRegistry(),
+        passwords=Passwords(settings.password_argon2))
 
 
 async def start(services: Services) -> None:

@@ -85,6 +85,37 @@ class RuntimeSeed:
 
 
 @dataclass(frozen=True)
+class Argon2Parameters:
+    """The cost of hashing a new password: memory in KiB, passes, lanes."""
+
+    memory_kib: int
+    time_cost: int
+    parallelism: int
+
+
+_ARGON2 = re.compile(r"m=(\d+),t=(\d+),p=(\d+)")
+
+
+def argon2_parameters(raw: str) -> Argon2Parameters | None:
+    """PASSWORD_ARGON2_PARAMS in the notation argon2 hashes carry, e.g. m=65536,t=3,p=4;
+    unset means the argon2 library's current recommendation."""
+    text = raw.strip().replace(" ", "")
+    if not text:
+        return None
+    match = _ARGON2.fullmatch(text)
+    if not match:
+        raise SettingsError(f"PASSWORD_ARGON2_PARAMS={raw!r}: expected m=<KiB>,t=<passes>,"
+                            "p=<lanes>, e.g. m=65536,t=3,p=4")
+    memory, passes, lanes = (int(g) for g in match.groups())
+    # argon2's own bounds: at least 8 KiB of memory per lane; the upper ones keep a typo
+    # from making every sign-in take minutes or gigabytes.
+    if not (1 <= lanes <= 64 and 8 * lanes <= memory <= 4 * 1024**2 and 1 <= passes <= 100):
+        raise SettingsError(f"PASSWORD_ARGON2_PARAMS={raw!r}: need 1 <= p <= 64, "
+                            "8*p <= m <= 4194304 and 1 <= t <= 100")
+    return Argon2Parameters(memory_kib=memory, time_cost=passes, parallelism=lanes)
+
+
+@dataclass(frozen=True)
 class Settings:
     data_dir: Path
     database_url: str
@@ -114,6 +145,7 @@ class Settings:
     auto_migrate: bool = True
     scim_enabled: bool = False
     scim_token: str | None = None  # the identity provider's bearer token for /scim/v2
+    password_argon2: Argon2Parameters | None = None  # None: the library's recommendation
     runtime: RuntimeSeed = field(default_factory=lambda: RuntimeSeed({}))
     upstreams: UpstreamSettings = field(default_factory=UpstreamSettings)
 
@@ -243,6 +275,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         auto_migrate=_bool(env, "ENABLE_DB_MIGRATIONS", True),
         scim_enabled=scim_enabled,
         scim_token=scim_token,
+        password_argon2=argon2_parameters(env.get("PASSWORD_ARGON2_PARAMS") or ""),
         runtime=_runtime_seed(env),
         upstreams=_upstreams(env),
     )

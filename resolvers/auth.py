@@ -22,13 +22,10 @@ from resolvers.errors import Forbidden, Invalid, NotFound, RateLimited, Unauthen
 from resolvers.permissions import require_admin, require_session, require_user
 from resolvers.security import (
     api_key_digest,
-    burn_verification,
-    hash_password,
     issue_token,
     new_api_key,
     new_session_stamp,
     read_token,
-    verify_password,
 )
 from resolvers.user_permissions import allows, effective_permissions
 
@@ -64,7 +61,8 @@ async def sign_up(ctx: Context, data: SignUp) -> Session:
     email = validation.email(data.email)
     name = validation.name(data.name)
     image = validation.profile_image_url(data.profile_image_url)
-    hashed = await asyncio.to_thread(hash_password, validation.new_password(data.password))
+    hashed = await asyncio.to_thread(ctx.services.passwords.hash,
+                                     validation.new_password(data.password))
     await serialize(ctx.session, "parley:sign-up")
     repo = UserRepo(ctx.session)
     first = await repo.count() == 0
@@ -82,7 +80,8 @@ async def sign_up(ctx: Context, data: SignUp) -> Session:
 async def add_user(ctx: Context, data: NewUser) -> Session:
     """Admins add an account with a role of their choice; returns a token for it."""
     await require_admin(ctx)
-    hashed = await asyncio.to_thread(hash_password, validation.new_password(data.password))
+    hashed = await asyncio.to_thread(ctx.services.passwords.hash,
+                                     validation.new_password(data.password))
     user = await _create_user(ctx, name=validation.name(data.name),
                               email=validation.email(data.email), hashed=hashed,
                               role=validation.role(data.role),
@@ -123,10 +122,11 @@ async def sign_in(ctx: Context, email: str, password: str) -> Session:
                           retry_after=max(1, int(wait + 0.999)))
     found = await UserRepo(ctx.session).credentials_by_email(email)
     if found is None:
-        await asyncio.to_thread(burn_verification, password)
+        await asyncio.to_thread(ctx.services.passwords.burn_verification, password)
         raise _bad_credentials()
     user, auth = found
-    if not await asyncio.to_thread(verify_password, password, auth.password) or not auth.active:
+    verified = await asyncio.to_thread(ctx.services.passwords.verify, password, auth.password)
+    if not verified or not auth.active:
         raise _bad_credentials()
     return await _session_for(ctx, user, auth)
 
@@ -172,10 +172,11 @@ async def change_password(ctx: Context, current: str, new: str) -> bool:
     """Any signed-in account. Ends every session of the account, this one included."""
     viewer = await require_user(ctx)
     auth = await UserRepo(ctx.session).get_auth(viewer.id)
-    if auth is None or not await asyncio.to_thread(verify_password, current, auth.password):
+    passwords = ctx.services.passwords
+    if auth is None or not await asyncio.to_thread(passwords.verify, current, auth.password):
         raise Invalid("The current password is incorrect.", reason="incorrect_password",
                       field="password")
-    hashed = await asyncio.to_thread(hash_password, validation.new_password(new))
+    hashed = await asyncio.to_thread(passwords.hash, validation.new_password(new))
     await UserRepo(ctx.session).update_auth(viewer.id, {"password": hashed,
                                                         "session_stamp": new_session_stamp()})
     return True

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from data.tables import UserRow
     from resolvers.ratelimit import SlidingWindow
     from resolvers.runtime_config import RuntimeConfig
+    from resolvers.security import Passwords
 
 log = logging.getLogger("parley")
 
@@ -74,6 +75,7 @@ class Services:
     config: RuntimeConfig
     signin_limiter: SlidingWindow
     reader: PointReader
+    passwords: Passwords
     pubsub: Any = None
     llm: Any = None  # data.llm.upstreams.Upstreams, opened by the lifespan
     tasks: Any = None  # resolvers.tasks.TaskRegistry

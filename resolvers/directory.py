@@ -26,7 +26,7 @@ from resolvers import validation
 from resolvers.context import Context
 from resolvers.errors import Conflict, Forbidden, Invalid, NotFound
 from resolvers.permissions import require_admin_or_scope
-from resolvers.security import hash_password, new_session_stamp, unusable_password_hash
+from resolvers.security import new_session_stamp
 
 SCOPE = "scim"
 MAX_RESULTS = 200  # the most resources one list or search returns
@@ -140,12 +140,13 @@ async def _check_unique(ctx: Context, values: DirectoryUserValues, user_id: str 
                        field="userName")
 
 
-async def _password_hash(password: str | None) -> str:
+async def _password_hash(ctx: Context, password: str | None) -> str:
     """The hash to store: of `password`, or one that no password matches (the account
     then signs in through single sign-on only)."""
+    passwords = ctx.services.passwords
     if password:
-        return await asyncio.to_thread(hash_password, validation.new_password(password))
-    return await asyncio.to_thread(unusable_password_hash)
+        return await asyncio.to_thread(passwords.hash, validation.new_password(password))
+    return await asyncio.to_thread(passwords.unusable_hash)
 
 
 async def create_directory_user(ctx: Context, data: DirectoryUserInput) -> DirectoryUser:
@@ -153,7 +154,7 @@ async def create_directory_user(ctx: Context, data: DirectoryUserInput) -> Direc
     other; without one the account can only use single sign-on."""
     await require_admin_or_scope(ctx, SCOPE)
     values = _values(data)
-    hashed = await _password_hash(data.password)
+    hashed = await _password_hash(ctx, data.password)
     await _check_unique(ctx, values, None)
     user_id = str(uuid.uuid4())
     try:
@@ -176,7 +177,7 @@ async def replace_directory_user(ctx: Context, user_id: str, data: DirectoryUser
     values = _values(data)
     auth_values: dict[str, Any] = {"email": values.email}
     if data.password or data.remove_password:
-        auth_values["password"] = await _password_hash(data.password)
+        auth_values["password"] = await _password_hash(ctx, data.password)
         auth_values["session_stamp"] = new_session_stamp()
     repo = DirectoryUserRepo(ctx.session)
     current = await repo.get(user_id, lock=True)

@@ -11,60 +11,73 @@ import secrets
 import time
 import uuid
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import bcrypt
 import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-_argon2 = PasswordHasher()  # argon2id with the library's current recommended parameters
+if TYPE_CHECKING:
+    from data.settings import Argon2Parameters
+
 _TOKEN_TYPES = {"session", "automation", "subagent"}
 API_KEY_PREFIX = "sk-"
 _DIGEST_PREFIX = "parley-sha256:"
 
 
-@functools.cache
-def _dummy_hash() -> str:
-    """Timing equaliser for unknown e-mails: verifying against it costs what a real check
-    does. Made on first use, not at import, to keep start-up fast."""
-    return _argon2.hash(secrets.token_hex(16))
+class Passwords:
+    """Hashes new passwords with argon2id, by default at the library's current recommended
+    cost (PASSWORD_ARGON2_PARAMS may set another), and verifies stored hashes: argon2 at
+    whatever cost each hash records, and Open WebUI's bcrypt."""
 
+    def __init__(self, cost: Argon2Parameters | None = None):
+        self._argon2 = PasswordHasher() if cost is None else PasswordHasher(
+            time_cost=cost.time_cost, memory_cost=cost.memory_kib,
+            parallelism=cost.parallelism)
+        self._unusable: str | None = None
+        self._dummy: str | None = None
 
-def hash_password(password: str) -> str:
-    return _argon2.hash(password)
+    def hash(self, password: str) -> str:
+        return self._argon2.hash(password)
 
+    def verify(self, password: str, stored: str | None) -> bool:
+        """Pick the scheme by prefix as Open WebUI does; bcrypt sees at most 72 bytes."""
+        if not stored:
+            self._argon2_verify(self._dummy_hash, password)
+            return False  # rows backfilled with an empty hash can never sign in by password
+        if stored.startswith("$argon2"):
+            return self._argon2_verify(stored, password)
+        try:
+            return bcrypt.checkpw(password.encode()[:72], stored.encode())
+        except ValueError:
+            return False
 
-@functools.cache
-def unusable_password_hash() -> str:
-    """For accounts that sign in only through single sign-on: the hash of a random secret
-    forgotten at once, so no password matches it. One per process, as hashing costs a
-    tenth of a second and an identity provider creates accounts by the thousand."""
-    return _argon2.hash(secrets.token_hex(32))
+    def burn_verification(self, password: str) -> None:
+        """Spend the time a real verification would, for an account that does not exist."""
+        self._argon2_verify(self._dummy_hash, password)
 
+    def unusable_hash(self) -> str:
+        """For accounts that sign in only through single sign-on: the hash of a random
+        secret forgotten at once, so no password matches it. One per process, as hashing
+        costs a tenth of a second and an identity provider creates accounts by the thousand."""
+        if self._unusable is None:
+            self._unusable = self._argon2.hash(secrets.token_hex(32))
+        return self._unusable
 
-def verify_password(password: str, stored: str | None) -> bool:
-    """Pick the scheme by prefix as Open WebUI does; bcrypt sees at most 72 bytes."""
-    if not stored:
-        _argon2_verify(_dummy_hash(), password)
-        return False  # rows backfilled with an empty hash can never sign in by password
-    if stored.startswith("$argon2"):
-        return _argon2_verify(stored, password)
-    try:
-        return bcrypt.checkpw(password.encode()[:72], stored.encode())
-    except ValueError:
-        return False
+    @property
+    def _dummy_hash(self) -> str:
+        """Timing equaliser for unknown e-mails: verifying against it costs what a real
+        check does. Made on first use, not at start-up, to keep start-up fast."""
+        if self._dummy is None:
+            self._dummy = self._argon2.hash(secrets.token_hex(16))
+        return self._dummy
 
-
-def burn_verification(password: str) -> None:
-    """Spend the time a real verification would, for an account that does not exist."""
-    _argon2_verify(_dummy_hash(), password)
-
-
-def _argon2_verify(stored: str, password: str) -> bool:
-    try:
-        return _argon2.verify(stored, password)
-    except (VerificationError, InvalidHashError):
-        return False
+    def _argon2_verify(self, stored: str, password: str) -> bool:
+        try:
+            return self._argon2.verify(stored, password)
+        except (VerificationError, InvalidHashError):
+            return False
 
 
 @dataclass(frozen=True)

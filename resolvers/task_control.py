@@ -119,6 +119,8 @@ async def replay(services: Services, task_id: str, events: AsyncIterator[dict[st
     """Ask the instance running `task_id` for its answer so far, reading the answer from
     `events` (the follower's subscription to the completion). Returns the snapshot and
     the live events that arrived meanwhile, or None when no instance has the task."""
+    if services.pubsub.scheme == "memory":
+        return None  # one process: its own registry, already asked, was the only one
     buffered: list[dict[str, Any]] = []
     for _ in range(REPLAY_ATTEMPTS):
         rid = str(uuid.uuid4())

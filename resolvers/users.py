@@ -17,7 +17,7 @@ from resolvers import validation
 from resolvers.context import Context
 from resolvers.errors import Forbidden, Invalid, NotFound
 from resolvers.permissions import require_admin, require_admin_or_scope, require_verified
-from resolvers.security import hash_password, new_session_stamp
+from resolvers.security import new_session_stamp
 
 MAX_PAGE = 100
 
@@ -117,7 +117,7 @@ async def update_user(ctx: Context, user_id: str, changes: UserUpdate) -> UserRo
         values["email"] = auth_values["email"] = email
     if changes.password:
         password = validation.new_password(changes.password)
-        auth_values["password"] = await asyncio.to_thread(hash_password, password)
+        auth_values["password"] = await asyncio.to_thread(ctx.services.passwords.hash, password)
         auth_values["session_stamp"] = new_session_stamp()
     if values or auth_values:
         values["updated_at"] = now_s()

@@ -1,8 +1,10 @@
 """Shared fixtures: every data test runs on SQLite and on PostgreSQL.
 
 `app` is a fully started application (migrated database, runtime config seeded) on a
-database of its own; `client` talks to it over ASGI. Helpers sign users up through the
-real routes, so tests build state the way users do.
+database of its own (`database_url`, a copy of one migrated once per run; tests of
+migration take `empty_database_url` or `openwebui_database_url`); `client` talks to it
+over ASGI. Helpers sign users up through the real routes, so tests build state the way
+users do.
 """
 
 from __future__ import annotations
@@ -15,7 +17,14 @@ import pytest
 
 from asgi import create_app
 from data.settings import Settings, load_settings
-from tests.support.databases import create_pg_database, drop_pg_database
+from tests.fixtures.openwebui_db import build_openwebui_database
+from tests.support.databases import (
+    TemplateCopies,
+    create_pg_database,
+    drop_pg_database,
+    migrated,
+)
+from tests.support.server import CHEAP_PASSWORD_HASHING
 
 BACKENDS = ["sqlite", "postgres"]
 
@@ -25,8 +34,54 @@ def backend(request) -> str:
     return request.param
 
 
+@pytest.fixture(scope="session")
+async def migrated_databases(tmp_path_factory) -> AsyncIterator[TemplateCopies]:
+    copies = TemplateCopies(tmp_path_factory.mktemp("parley"), "parley", migrated)
+    try:
+        yield copies
+    finally:
+        await copies.close()
+
+
+@pytest.fixture(scope="session")
+async def openwebui_databases(tmp_path_factory) -> AsyncIterator[TemplateCopies]:
+    copies = TemplateCopies(tmp_path_factory.mktemp("openwebui"), "openwebui",
+                            build_openwebui_database)
+    try:
+        yield copies
+    finally:
+        await copies.close()
+
+
+async def _copy_of_own(copies: TemplateCopies, backend: str, tmp_path) -> AsyncIterator[str]:
+    if backend == "sqlite":
+        yield await copies.sqlite(tmp_path / "webui.db")
+        return
+    url = await copies.postgres()
+    try:
+        yield url
+    finally:
+        copies.drop_later(url)
+
+
 @pytest.fixture
-async def database_url(backend: str, tmp_path) -> AsyncIterator[str]:
+async def database_url(backend: str, tmp_path, migrated_databases) -> AsyncIterator[str]:
+    """A database of this test's own, already at Parley's head."""
+    async for url in _copy_of_own(migrated_databases, backend, tmp_path):
+        yield url
+
+
+@pytest.fixture
+async def openwebui_database_url(backend: str, tmp_path, openwebui_databases
+                                 ) -> AsyncIterator[str]:
+    """A database of this test's own with Open WebUI 0.12.4's schema and no rows."""
+    async for url in _copy_of_own(openwebui_databases, backend, tmp_path):
+        yield url
+
+
+@pytest.fixture
+async def empty_database_url(backend: str, tmp_path) -> AsyncIterator[str]:
+    """A database of this test's own with nothing in it, for tests of migration."""
     if backend == "sqlite":
         yield f"sqlite:///{tmp_path / 'webui.db'}"
         return
@@ -39,7 +94,7 @@ async def database_url(backend: str, tmp_path) -> AsyncIterator[str]:
 
 def make_settings(tmp_path, database_url: str, **env: str) -> Settings:
     base = {"DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": database_url,
-            "WEBUI_SECRET_KEY": "test-secret-key-0123456789abcdef"}
+            "WEBUI_SECRET_KEY": "test-secret-key-0123456789abcdef", **CHEAP_PASSWORD_HASHING}
     return load_settings(base | env)
 
 

@@ -20,8 +20,8 @@ async def _signup(client: httpx.AsyncClient, i: int) -> httpx.Response:
         "name": f"Racer {i}", "email": f"racer{i}@example.com", "password": "pw-123456"})
 
 
-async def test_ten_concurrent_first_signups_make_exactly_one_admin(tmp_path, database_url):
-    env = {"DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": database_url,
+async def test_ten_concurrent_first_signups_make_exactly_one_admin(tmp_path, empty_database_url):
+    env = {"DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": empty_database_url,
            "WEBUI_SECRET_KEY": "race-secret", "ENABLE_SIGNUP": "true",
            "DEFAULT_USER_ROLE": "user"}
     with running_server(env) as base:
@@ -34,8 +34,8 @@ async def test_ten_concurrent_first_signups_make_exactly_one_admin(tmp_path, dat
     assert len(admins) + len(refused) == 10
 
 
-async def test_signout_on_one_instance_is_seen_by_another(tmp_path, database_url):
-    env = {"DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": database_url,
+async def test_signout_on_one_instance_is_seen_by_another(tmp_path, empty_database_url):
+    env = {"DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": empty_database_url,
            "WEBUI_SECRET_KEY": "shared-secret"}
     with running_server(env) as first, running_server(env) as second:
         async with httpx.AsyncClient(timeout=30) as client:
@@ -49,26 +49,43 @@ async def test_signout_on_one_instance_is_seen_by_another(tmp_path, database_url
                     ).status_code == 401
 
 
+def _start_ups(tmp_path, envs: list[dict[str, str]], timeout: float
+               ) -> list[subprocess.CompletedProcess]:
+    """Start `python asgi.py` once per environment, all at once (each start-up mostly
+    imports), and wait for each to end."""
+    processes = [subprocess.Popen(
+        [sys.executable, "asgi.py"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, env={"PATH": "/usr/bin:/bin", "DATA_DIR": str(tmp_path / str(i))} | env)
+        for i, env in enumerate(envs)]
+    results = []
+    for process in processes:
+        try:
+            stdout, stderr = process.communicate(timeout=timeout)
+        finally:
+            process.kill()
+        results.append(subprocess.CompletedProcess(process.args, process.returncode,
+                                                   stdout, stderr))
+    return results
+
+
 def test_bad_settings_stop_startup_with_one_line(tmp_path):
-    for env, expected in [({"PORT": "eighty"}, "PORT='eighty'"),
-                          ({"DATABASE_URL": "mysql://x/y"}, "not supported"),
-                          ({"JWT_EXPIRES_IN": "forever"}, "invalid duration")]:
-        result = subprocess.run(
-            [sys.executable, "asgi.py"], cwd=ROOT, capture_output=True, text=True, timeout=30,
-            env={"PATH": "/usr/bin:/bin", "DATA_DIR": str(tmp_path)} | env)
+    cases = [({"PORT": "eighty"}, "PORT='eighty'"),
+             ({"DATABASE_URL": "mysql://x/y"}, "not supported"),
+             ({"JWT_EXPIRES_IN": "forever"}, "invalid duration")]
+    results = _start_ups(tmp_path, [env for env, _ in cases], timeout=30)
+    for (_, expected), result in zip(cases, results, strict=True):
         assert result.returncode == 2
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and expected in lines[0] and "Traceback" not in result.stderr
 
 
 def test_unreachable_services_stop_startup_with_one_line(tmp_path):
-    for env, expected in [
+    cases = [
         ({"DATABASE_URL": "postgresql://postgres@127.0.0.1:1/none"}, "cannot use the database"),
         ({"PUBSUB_URL": "redis://127.0.0.1:1/0"}, "cannot reach the pub/sub broker"),
-    ]:
-        result = subprocess.run(
-            [sys.executable, "asgi.py"], cwd=ROOT, capture_output=True, text=True, timeout=60,
-            env={"PATH": "/usr/bin:/bin", "DATA_DIR": str(tmp_path)} | env)
+    ]
+    results = _start_ups(tmp_path, [env for env, _ in cases], timeout=60)
+    for (_, expected), result in zip(cases, results, strict=True):
         assert result.returncode == 2, result.stderr
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and expected in lines[0], result.stderr

@@ -1,7 +1,10 @@
 """Two Parley processes on one database and one pub/sub broker (Redis, then PostgreSQL)
 act as one: a completion started on A streams to a follower on B, even one that joins
 late; a stop sent to B stops work running on A (an answer in a chat keeps its partial
-text, which B reads), and B lists A's tasks."""
+text, which B reads), and B lists A's tasks.
+
+The tests of a module share one pair of processes per broker (starting two takes
+seconds); each test ends with no task running."""
 
 import asyncio
 import json
@@ -12,7 +15,7 @@ import pytest
 from gql import Client, GraphQLRequest, gql
 from gql.transport.websockets import WebsocketsTransport
 
-from tests.support.databases import REDIS_URL, create_pg_database, drop_pg_database
+from tests.support.databases import REDIS_URL
 from tests.support.server import running_server
 from tests.support.upstream import ScriptedUpstream
 
@@ -42,28 +45,32 @@ async def follow(base: str, token: str, task_id: str) -> list[dict]:
         return [e["chatCompletion"] async for e in session.subscribe(request)]
 
 
-@pytest.fixture(params=["redis", "postgres"])
-async def instances(request, tmp_path):
-    database = await create_pg_database()
+@pytest.fixture(scope="module", params=["redis", "postgres"])
+async def instances(request, tmp_path_factory, migrated_databases):
+    """Instances A and B, the scripted upstream, and a token of the admin signed up on A."""
+    database = await migrated_databases.postgres()
     pubsub = REDIS_URL if request.param == "redis" else \
         database.replace("postgresql://", "postgres://")
     async with ScriptedUpstream() as upstream:
-        env = {"DATABASE_URL": database, "PUBSUB_URL": pubsub, "DATA_DIR": str(tmp_path),
+        env = {"DATABASE_URL": database, "PUBSUB_URL": pubsub,
+               "DATA_DIR": str(tmp_path_factory.mktemp("instances")),
                "WEBUI_SECRET_KEY": "two-instances-secret-0123456789abc",
                "OLLAMA_BASE_URLS": upstream.url, "OPENAI_API_BASE_URLS": upstream.openai_url,
                "UPSTREAM_IDLE_TIMEOUT": "5"}
         try:
             with running_server(env) as a, running_server(env) as b:
-                yield a, b, upstream
+                async with httpx.AsyncClient(base_url=a, timeout=10) as on_a:
+                    token = (await on_a.post("/api/v1/auths/signup", json=SIGNUP)
+                             ).json()["token"]
+                yield a, b, upstream, token
         finally:
-            await drop_pg_database(database)
+            migrated_databases.drop_later(database)
 
 
 async def test_a_completion_on_a_streams_to_b_and_a_stop_on_b_stops_it(instances):
-    a, b, upstream = instances
+    a, b, upstream, token = instances
     async with httpx.AsyncClient(base_url=a, timeout=10) as on_a, \
             httpx.AsyncClient(base_url=b, timeout=10) as on_b:
-        token = (await on_a.post("/api/v1/auths/signup", json=SIGNUP)).json()["token"]
         headers = {"Authorization": f"Bearer {token}"}
 
         upstream.script("llama3:8b", chunks=40, delay=0.03)
@@ -107,10 +114,9 @@ async def test_a_completion_on_a_streams_to_b_and_a_stop_on_b_stops_it(instances
 
 
 async def test_a_relayed_stream_on_a_is_stopped_from_b(instances):
-    a, b, upstream = instances
+    a, b, upstream, token = instances
     async with httpx.AsyncClient(base_url=a, timeout=10) as on_a, \
             httpx.AsyncClient(base_url=b, timeout=10) as on_b:
-        token = (await on_a.post("/api/v1/auths/signup", json=SIGNUP)).json()["token"]
         headers = {"Authorization": f"Bearer {token}"}
         upstream.script("llama3:8b", chunks=1000, delay=0.03)
         body = {"model": "llama3:8b", "messages": [{"role": "user", "content": "hi"}]}

@@ -14,7 +14,6 @@ from data.settings import database_url as async_url
 from data.tables import ChatMessageRow, ChatRow
 from tests.conftest import bearer, make_settings
 from tests.fixtures.openwebui_db import (
-    build_openwebui_schema,
     openwebui_metadata,
     schema_snapshot,
     seed_openwebui_data,
@@ -52,7 +51,6 @@ def _older_chats(conn, owner_id: str) -> None:
 async def _prepared(url: str) -> tuple[dict, dict, list]:
     engine = create_engine(async_url(url))
     async with engine.begin() as conn:
-        await conn.run_sync(build_openwebui_schema)
         seeded = await conn.run_sync(seed_openwebui_data)
         original = (await conn.execute(select(ChatMessageRow.__table__)
                                        .order_by(ChatMessageRow.id))).all()
@@ -64,9 +62,9 @@ async def _prepared(url: str) -> tuple[dict, dict, list]:
     return seeded, before, original
 
 
-async def test_backfill_restores_rows_in_batches_once(database_url, caplog, tmp_path):
-    seeded, before, original = await _prepared(database_url)
-    engine = create_engine(async_url(database_url))
+async def test_backfill_restores_rows_in_batches_once(openwebui_database_url, caplog, tmp_path):
+    seeded, before, original = await _prepared(openwebui_database_url)
+    engine = create_engine(async_url(openwebui_database_url))
     try:
         with caplog.at_level(logging.INFO, logger="parley"):
             assert await migrate(engine) == "openwebui"
@@ -109,7 +107,7 @@ async def test_backfill_restores_rows_in_batches_once(database_url, caplog, tmp_
     assert rows[f"{old}-a7"].content == [{"type": "text", "text": "answer 7"}]
     assert chats[old].current_message_id == "a7"
 
-    app = create_app(make_settings(tmp_path, database_url))
+    app = create_app(make_settings(tmp_path, openwebui_database_url))
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://ow.test") as client:

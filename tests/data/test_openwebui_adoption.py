@@ -11,16 +11,15 @@ from data.migrate import DatabaseRefused, migrate
 from data.settings import database_url as async_url
 from tests.conftest import bearer, make_settings
 from tests.fixtures.openwebui_db import (
-    build_openwebui_schema,
     schema_snapshot,
     seed_openwebui_data,
 )
 
 
 async def _openwebui_database(url: str) -> tuple[dict, dict]:
+    """Seed the Open WebUI database at `url`; its data and its schema before Parley."""
     engine = create_engine(async_url(url))
     async with engine.begin() as conn:
-        await conn.run_sync(build_openwebui_schema)
         seeded = await conn.run_sync(seed_openwebui_data)
     async with engine.connect() as conn:
         before = await conn.run_sync(schema_snapshot)
@@ -28,9 +27,9 @@ async def _openwebui_database(url: str) -> tuple[dict, dict]:
     return seeded, before
 
 
-async def test_adopts_an_open_webui_database(tmp_path, database_url):
-    seeded, before = await _openwebui_database(database_url)
-    app = create_app(make_settings(tmp_path, database_url))
+async def test_adopts_an_open_webui_database(tmp_path, openwebui_database_url):
+    seeded, before = await _openwebui_database(openwebui_database_url)
+    app = create_app(make_settings(tmp_path, openwebui_database_url))
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://ow.test") as client:
@@ -59,7 +58,7 @@ async def test_adopts_an_open_webui_database(tmp_path, database_url):
                                             "password": "pw-1234", "role": "user"})
             assert added.status_code == 200, added.text
             await client.post("/api/v1/auths/signout", headers=bearer(admin.json()["token"]))
-    engine = create_engine(async_url(database_url))
+    engine = create_engine(async_url(openwebui_database_url))
     async with engine.connect() as conn:
         after = await conn.run_sync(schema_snapshot)
         head = (await conn.execute(text("SELECT version_num FROM alembic_version"))).all()
@@ -70,9 +69,9 @@ async def test_adopts_an_open_webui_database(tmp_path, database_url):
     assert len(ours) == 1
 
 
-async def test_refuses_other_open_webui_heads(database_url):
-    seeded, _ = await _openwebui_database(database_url)
-    engine = create_engine(async_url(database_url))
+async def test_refuses_other_open_webui_heads(openwebui_database_url):
+    seeded, _ = await _openwebui_database(openwebui_database_url)
+    engine = create_engine(async_url(openwebui_database_url))
     async with engine.begin() as conn:
         await conn.execute(text("UPDATE alembic_version SET version_num = 'a7d3e9f2b641'"))
     with pytest.raises(DatabaseRefused, match="a7d3e9f2b641.*0.12.4"):
@@ -92,8 +91,8 @@ async def test_refuses_a_foreign_database(tmp_path):
     await engine.dispose()
 
 
-async def test_empty_database_gets_parley_schema_and_no_alembic_version(database_url):
-    engine = create_engine(async_url(database_url))
+async def test_empty_database_gets_parley_schema_and_no_alembic_version(empty_database_url):
+    engine = create_engine(async_url(empty_database_url))
     assert await migrate(engine) == "empty"
     assert await migrate(engine) == "parley"
     async with engine.connect() as conn:

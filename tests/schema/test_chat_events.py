@@ -35,16 +35,21 @@ async def follow(base: str, token: str, chat_id: str, into: asyncio.Queue) -> No
 
 
 async def subscribed(client, token, chat_id, events: asyncio.Queue) -> None:
-    """Pin the chat until its first event arrives: the subscription is live from then on."""
-    for _ in range(50):
-        await client.post(f"/api/v1/chats/{chat_id}/pin", headers=bearer(token))
+    """Add probe messages until one's event arrives: the subscription is live from then
+    on. A chat's events arrive in the order they were published, so the probes before
+    the first one seen were published before the subscription and never come; the ones
+    after it are read here, and the test's own events come next."""
+    path = f"/api/chats/{chat_id}/messages"
+    for sent in range(50):
+        await client.post(path, headers=bearer(token),
+                          json={"content": "probe", "id": f"probe-{sent}"})
         try:
-            await asyncio.wait_for(events.get(), 0.2)
+            first = await asyncio.wait_for(events.get(), 0.2)
         except TimeoutError:
             continue
-        with contextlib.suppress(TimeoutError):  # the other probes' events, until quiet
-            while True:
-                await asyncio.wait_for(events.get(), 1.0)
+        seen = int(first["messageId"].removeprefix("probe-"))
+        for later in range(seen + 1, sent + 1):
+            assert await next_kinds(events, 1) == [("MESSAGE_ADDED", f"probe-{later}")]
         return
     raise AssertionError("the subscription never delivered")
 

@@ -217,3 +217,22 @@ async def test_body_over_the_limit_is_413(client):
                                  headers={"content-type": "application/json"})
     assert response.status_code == 413
     assert "larger than" in response.json()["detail"]
+
+
+async def _stored_hash(app, email: str) -> str:
+    async with app.state.services.engine.connect() as conn:
+        return (await conn.execute(text("SELECT password FROM auth WHERE email = :e"),
+                                   {"e": email})).scalar_one()
+
+
+async def test_new_passwords_are_hashed_at_the_configured_argon2_cost(app, accounts):
+    await accounts.admin()  # the suite configures argon2's cheapest cost (tests/conftest.py)
+    assert (await _stored_hash(app, "admin@example.com")).startswith(
+        "$argon2id$v=19$m=8,t=1,p=1$")
+
+
+@pytest.mark.parametrize("env_overrides", [{"PASSWORD_ARGON2_PARAMS": ""}])
+async def test_without_a_configured_cost_passwords_get_the_recommended_one(app, accounts):
+    await accounts.admin()
+    assert (await _stored_hash(app, "admin@example.com")).startswith(
+        "$argon2id$v=19$m=65536,t=3,p=4$")

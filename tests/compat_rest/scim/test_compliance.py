@@ -22,7 +22,12 @@ def _check(url: str):
         return check_server(SyncSCIMClient(http))
 
 
-@pytest.mark.parametrize("prefix", ["/scim/v2", "/api/v1/scim/v2"])
+# Each run takes seconds. Both mounts serve one route table, so the second mount is
+# checked on one backend (the stricter PostgreSQL); the databases differ in what they
+# store and match, so both are checked on the primary mount.
+@pytest.mark.parametrize("backend, prefix", [("postgres", "/scim/v2"),
+                                             ("postgres", "/api/v1/scim/v2"),
+                                             ("sqlite", "/scim/v2")])
 async def test_every_scim2_tester_check_passes(app, accounts, prefix):
     await accounts.admin()  # a server in use: the checker's users are not the first
     async with serving_in_loop(app) as base:
