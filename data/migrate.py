@@ -15,6 +15,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from data.db import WRITE
+
 if TYPE_CHECKING:
     from alembic.config import Config
 
@@ -90,7 +92,10 @@ async def migrate(engine: AsyncEngine) -> str:
     current = await _current_kind(engine)
     if current is not None:
         return current
-    async with engine.connect() as conn:
+    # One migrator at a time: an advisory lock on PostgreSQL; on SQLite the migration is
+    # one write transaction, begun with the write lock (the others wait, then find the
+    # database at head and change nothing).
+    async with engine.execution_options(**WRITE).connect() as conn:
         if engine.dialect.name == "postgresql":
             await conn.execute(text(f"SELECT pg_advisory_lock({_PG_LOCK})"))
         try:

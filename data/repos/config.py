@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from data.repos.locks import serialize
 from data.tables import ConfigRow
 from data.tables.base import now_s
 
@@ -37,7 +38,9 @@ class ConfigRepo:
         await self.session.flush()
 
     async def seed(self, values: Mapping[str, Any]) -> None:
-        """Write only the keys that are missing: the database wins once seeded."""
+        """Write only the keys that are missing: the database wins once seeded. Instances
+        starting together take turns, so none inserts a key another just inserted."""
+        await serialize(self.session, "parley:config-seed")
         present = await self.get_many(values)
         missing = {k: v for k, v in values.items() if k not in present}
         if missing:
