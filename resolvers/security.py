@@ -13,9 +13,10 @@ import uuid
 from dataclasses import dataclass
 
 import bcrypt
-import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+
+from resolvers import jwt_hs256
 
 _argon2 = PasswordHasher()  # argon2id with the library's current recommended parameters
 _TOKEN_TYPES = {"session", "automation", "subagent"}
@@ -89,7 +90,7 @@ def issue_token(secret: str, *, user_id: str, session_stamp: str | None,
     expires_at = int(now + lifetime) if lifetime else None
     if expires_at is not None:
         claims["exp"] = expires_at
-    return jwt.encode(claims, secret, algorithm="HS256"), expires_at
+    return jwt_hs256.encode(claims, secret), expires_at
 
 
 def read_token(secret: str, token: str) -> TokenClaims | None:
@@ -105,9 +106,8 @@ def _verified_claims(secret: str, token: str) -> TokenClaims | None:
     """A token's signature and claims never change, so verify each token string once;
     expiry is time-dependent and checked on every use by read_token."""
     try:
-        claims = jwt.decode(token, secret, algorithms=["HS256"],
-                            options={"require": ["id"], "verify_exp": False})
-    except jwt.PyJWTError:
+        claims = jwt_hs256.decode(token, secret, required=("id",))
+    except jwt_hs256.InvalidToken:
         return None
     typ = claims.get("typ") or "session"
     user_id = claims.get("id")
