@@ -57,3 +57,24 @@ def test_a_started_server_has_not_imported_httpx_cryptography_or_a_lazy_surface(
     imported = set(json.loads(done.stdout.splitlines()[-1]))
     assert "asgi" in imported and "compat_rest.openwebui.auths" in imported
     assert sorted(imported & (lazy | {"httpx", "cryptography"})) == []
+
+
+def test_the_server_collects_garbage_again_once_its_imports_are_done(tmp_path):
+    """`python asgi.py` pauses the collector while it imports (see asgi.py); the objects
+    imported are frozen and collection is back on before the server runs."""
+    script = textwrap.dedent("""
+        import gc, runpy, sys
+        sys.argv = ["asgi.py", "--migrate-only"]
+        try:
+            runpy.run_path("asgi.py", run_name="__main__")
+        except SystemExit as done:
+            assert done.code == 0, done.code
+        print(gc.isenabled(), gc.get_freeze_count() > 10_000)
+    """)
+    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    env.update(DATA_DIR=str(tmp_path), WEBUI_SECRET_KEY="test-secret-key-0123456789abcdef",
+               PYTHONPATH=str(ROOT))
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, timeout=120,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1].split() == ["True", "True"]
