@@ -3,6 +3,15 @@
 
 from __future__ import annotations
 
+import gc
+
+if __name__ == "__main__":
+    # Started as the server: the imports below make some hundred thousand objects that
+    # live as long as the process, and collecting while they pile up is wasted work
+    # (~0.1 s of start-up). The block at the end freezes them instead, so that later
+    # full collections (every few thousand GraphQL requests) skip them as well.
+    gc.disable()
+
 import argparse
 import asyncio
 import contextlib
@@ -183,4 +192,6 @@ def _first_line(error: BaseException) -> str:
 
 
 if __name__ == "__main__":
+    gc.freeze()
+    gc.enable()
     sys.exit(main())

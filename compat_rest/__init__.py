@@ -4,12 +4,16 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 from starlette.types import Scope
 
-from compat_rest import ollama, openai, openwebui, scim
+from compat_rest import openwebui, scim
+from compat_rest.lazy import LazyRoutes
 from compat_rest.openwebui.errors import error_response
 
 
 def routes() -> list[BaseRoute]:
-    return [*openwebui.routes(), *scim.routes(), *ollama.routes(), *openai.routes()]
+    # The proxies and SCIM are imported on their first request (see compat_rest.lazy).
+    return [*openwebui.routes(), *scim.routes(),
+            LazyRoutes("compat_rest.ollama.routes", ("/ollama",)),
+            LazyRoutes("compat_rest.openai.routes", ("/openai",))]
 
 
 def too_large(scope: Scope, text: str) -> Response:

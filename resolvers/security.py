@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import bcrypt
-import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -102,7 +101,7 @@ def issue_token(secret: str, *, user_id: str, session_stamp: str | None,
     expires_at = int(now + lifetime) if lifetime else None
     if expires_at is not None:
         claims["exp"] = expires_at
-    return jwt.encode(claims, secret, algorithm="HS256"), expires_at
+    return _jwt().encode(claims, secret, algorithm="HS256"), expires_at
 
 
 def read_token(secret: str, token: str) -> TokenClaims | None:
@@ -118,9 +117,9 @@ def _verified_claims(secret: str, token: str) -> TokenClaims | None:
     """A token's signature and claims never change, so verify each token string once;
     expiry is time-dependent and checked on every use by read_token."""
     try:
-        claims = jwt.decode(token, secret, algorithms=["HS256"],
-                            options={"require": ["id"], "verify_exp": False})
-    except jwt.PyJWTError:
+        claims = _jwt().decode(token, secret, algorithms=["HS256"],
+                               options={"require": ["id"], "verify_exp": False})
+    except _jwt().PyJWTError:
         return None
     typ = claims.get("typ") or "session"
     user_id = claims.get("id")
@@ -132,6 +131,15 @@ def _verified_claims(secret: str, token: str) -> TokenClaims | None:
     return TokenClaims(user_id=user_id, jti=_str(claims.get("jti")),
                        session_stamp=_str(claims.get("session_stamp")),
                        expires_at=_int(exp), issued_at=_int(claims.get("iat")), typ=typ)
+
+
+def _jwt():
+    """PyJWT, imported on the first token a process signs or reads: it brings in the
+    cryptography package (about 10 MB, 30 ms) for algorithms Parley never uses, so a
+    server that has not yet seen a token does not pay for it."""
+    import jwt
+
+    return jwt
 
 
 def new_api_key() -> str:

@@ -2,20 +2,20 @@
 
 from starlette.routing import BaseRoute
 
-from compat_rest.openwebui import (
-    auths,
-    chat_labels,
-    chat_messages,
-    chats,
-    completions,
-    models,
-    system,
-    tasks,
-    users,
-)
+from compat_rest.lazy import LazyRoutes
+from compat_rest.openwebui import auths, system, users
+
+CHATS = ("/api/v1/chats", "/api/chats")
 
 
 def routes() -> list[BaseRoute]:
+    # Health, sign-in and users load with the server; the rest on their first request.
     return [*system.routes(), *auths.routes(), *users.routes(),
-            *chat_labels.routes(), *chat_messages.routes(), *chats.routes(),
-            *models.routes(), *completions.routes(), *tasks.routes()]
+            LazyRoutes("compat_rest.openwebui.chat_labels", CHATS),
+            LazyRoutes("compat_rest.openwebui.chat_messages", CHATS),
+            LazyRoutes("compat_rest.openwebui.chats", CHATS),
+            LazyRoutes("compat_rest.openwebui.models", ("/api/models", "/api/v1/models")),
+            LazyRoutes("compat_rest.openwebui.completions",
+                       ("/api/chat/completions", "/api/v1/chat/completions",
+                        "/api/embeddings", "/api/v1/embeddings")),
+            LazyRoutes("compat_rest.openwebui.tasks", ("/api/tasks",))]

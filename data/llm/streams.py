@@ -7,9 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Sequence
-from typing import TypeVar
-
-import httpx
+from typing import TYPE_CHECKING, TypeVar
 
 from data.llm.base import (
     Connection,
@@ -22,6 +20,9 @@ from data.llm.base import (
     summarize,
 )
 
+if TYPE_CHECKING:  # httpx itself is imported on first use: every GraphQL schema imports us
+    import httpx
+
 NDJSON, SSE, JSON = "ndjson", "sse", "json"
 MAX_LINE = 16 * 1024 * 1024  # one line of an answer (a base64 image fits; a runaway does not)
 MAX_ERROR_BODY = 64 * 1024
@@ -31,6 +32,8 @@ T = TypeVar("T")
 def transport_error(connection: Connection, error: Exception) -> UpstreamError:
     """A user-fit error for an httpx failure; the exception text is not repeated (it may
     hold the upstream's address)."""
+    import httpx
+
     if isinstance(error, httpx.TimeoutException):
         if isinstance(error, httpx.ConnectTimeout | httpx.PoolTimeout):
             return UpstreamUnreachable(f"{connection.label} did not accept a connection in "
@@ -102,6 +105,8 @@ class UpstreamResponse:
 
     async def next_chunk(self) -> bytes | None:
         """The next bytes as the upstream sent them, or None at the end."""
+        import httpx
+
         try:
             return await self.guard.run(self._raw.__anext__())
         except StopAsyncIteration:

@@ -3,6 +3,10 @@
 Timeouts: connecting is bounded, and so is the silence between two pieces of an answer
 (httpx's read timeout applies to each read), but never the whole answer: a long answer
 that keeps arriving lives as long as it needs to.
+
+httpx is imported, and the client (with its TLS context) made, on the first request: a
+server that never calls an upstream never pays for them, and one with an unreachable
+upstream starts all the same.
 """
 
 from __future__ import annotations
@@ -10,14 +14,15 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from data.llm.base import Connection, Connections, UpstreamBroken, UpstreamError
 from data.llm.catalog import Catalog, fetch_catalog
 from data.llm.settings import UpstreamSettings
 from data.llm.streams import Interruptible, UpstreamResponse, transport_error
+
+if TYPE_CHECKING:
+    import httpx
 
 MAX_LIST_BODY = 32 * 1024 * 1024
 
@@ -25,26 +30,39 @@ MAX_LIST_BODY = 32 * 1024 * 1024
 class Upstreams:
     def __init__(self, settings: UpstreamSettings):
         self.settings = settings
-        self.http = httpx.AsyncClient(
-            timeout=httpx.Timeout(connect=settings.connect_timeout, read=settings.idle_timeout,
-                                  write=settings.idle_timeout, pool=settings.connect_timeout),
-            limits=httpx.Limits(max_connections=settings.max_connections,
-                                max_keepalive_connections=settings.max_connections,
-                                keepalive_expiry=30),
-            verify=settings.verify_tls, trust_env=True, follow_redirects=False)
+        self._http: httpx.AsyncClient | None = None
         self._catalog: Catalog | None = None
         self._catalog_for: Connections | None = None
         self._fetching: asyncio.Future[Catalog] | None = None
         self._fetching_for: Connections | None = None
 
+    @property
+    def http(self) -> httpx.AsyncClient:
+        if self._http is None:
+            import httpx
+
+            settings = self.settings
+            self._http = httpx.AsyncClient(
+                timeout=httpx.Timeout(connect=settings.connect_timeout,
+                                      read=settings.idle_timeout, write=settings.idle_timeout,
+                                      pool=settings.connect_timeout),
+                limits=httpx.Limits(max_connections=settings.max_connections,
+                                    max_keepalive_connections=settings.max_connections,
+                                    keepalive_expiry=30),
+                verify=settings.verify_tls, trust_env=True, follow_redirects=False)
+        return self._http
+
     async def aclose(self) -> None:
-        await self.http.aclose()
+        if self._http is not None:
+            await self._http.aclose()
 
     # ---- requests ----------------------------------------------------------------------
 
     async def open(self, connection: Connection, method: str, path: str, body: bytes | None,
                    guard: Interruptible) -> UpstreamResponse:
         """Send a request and wait for the answer's headers (not its body)."""
+        import httpx
+
         request = self.http.build_request(method, connection.base_url + path, content=body,
                                           headers=connection.request_headers())
         try:
@@ -56,6 +74,8 @@ class Upstreams:
     async def get_json(self, connection: Connection, path: str, *,
                        secrets: tuple[str, ...] = ()) -> Any:
         """A small JSON answer (model lists, version), within the model-list timeout."""
+        import httpx
+
         try:
             async with asyncio.timeout(self.settings.model_list_timeout):
                 answer = await self.open(connection, "GET", path, None, Interruptible())
