@@ -21,6 +21,7 @@ from data.llm.streams import Interruptible, LineCheck
 from data.llm.upstreams import Upstreams
 from tests.support.server import free_port
 from tests.support.upstream import ScriptedUpstream
+from tests.support.waiting import eventually
 
 
 def connections(ollama=(), openai=(), keys=None, ollama_configs=None, openai_configs=None):
@@ -179,11 +180,23 @@ async def test_interrupting_while_waiting_for_headers(upstreams):
     async with ScriptedUpstream() as up:
         up.script("llama3:8b", hang_before_headers=True)
         guard = Interruptible()
-        asyncio.get_running_loop().call_later(0.05, guard.interrupt, "disconnect")
+
+        async def interrupt_once_sent() -> None:
+            # Only once the upstream holds the request: before that (the client is made
+            # on first use) there would be no connection to close.
+            await eventually(lambda: _has_stream(up))
+            guard.interrupt("disconnect")
+
+        interrupting = asyncio.ensure_future(interrupt_once_sent())
         with pytest.raises(Interrupted):
             await open_chat(upstreams, up, guard=guard)
+        await interrupting
         async with asyncio.timeout(1):
             assert (await up.stream_ended()).closed_by_client
+
+
+async def _has_stream(up: ScriptedUpstream) -> bool:
+    return bool(up.streams)
 
 
 def test_line_check_passes_whole_valid_lines_and_stops_at_garbage():
