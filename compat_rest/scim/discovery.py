@@ -14,8 +14,8 @@ from compat_rest.scim import groups, inputs, users
 from compat_rest.scim.errors import ScimError, endpoint, error_response, scim_response
 from compat_rest.scim.filter import UnknownAttribute, parse_filter
 from compat_rest.scim.protocol import authorize, base_url, query_from_search, sort_key
+from compat_rest.scim.resources import page
 from compat_rest.scim.schemas import (
-    GROUPS,
     RESOURCE_TYPES,
     SCHEMAS,
     SERVICE_PROVIDER_CONFIG,
@@ -97,7 +97,8 @@ async def search_all(request: Request, ctx: Context) -> Response:
     await authorize(ctx)
     query = query_from_search(inputs.read_json(await request.body()))
     plans = []
-    for rtype, module in ((USERS, users), (GROUPS, groups)):
+    for resource in (users.RESOURCE, groups.RESOURCE):
+        rtype = resource.rtype
         try:
             parse_filter(query.filter, rtype) if query.filter else None
         except UnknownAttribute:
@@ -108,17 +109,17 @@ async def search_all(request: Request, ctx: Context) -> Response:
             rtype_query = dataclasses.replace(query, sort_by=None)
         else:
             rtype_query = query
-        plans.append((module, rtype_query))
+        plans.append((resource, rtype_query))
     if not plans:
         parse_filter(query.filter or "", USERS)  # raises the explanation
     resources: list[dict[str, Any]] = []
     total, offset, room = 0, query.offset, query.count
-    for module, rtype_query in plans:
+    for resource, rtype_query in plans:
         window = dataclasses.replace(rtype_query, start_index=offset + 1, count=room)
-        page = await module.page(request, ctx, window)
-        total += page["totalResults"]
-        resources += page["Resources"]
-        offset, room = max(0, offset - page["totalResults"]), room - len(page["Resources"])
+        found = await page(resource, request, ctx, window)
+        total += found["totalResults"]
+        resources += found["Resources"]
+        offset, room = max(0, offset - found["totalResults"]), room - len(found["Resources"])
     return scim_response(list_response(resources, total, query.start_index))
 
 
