@@ -20,6 +20,8 @@ from compat_rest.scim.schemas import (
     SCHEMAS,
     SERVICE_PROVIDER_CONFIG,
     USERS,
+    ResourceType,
+    Schema,
     resource_type,
     schema,
 )
@@ -58,36 +60,39 @@ async def service_provider_config(request: Request, ctx: Context) -> Response:
     return scim_response(service_provider_config_document(base_url(request)))
 
 
-@endpoint()
-async def resource_types(request: Request, ctx: Context) -> Response:
+def _catalogue(request: Request, entries: tuple, path: str) -> Response:
     _no_filter(request)
     base = base_url(request)
-    found = [t.to_json(f"{base}/ResourceTypes/{t.id}") for t in RESOURCE_TYPES]
+    found = [entry.to_json(f"{base}/{path}/{entry.id}") for entry in entries]
     return scim_response(list_response(found, len(found), 1))
+
+
+def _entry(request: Request, found: ResourceType | Schema | None, path: str, what: str
+           ) -> Response:
+    if found is None:
+        raise ScimError(404, f"No {what} {request.path_params['id']!r}.")
+    return scim_response(found.to_json(f"{base_url(request)}/{path}/{found.id}"))
+
+
+@endpoint()
+async def resource_types(request: Request, ctx: Context) -> Response:
+    return _catalogue(request, RESOURCE_TYPES, "ResourceTypes")
 
 
 @endpoint()
 async def resource_type_by_id(request: Request, ctx: Context) -> Response:
-    found = resource_type(request.path_params["id"])
-    if found is None:
-        raise ScimError(404, f"No resource type {request.path_params['id']!r}.")
-    return scim_response(found.to_json(f"{base_url(request)}/ResourceTypes/{found.id}"))
+    return _entry(request, resource_type(request.path_params["id"]), "ResourceTypes",
+                  "resource type")
 
 
 @endpoint()
 async def schemas(request: Request, ctx: Context) -> Response:
-    _no_filter(request)
-    base = base_url(request)
-    found = [s.to_json(f"{base}/Schemas/{s.id}") for s in SCHEMAS]
-    return scim_response(list_response(found, len(found), 1))
+    return _catalogue(request, SCHEMAS, "Schemas")
 
 
 @endpoint()
 async def schema_by_id(request: Request, ctx: Context) -> Response:
-    found = schema(request.path_params["id"])
-    if found is None:
-        raise ScimError(404, f"No schema {request.path_params['id']!r}.")
-    return scim_response(found.to_json(f"{base_url(request)}/Schemas/{found.id}"))
+    return _entry(request, schema(request.path_params["id"]), "Schemas", "schema")
 
 
 @endpoint()
