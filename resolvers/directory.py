@@ -56,7 +56,8 @@ class DirectoryPage:
     total: int
 
 
-def _invalid_filter(error: UnsupportedFilter) -> Invalid:
+def invalid_filter(error: UnsupportedFilter) -> Invalid:
+    """A SCIM filter the database cannot apply (Users and Groups alike)."""
     return Invalid(f"The filter cannot be applied: {error}.", reason="invalid_filter",
                    field="filter")
 
@@ -72,7 +73,7 @@ async def list_directory_users(ctx: Context, *, where: Filter | None = None,
             where=where, sort=sort, offset=max(0, offset),
             limit=max(0, min(limit, MAX_RESULTS)))
     except UnsupportedFilter as error:
-        raise _invalid_filter(error) from None
+        raise invalid_filter(error) from None
     return DirectoryPage(users=users, total=total)
 
 

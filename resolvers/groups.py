@@ -21,12 +21,11 @@ from data.tables import GroupRow, UserRow
 from data.tables.base import now_s
 from resolvers import validation
 from resolvers.context import Context
+from resolvers.directory import MAX_RESULTS, SCOPE, invalid_filter
 from resolvers.errors import Invalid, NotFound
 from resolvers.loaders import loaders
 from resolvers.permissions import require_admin, require_admin_or_scope, require_admin_or_self
 
-SCOPE = "scim"
-MAX_RESULTS = 200
 MAX_PAGE = 100  # GraphQL pages
 
 
@@ -57,8 +56,7 @@ async def list_directory_groups(ctx: Context, *, where: Filter | None = None,
             where=where, sort=sort, offset=max(0, offset),
             limit=max(0, min(limit, MAX_RESULTS)), with_members=with_members)
     except UnsupportedFilter as error:
-        raise Invalid(f"The filter cannot be applied: {error}.", reason="invalid_filter",
-                      field="filter") from None
+        raise invalid_filter(error) from None
     return GroupPage(groups=groups, total=total)
 
 

@@ -12,6 +12,7 @@ dispatching, takes the unit of work's `serial` lock.
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -39,10 +40,13 @@ class Loaders:
         self.ctx = ctx
         self.lock = asyncio.Lock()
         self.listed_chats: dict[str, Any] = {}  # summaries a list already read
-        self.users: DataLoader[str, UserRow | None] = DataLoader(self._users)
-        self.chats: DataLoader[str, ChatRow | None] = DataLoader(self._chats)
+        self.users: DataLoader[str, UserRow | None] = DataLoader(
+            functools.partial(self._by_ids, UserRepo))
+        self.chats: DataLoader[str, ChatRow | None] = DataLoader(
+            functools.partial(self._by_ids, ChatRepo))
         self.tags: DataLoader[tuple[str, str], TagRow | None] = DataLoader(self._tags)
-        self.folders: DataLoader[str, FolderRow | None] = DataLoader(self._folders)
+        self.folders: DataLoader[str, FolderRow | None] = DataLoader(
+            functools.partial(self._by_ids, FolderRepo))
         self.messages: DataLoader[tuple[str, str], ChatMessageRow | None] = DataLoader(
             self._messages)
         self.children: DataLoader[tuple[str, str], list[ChatMessageRow]] = DataLoader(
@@ -79,25 +83,16 @@ class Loaders:
                     pages[(group_id, offset, limit)] = found.get(group_id, [])
         return [pages[key] for key in keys]
 
-    async def _users(self, ids: list[str]) -> list[UserRow | None]:
+    async def _by_ids(self, repo: Any, ids: list[str]) -> list[Any]:
+        """Rows in the order of `ids`, None for each that is gone."""
         async with self.lock:
-            found = {u.id: u for u in await UserRepo(self.ctx.session).by_ids(ids)}
-        return [found.get(i) for i in ids]
-
-    async def _chats(self, ids: list[str]) -> list[ChatRow | None]:
-        async with self.lock:
-            found = {c.id: c for c in await ChatRepo(self.ctx.session).by_ids(ids)}
+            found = {row.id: row for row in await repo(self.ctx.session).by_ids(ids)}
         return [found.get(i) for i in ids]
 
     async def _tags(self, keys: list[tuple[str, str]]) -> list[TagRow | None]:
         async with self.lock:
             found = {(t.user_id, t.id): t for t in await TagRepo(self.ctx.session).by_keys(keys)}
         return [found.get(k) for k in keys]
-
-    async def _folders(self, ids: list[str]) -> list[FolderRow | None]:
-        async with self.lock:
-            found = {f.id: f for f in await FolderRepo(self.ctx.session).by_ids(ids)}
-        return [found.get(i) for i in ids]
 
     async def _messages(self, keys: list[tuple[str, str]]) -> list[ChatMessageRow | None]:
         async with self.lock:

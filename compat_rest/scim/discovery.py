@@ -14,12 +14,14 @@ from compat_rest.scim import groups, inputs, users
 from compat_rest.scim.errors import ScimError, endpoint, error_response, scim_response
 from compat_rest.scim.filter import UnknownAttribute, parse_filter
 from compat_rest.scim.protocol import authorize, base_url, query_from_search, sort_key
+from compat_rest.scim.resources import page
 from compat_rest.scim.schemas import (
-    GROUPS,
     RESOURCE_TYPES,
     SCHEMAS,
     SERVICE_PROVIDER_CONFIG,
     USERS,
+    ResourceType,
+    Schema,
     resource_type,
     schema,
 )
@@ -58,36 +60,39 @@ async def service_provider_config(request: Request, ctx: Context) -> Response:
     return scim_response(service_provider_config_document(base_url(request)))
 
 
-@endpoint()
-async def resource_types(request: Request, ctx: Context) -> Response:
+def _catalogue(request: Request, entries: tuple, path: str) -> Response:
     _no_filter(request)
     base = base_url(request)
-    found = [t.to_json(f"{base}/ResourceTypes/{t.id}") for t in RESOURCE_TYPES]
+    found = [entry.to_json(f"{base}/{path}/{entry.id}") for entry in entries]
     return scim_response(list_response(found, len(found), 1))
+
+
+def _entry(request: Request, found: ResourceType | Schema | None, path: str, what: str
+           ) -> Response:
+    if found is None:
+        raise ScimError(404, f"No {what} {request.path_params['id']!r}.")
+    return scim_response(found.to_json(f"{base_url(request)}/{path}/{found.id}"))
+
+
+@endpoint()
+async def resource_types(request: Request, ctx: Context) -> Response:
+    return _catalogue(request, RESOURCE_TYPES, "ResourceTypes")
 
 
 @endpoint()
 async def resource_type_by_id(request: Request, ctx: Context) -> Response:
-    found = resource_type(request.path_params["id"])
-    if found is None:
-        raise ScimError(404, f"No resource type {request.path_params['id']!r}.")
-    return scim_response(found.to_json(f"{base_url(request)}/ResourceTypes/{found.id}"))
+    return _entry(request, resource_type(request.path_params["id"]), "ResourceTypes",
+                  "resource type")
 
 
 @endpoint()
 async def schemas(request: Request, ctx: Context) -> Response:
-    _no_filter(request)
-    base = base_url(request)
-    found = [s.to_json(f"{base}/Schemas/{s.id}") for s in SCHEMAS]
-    return scim_response(list_response(found, len(found), 1))
+    return _catalogue(request, SCHEMAS, "Schemas")
 
 
 @endpoint()
 async def schema_by_id(request: Request, ctx: Context) -> Response:
-    found = schema(request.path_params["id"])
-    if found is None:
-        raise ScimError(404, f"No schema {request.path_params['id']!r}.")
-    return scim_response(found.to_json(f"{base_url(request)}/Schemas/{found.id}"))
+    return _entry(request, schema(request.path_params["id"]), "Schemas", "schema")
 
 
 @endpoint()
@@ -97,7 +102,8 @@ async def search_all(request: Request, ctx: Context) -> Response:
     await authorize(ctx)
     query = query_from_search(inputs.read_json(await request.body()))
     plans = []
-    for rtype, module in ((USERS, users), (GROUPS, groups)):
+    for resource in (users.RESOURCE, groups.RESOURCE):
+        rtype = resource.rtype
         try:
             parse_filter(query.filter, rtype) if query.filter else None
         except UnknownAttribute:
@@ -108,17 +114,17 @@ async def search_all(request: Request, ctx: Context) -> Response:
             rtype_query = dataclasses.replace(query, sort_by=None)
         else:
             rtype_query = query
-        plans.append((module, rtype_query))
+        plans.append((resource, rtype_query))
     if not plans:
         parse_filter(query.filter or "", USERS)  # raises the explanation
     resources: list[dict[str, Any]] = []
     total, offset, room = 0, query.offset, query.count
-    for module, rtype_query in plans:
+    for resource, rtype_query in plans:
         window = dataclasses.replace(rtype_query, start_index=offset + 1, count=room)
-        page = await module.page(request, ctx, window)
-        total += page["totalResults"]
-        resources += page["Resources"]
-        offset, room = max(0, offset - page["totalResults"]), room - len(page["Resources"])
+        found = await page(resource, request, ctx, window)
+        total += found["totalResults"]
+        resources += found["Resources"]
+        offset, room = max(0, offset - found["totalResults"]), room - len(found["Resources"])
     return scim_response(list_response(resources, total, query.start_index))
 
 

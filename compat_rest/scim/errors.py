@@ -30,28 +30,17 @@ class ScimError(Exception):
         self.headers = dict(headers or {})
 
 
-def invalid_syntax(detail: str) -> ScimError:
-    return ScimError(400, detail, "invalidSyntax")
+def _bad_request(scim_type: str) -> Callable[[str], ScimError]:
+    """A 400 with one of the scimType values RFC 7644 §3.12 names."""
+    return lambda detail: ScimError(400, detail, scim_type)
 
 
-def invalid_value(detail: str) -> ScimError:
-    return ScimError(400, detail, "invalidValue")
-
-
-def invalid_path(detail: str) -> ScimError:
-    return ScimError(400, detail, "invalidPath")
-
-
-def invalid_filter(detail: str) -> ScimError:
-    return ScimError(400, detail, "invalidFilter")
-
-
-def mutability(detail: str) -> ScimError:
-    return ScimError(400, detail, "mutability")
-
-
-def no_target(detail: str) -> ScimError:
-    return ScimError(400, detail, "noTarget")
+invalid_syntax = _bad_request("invalidSyntax")
+invalid_value = _bad_request("invalidValue")
+invalid_path = _bad_request("invalidPath")
+invalid_filter = _bad_request("invalidFilter")
+mutability = _bad_request("mutability")
+no_target = _bad_request("noTarget")
 
 
 # A resolver's failure reason -> (status, scimType) in this dialect.

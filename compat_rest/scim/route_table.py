@@ -11,6 +11,7 @@ from starlette.types import Receive, Scope, Send
 
 from compat_rest.scim import PREFIXES, discovery, groups, users
 from compat_rest.scim.errors import error_response
+from compat_rest.scim.resources import Resource, endpoints
 
 # Every route takes every method and answers the ones it does not serve itself, so that
 # a wrong method gets SCIM's 405 rather than the router's plain-text one.
@@ -36,6 +37,11 @@ def _route(path: str, endpoint: Endpoint) -> Route:
     return Route(path, endpoint, methods=ANY)
 
 
+def _resource_routes(resource: Resource) -> list[BaseRoute]:
+    return [_route(resource.rtype.endpoint + path, _methods(**handlers))
+            for path, handlers in endpoints(resource).items()]
+
+
 def _routes() -> list[BaseRoute]:
     return [
         _route("/ServiceProviderConfig", _methods(get=discovery.service_provider_config)),
@@ -43,14 +49,8 @@ def _routes() -> list[BaseRoute]:
         _route("/ResourceTypes/{id}", _methods(get=discovery.resource_type_by_id)),
         _route("/Schemas", _methods(get=discovery.schemas)),
         _route("/Schemas/{id}", _methods(get=discovery.schema_by_id)),
-        _route("/Users", _methods(get=users.list_users, post=users.create_user)),
-        _route("/Users/.search", _methods(post=users.search_users)),
-        _route("/Users/{id}", _methods(get=users.get_user, put=users.replace_user,
-                                      patch=users.patch_user, delete=users.delete_user)),
-        _route("/Groups", _methods(get=groups.list_groups, post=groups.create_group)),
-        _route("/Groups/.search", _methods(post=groups.search_groups)),
-        _route("/Groups/{id}", _methods(get=groups.get_group, put=groups.replace_group,
-                                       patch=groups.patch_group, delete=groups.delete_group)),
+        *_resource_routes(users.RESOURCE),
+        *_resource_routes(groups.RESOURCE),
         _route("/.search", _methods(post=discovery.search_all)),
         _route("/Me", discovery.not_implemented),
         _route("/Bulk", discovery.not_implemented),
