@@ -10,9 +10,10 @@ Only the chat's owner starts a completion in it.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import uuid
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from data.chat_json import row_values
@@ -22,6 +23,7 @@ from resolvers import chat_events, chat_limits, tasks
 from resolvers.answer_writer import AnswerWriter, stopped_note
 from resolvers.chat_access import LockedChat, lock_chat, save_tree
 from resolvers.chat_tree import ChatTree, Node
+from resolvers.chats import ChatCreate, create_chat, empty_chat
 from resolvers.completion_tasks import Transcript, follow_completion, run_stream
 from resolvers.completions import Delta, Done, Failed, StreamPlan, plan_chat_stream
 from resolvers.context import Context, Services, Viewer
@@ -42,6 +44,23 @@ class ChatTurn:
     model: str
     content: str | None = None
     parent_id: str | None = None  # default: after the current message
+    temperature: float | None = None
+    max_tokens: int | None = None
+
+
+@dataclass(frozen=True)
+class ChatOpening:
+    """A new chat's first message and the model to answer it. `prompt` is the OpenAI
+    body the model answers (Open WebUI's clients send their own messages); without it the
+    model answers the new chat's message. `fields` are other Open WebUI keys of the
+    message (e.g. `files`)."""
+
+    model: str
+    content: Any
+    question_id: str | None = None
+    answer_id: str | None = None
+    fields: Mapping[str, Any] = field(default_factory=dict)
+    prompt: Mapping[str, Any] | None = None
     temperature: float | None = None
     max_tokens: int | None = None
 
@@ -77,6 +96,38 @@ async def start_turn(ctx: Context, turn: ChatTurn, *, route: str = "graphql") ->
     _start_after_commit(ctx, plan, task, answer_id)
     question = _row(locked, question_id) if written else None
     return TurnStarted(task, locked.row, question, _row(locked, answer_id))
+
+
+async def start_chat(ctx: Context, opening: ChatOpening, *, route: str = "graphql"
+                     ) -> TurnStarted:
+    """Any approved account, for a model it may use: create a chat (titled as a new chat)
+    holding the message and an empty answer under it, and start answering once the
+    transaction commits. Nothing is written when anything is refused. Publishes
+    chat.created."""
+    viewer = await require_verified(ctx)
+    content = opening.content
+    if not (content.strip() if isinstance(content, str) else content):
+        raise Invalid("The message is empty.", reason="invalid_content", field="content")
+    content = chat_limits.message_content(content)
+    prompt = opening.prompt or _options(
+        {"model": opening.model, "messages": [{"role": "user", "content": content}]},
+        opening)
+    plan = await plan_chat_stream(ctx, prompt)
+    question = {**opening.fields, "role": "user", "content": content, "timestamp": now_s(),
+                "models": [plan.model]}
+    sign(question, viewer)
+    task = prepare(kind=COMPLETION, user_id=viewer.id, model=plan.model, route=route)
+    tree = ChatTree({}, None)
+    question_id = str(uuid.uuid4()) if opening.question_id is None else opening.question_id
+    answer_id = str(uuid.uuid4()) if opening.answer_id is None else opening.answer_id
+    tree.add(question_id, question, None)
+    tree.add(answer_id, _placeholder(plan.model, task.id), question_id)
+    chat = await create_chat(ctx, ChatCreate(chat={**empty_chat(), "models": [plan.model],
+                                                   "history": tree.history()}))
+    task = dataclasses.replace(task, chat_id=chat.id)
+    _start_after_commit(ctx, plan, task, answer_id)
+    return TurnStarted(task, chat, _message_row(chat, tree, question_id),
+                       _message_row(chat, tree, answer_id))
 
 
 async def start_bound(ctx: Context, body: Mapping[str, Any], *, route: str) -> TaskInfo:
@@ -204,7 +255,7 @@ def _bound_parent(tree: ChatTree, body: Mapping[str, Any]) -> str | None:
     return tree.current_id
 
 
-def _options(body: dict[str, Any], turn: ChatTurn) -> dict[str, Any]:
+def _options(body: dict[str, Any], turn: ChatTurn | ChatOpening) -> dict[str, Any]:
     if turn.temperature is not None:
         body["temperature"] = turn.temperature
     if turn.max_tokens is not None:
@@ -243,6 +294,9 @@ def _system_prompt(blob: Any) -> str | None:
 
 
 def _row(locked: LockedChat, message_id: str) -> ChatMessageRow:
-    row = locked.row
-    return ChatMessageRow(**row_values(row.id, row.user_id, message_id,
-                                       locked.tree.messages[message_id], now_s()))
+    return _message_row(locked.row, locked.tree, message_id)
+
+
+def _message_row(chat: ChatRow, tree: ChatTree, message_id: str) -> ChatMessageRow:
+    return ChatMessageRow(**row_values(chat.id, chat.user_id, message_id,
+                                       tree.messages[message_id], now_s()))

@@ -151,7 +151,7 @@ async def is_own_chat(ctx: Context, chat: ChatRow) -> bool:
 async def create_chat(ctx: Context, data: ChatCreate) -> ChatRow:
     """Any approved account, for itself. Publishes chat.created."""
     viewer = await require_verified(ctx)
-    blob = dict(data.chat) if data.chat is not None else _empty_chat()
+    blob = dict(data.chat) if data.chat is not None else empty_chat()
     title = chat_limits.title(data.title if data.title is not None
                               else str(blob.get("title") or NEW_CHAT))
     if data.folder_id is not None:
@@ -286,7 +286,7 @@ async def _own_folder(ctx: Context, viewer: Viewer, folder_id: str) -> None:
         raise NotFound("No such folder.", reason="folder_not_found", field="folder_id")
 
 
-def _empty_chat() -> dict[str, Any]:
+def empty_chat() -> dict[str, Any]:
     """What Open WebUI's web client stores for a new chat."""
     return {"id": "", "title": NEW_CHAT, "models": [], "params": {},
             "history": {"messages": {}, "currentId": None}, "messages": [], "tags": [],

@@ -35,12 +35,15 @@ def model_list(models: Iterable[AvailableModel]) -> dict[str, Any]:
 
 class ChunkWriter:
     """Turns ChatChunks into `chat.completion.chunk` events sharing one id; the first
-    carries the assistant role, the last the finish reason and usage."""
+    carries the assistant role, the last the finish reason and usage. `extra` fields are
+    added to every chunk (e.g. Open WebUI's `chat_id`)."""
 
-    def __init__(self, model: str, completion_id: str):
+    def __init__(self, model: str, completion_id: str,
+                 extra: dict[str, Any] | None = None):
         self.model, self.id = model, completion_id
         self.created = int(time.time())
         self.started = False
+        self.extra = extra or {}
 
     def event(self, delta: dict[str, Any], finish: str | None = None,
               usage: dict[str, Any] | None = None) -> bytes:
@@ -50,7 +53,7 @@ class ChunkWriter:
         chunk: dict[str, Any] = {
             "id": self.id, "object": "chat.completion.chunk", "created": self.created,
             "model": self.model, "choices": [{"index": 0, "delta": delta, "logprobs": None,
-                                              "finish_reason": finish}]}
+                                              "finish_reason": finish}], **self.extra}
         if usage is not None:
             chunk["usage"] = usage
         return b"data: " + json.dumps(chunk, separators=(",", ":")).encode() + b"\n\n"

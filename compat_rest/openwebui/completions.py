@@ -7,13 +7,17 @@ With a saved chat's `chat_id` the answer is written into that chat (its message 
 a task that goes on if the client leaves. With `session_id` (Open WebUI's frontend) the
 route answers at once with the task ids; without it (scripts, automations) it answers
 when the answer is complete: `null` for a streamed request, as Open WebUI does, else the
-whole `chat.completion`."""
+whole `chat.completion`.
+
+`"parent_id": null` without a `chat_id` opens a new chat with the request's message
+(see _new_chat)."""
 
 from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -25,14 +29,18 @@ from compat_rest.openai.errors import frame
 from compat_rest.openwebui.errors import NOT_FOUND, error_response, render_domain_error
 from compat_rest.streaming import DisconnectWatch, StreamingAnswer, dialect_endpoint, relay_answer
 from resolvers import completion_tasks, completions
-from resolvers.chat_completions import start_bound, transcript_of
+from resolvers.chat_completions import ChatOpening, start_bound, start_chat, transcript_of
+from resolvers.completion_tasks import follow_completion
 from resolvers.context import Context
+from resolvers.errors import Invalid
 from resolvers.relay import Relay
+from resolvers.task_registry import TaskInfo
 
 # Open WebUI answers an unknown or forbidden model on these routes with 400.
 _OVERRIDES = {"model_not_found": 400, "model_access_denied": 400, "model_required": 400,
               "chat_not_found": (404, NOT_FOUND)}
 UNSAVED_CHATS = ("local:", "temporary:")  # Open WebUI's prefixes for chats it does not keep
+Followed = completions.Delta | completions.Done | completions.Failed
 
 endpoint = dialect_endpoint(lambda error: render_domain_error(error, _OVERRIDES),
                             lambda error: error_response(422, error.errors))
@@ -54,6 +62,8 @@ async def _json_body(request: Request) -> dict:
 @endpoint(unit_of_work=False)
 async def chat_completions(request: Request, ctx: Context) -> Response:
     body = await _json_body(request)
+    if "parent_id" in body and body["parent_id"] is None and not body.get("chat_id"):
+        return await _new_chat(request, ctx, body)
     if body.get("chat_id") and not str(body["chat_id"]).startswith(UNSAVED_CHATS):
         return await _in_chat(request, ctx, body)
     async with ctx.unit_of_work():
@@ -80,7 +90,69 @@ async def _in_chat(request: Request, ctx: Context, body: dict) -> Response:
     async with ctx.unit_of_work(write=True):
         task = await start_bound(ctx, body, route=request.url.path)
     if body.get("session_id"):
-        return JSONResponse({"status": True, "task_ids": [task.id], "chat_id": task.chat_id})
+        return _started(task)
+    if body.get("stream") is True:
+        return await _whole_answer(ctx, task, lambda done: None)
+    return await _whole_answer(ctx, task, lambda done: serializers.completion(
+        done.model, f"chatcmpl-{uuid.uuid4()}", done.result))
+
+
+async def _new_chat(request: Request, ctx: Context, body: dict) -> Response:
+    """Open WebUI opens a new chat for `"parent_id": null` without a chat: the request's
+    message and the answer are kept in it, as in the chat-bound mode. The caller learns
+    the chat's id from every answer: with `session_id` the usual `{"status", "task_ids",
+    "chat_id"}`; otherwise the OpenAI answer (a `chat.completion`, or the answer streamed
+    live as it is written: there is no chat to follow it in yet) with a `chat_id` field
+    added, since Open WebUI's `null` would leave the caller nothing to find the chat by."""
+    async with ctx.unit_of_work(write=True):
+        started = await start_chat(ctx, _opening(body), route=request.url.path)
+    task, chat_id = started.task, started.chat.id
+    if body.get("session_id"):
+        return _started(task)
+    if body.get("stream") is True:
+        return await _live_answer(request, ctx, task, chat_id)
+    return await _whole_answer(ctx, task, lambda done: {**serializers.completion(
+        done.model, f"chatcmpl-{uuid.uuid4()}", done.result), "chat_id": chat_id})
+
+
+def _opening(body: dict) -> ChatOpening:
+    """The new chat's message: Open WebUI's `user_message` (alias `parent_message`), else
+    the last user message the model is sent."""
+    given = body.get("user_message") or body.get("parent_message")
+    if isinstance(given, dict):
+        message, question_id = given, given.get("id")
+    else:
+        sent = body.get("messages")
+        users = [m for m in sent if isinstance(m, dict) and m.get("role") == "user"
+                 ] if isinstance(sent, list) else []
+        message, question_id = (users[-1] if users else {}), None
+    answer_id = body.get("id")
+    for value, name in ((question_id, "user_message.id"), (answer_id, "id")):
+        if value is not None and not isinstance(value, str):
+            raise Invalid(f"{name} must be a string: a message id.", reason="invalid_body",
+                          field=name)
+    files = message.get("files")
+    return ChatOpening(model=str(body.get("model")), content=_text(message.get("content")),
+                       question_id=question_id, answer_id=answer_id,
+                       fields={"files": files} if isinstance(files, list) else {},
+                       prompt=body)
+
+
+def _text(content: object) -> object:
+    """Open WebUI keeps a user message's text as a string (its images are `files`)."""
+    if not isinstance(content, list):
+        return content
+    return "\n".join(part["text"] for part in content if isinstance(part, dict)
+                     and part.get("type") == "text" and isinstance(part.get("text"), str))
+
+
+def _started(task: TaskInfo) -> Response:
+    return JSONResponse({"status": True, "task_ids": [task.id], "chat_id": task.chat_id})
+
+
+async def _whole_answer(ctx: Context, task: TaskInfo,
+                        render: Callable[[completions.Done], Any]) -> Response:
+    """Wait for the chat-bound answer to end; a failure has its status, as in sync mode."""
     transcript = transcript_of(ctx.services, task)
     if transcript is None:  # it could not start; its message says why
         return JSONResponse(None)
@@ -88,10 +160,46 @@ async def _in_chat(request: Request, ctx: Context, body: dict) -> Response:
     ended = completion_tasks.outcome(transcript)
     if isinstance(ended, completions.Failed):
         return render_domain_error(ended.error, _OVERRIDES)
-    if body.get("stream") is True:
+    return JSONResponse(render(ended))
+
+
+async def _live_answer(request: Request, ctx: Context, task: TaskInfo, chat_id: str
+                       ) -> Response:
+    if transcript_of(ctx.services, task) is None:  # it could not start
         return JSONResponse(None)
-    return JSONResponse(serializers.completion(ended.model, f"chatcmpl-{uuid.uuid4()}",
-                                               ended.result))
+    events = follow_completion(ctx, task.id)
+    first = await anext(events)
+    if isinstance(first, completions.Failed):  # before any text: its status, as in sync mode
+        await events.aclose()
+        return render_domain_error(first.error, _OVERRIDES)
+    writer = serializers.ChunkWriter(task.model, f"chatcmpl-{uuid.uuid4()}",
+                                     {"chat_id": chat_id})
+    # Leaving stops following, never the answer: it is kept in the chat either way.
+    watch = DisconnectWatch(request.receive, lambda why: None)
+    return StreamingAnswer(_followed(writer, first, events), status=200,
+                           media_type="text/event-stream", watch=watch, frame=frame)
+
+
+async def _followed(writer: serializers.ChunkWriter, first: Followed,
+                    events: AsyncGenerator[Followed, None]) -> AsyncIterator[bytes]:
+    """The followed answer as OpenAI chunks; a failure part-way propagates (a DomainError)
+    for StreamingAnswer to write as an error event."""
+    event = first
+    try:
+        while not isinstance(event, completions.Done):
+            if isinstance(event, completions.Failed):
+                raise event.error
+            delta = {k: v for k, v in (("content", event.content),
+                                       ("reasoning_content", event.reasoning)) if v}
+            if delta:
+                yield writer.event(delta)
+            event = await anext(events)
+    finally:
+        await events.aclose()
+    usage = event.result.usage
+    yield writer.event({}, event.result.finish_reason or "stop",
+                       serializers.usage_of(usage) if usage else None)
+    yield serializers.DONE
 
 
 async def _events(call: completions.ChatStream, completion_id: str) -> AsyncIterator[bytes]:
