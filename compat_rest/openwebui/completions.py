@@ -36,8 +36,10 @@ from resolvers.errors import Invalid
 from resolvers.relay import Relay
 from resolvers.task_registry import TaskInfo
 
-# Open WebUI answers an unknown or forbidden model on these routes with 400.
-_OVERRIDES = {"model_not_found": 400, "model_access_denied": 400, "model_required": 400,
+# Open WebUI answers an unknown or forbidden model on these routes alike: 400, "Model not
+# found" (so a caller cannot tell a private model from a missing one).
+_OVERRIDES = {"model_not_found": (400, "Model not found"),
+              "model_access_denied": (400, "Model not found"), "model_required": 400,
               "chat_not_found": (404, NOT_FOUND)}
 UNSAVED_CHATS = ("local:", "temporary:")  # Open WebUI's prefixes for chats it does not keep
 Followed = completions.Delta | completions.Done | completions.Failed

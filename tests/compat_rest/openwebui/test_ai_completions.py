@@ -94,7 +94,7 @@ async def test_errors_before_and_during_the_answer(accounts, client, live, upstr
     admin = bearer(accounts.admin_token)
     unknown = await client.post("/api/chat/completions", headers=admin,
                                 json=dict(CHAT, model="nope"))
-    assert unknown.status_code == 400 and unknown.json() == {"detail": "Model 'nope' was not found"}
+    assert unknown.status_code == 400 and unknown.json() == {"detail": "Model not found"}
     bad = await client.post("/api/chat/completions", headers=admin, content=b"[1]")
     assert bad.status_code == 422
     no_messages = await client.post("/api/chat/completions", headers=admin,

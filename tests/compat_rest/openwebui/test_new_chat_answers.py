@@ -197,7 +197,7 @@ async def test_refusals_leave_no_chat(app, accounts, client, upstream):
     token = (await accounts.admin())["token"]
     una = (await accounts.user("una@example.com"))["token"]
     cases = [
-        (token, {"model": "no-such-model"}, 400, "Model 'no-such-model' was not found"),
+        (token, {"model": "no-such-model"}, 400, "Model not found"),
         (una, {}, 400, "Model not found"),  # a model she may not use
         (token, {"model": None}, 400, None),
         (token, {"messages": "hi"}, 400, None),
