@@ -63,12 +63,13 @@ class TrailingSlash:
 
 def build_services(settings: Settings) -> Services:
     engine = create_engine(settings.database_url)
+    reader = create_point_reader(settings.database_url)
     return Services(
         settings=settings, engine=engine, sessionmaker=create_sessionmaker(engine),
         write_sessionmaker=create_sessionmaker(engine, write=True),
-        config=RuntimeConfig(settings.runtime), pubsub=PubSub(settings.pubsub_url),
+        config=RuntimeConfig(settings.runtime, reader), pubsub=PubSub(settings.pubsub_url),
         signin_limiter=SlidingWindow(settings.signin_attempts, settings.signin_window_seconds),
-        reader=create_point_reader(settings.database_url), tasks=TaskRegistry(),
+        reader=reader, tasks=TaskRegistry(),
         passwords=Passwords(settings.password_argon2))
 
 

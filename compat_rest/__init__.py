@@ -10,10 +10,12 @@ from compat_rest.openwebui.errors import error_response
 
 
 def routes() -> list[BaseRoute]:
-    # The proxies and SCIM are imported on their first request (see compat_rest.lazy).
-    return [*openwebui.routes(), *scim.routes(),
-            LazyRoutes("compat_rest.ollama.routes", ("/ollama",)),
-            LazyRoutes("compat_rest.openai.routes", ("/openai",))]
+    # The proxies are imported on their first request (see compat_rest.lazy), and come
+    # first: a proxied request is the one whose added latency is counted, and no other
+    # route lies under their prefixes, so the rest pay two prefix checks for it.
+    return [LazyRoutes("compat_rest.ollama.routes", ("/ollama",)),
+            LazyRoutes("compat_rest.openai.routes", ("/openai",)),
+            *openwebui.routes(), *scim.routes()]
 
 
 def too_large(scope: Scope, text: str) -> Response:

@@ -18,7 +18,7 @@ from data.llm.base import OLLAMA, OPENAI, Connection, Connections
 from data.llm.catalog import Catalog, ModelEntry
 from data.repos.access_grants import AccessGrantRepo
 from data.repos.groups import GroupRepo
-from data.repos.models import ModelRepo
+from data.repos.models import ModelAccessReader, ModelRepo
 from data.tables import AccessGrantRow, ModelRow
 from resolvers.context import Context, Viewer
 from resolvers.errors import Forbidden, NotFound, Unavailable
@@ -65,8 +65,7 @@ async def connections(ctx: Context) -> Connections:
     """The configured connections. Parsed once per read of the config rows: the same
     object comes back until they are read again, so comparing it is cheap."""
     global _parsed
-    config = ctx.services.config
-    values = config.cached() or await config.get_all(ctx.session)
+    values = await ctx.services.config.current()
     if _parsed is None or _parsed[0] is not values:
         _parsed = (values, Connections.from_config(values))
     return _parsed[1]
@@ -139,24 +138,28 @@ async def get_model(ctx: Context, model_id: str) -> AvailableModel:
 
 async def check_model_access(ctx: Context, viewer: Viewer, model_id: str) -> ModelRow | None:
     """The model's row when the viewer may use the model; Forbidden otherwise. The rule
-    holds along a preset's chain of base models that have rows of their own."""
-    repo = ModelRepo(ctx.session)
-    row = await repo.get(model_id)
+    holds along a preset's chain of base models that have rows of their own. Read from
+    committed data without a unit of work: every proxied request of a user asks this."""
+    reader = ModelAccessReader(ctx.services.reader)
+    found = await reader.get(model_id, viewer.id)
+    row = found.row if found is not None else None
     if _sees_everything(ctx, viewer):
         return row
     seen: set[str] = set()
-    current = row
+    current = found
     while True:
-        if (current is None and not seen) or (current is not None and not current.is_active):
+        if (current is None and not seen) or (current is not None and
+                                              not current.row.is_active):
             raise Forbidden("Model not found", reason="model_access_denied")
         if current is None:
             return row
-        if not await readable_ids(ctx, viewer, [current]):
+        if current.row.user_id != viewer.id and not current.granted:
             raise Forbidden("Model not found", reason="model_access_denied")
-        seen.add(current.id)
-        if not current.base_model_id or current.base_model_id in seen:
+        seen.add(current.row.id)
+        base = current.row.base_model_id
+        if not base or base in seen:
             return row
-        current = await repo.get(current.base_model_id)
+        current = await reader.get(base, viewer.id)
 
 
 def require_kind(conns: Connections, kind: str) -> None:

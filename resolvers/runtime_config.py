@@ -2,6 +2,8 @@
 
 The table is shared with other Parley instances and with Open WebUI, so values are
 re-read after a second; a write through this process refreshes its cache at once.
+Hot paths read with `current()`, straight from committed data without a session; reads
+that must see their own transaction's writes pass that transaction's session.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from data.repos.config import ConfigRepo
+from data.point_reads import PointReader
+from data.repos.config import ConfigRepo, read_committed
 from data.settings import RuntimeSeed
 
 # Open WebUI's defaults for keys nobody has written yet.
@@ -35,8 +38,8 @@ DEFAULTS: dict[str, Any] = {
 
 
 class RuntimeConfig:
-    def __init__(self, seed: RuntimeSeed, ttl: float = 1.0):
-        self.seed, self.ttl = seed, ttl
+    def __init__(self, seed: RuntimeSeed, reader: PointReader, ttl: float = 1.0):
+        self.seed, self.reader, self.ttl = seed, reader, ttl
         self._values: dict[str, Any] = {}
         self._read_at = float("-inf")
 
@@ -46,19 +49,22 @@ class RuntimeConfig:
     async def get(self, session: AsyncSession, key: str, *, fresh: bool = False) -> Any:
         return (await self.get_all(session, fresh=fresh))[key]
 
-    def cached(self) -> dict[str, Any] | None:
-        """The values if read within the last `ttl` seconds; None means read them. Lets a
-        hot path skip opening a session when nothing needs the database."""
-        return self._values if time.monotonic() - self._read_at <= self.ttl else None
+    async def current(self) -> dict[str, Any]:
+        """The values as committed, at most `ttl` seconds old, without a unit of work."""
+        if time.monotonic() - self._read_at > self.ttl:
+            self._keep(await read_committed(self.reader, DEFAULTS))
+        return self._values
 
     async def get_all(self, session: AsyncSession, *, fresh: bool = False) -> dict[str, Any]:
         if fresh or time.monotonic() - self._read_at > self.ttl:
-            stored = await ConfigRepo(session).get_many(DEFAULTS)
-            values = DEFAULTS | stored
-            if not self.seed.persistent:
-                values |= dict(self.seed.values)
-            self._values, self._read_at = values, time.monotonic()
+            self._keep(await ConfigRepo(session).get_many(DEFAULTS))
         return self._values
+
+    def _keep(self, stored: dict[str, Any]) -> None:
+        values = DEFAULTS | stored
+        if not self.seed.persistent:
+            values |= dict(self.seed.values)
+        self._values, self._read_at = values, time.monotonic()
 
     async def set(self, session: AsyncSession, values: dict[str, Any]) -> None:
         unknown = values.keys() - DEFAULTS.keys()

@@ -29,21 +29,56 @@ MAX_ERROR_BODY = 64 * 1024
 T = TypeVar("T")
 
 
-def transport_error(connection: Connection, error: Exception) -> UpstreamError:
-    """A user-fit error for an httpx failure; the exception text is not repeated (it may
-    hold the upstream's address)."""
+def transport_errors() -> tuple[type[Exception], ...]:
+    """What a failed exchange with an upstream raises: httpx's errors, and the aiohttp
+    errors its transport lets through (an answer that is not HTTP, a bad chunk size).
+    Used as `except transport_errors()`, which is evaluated only once something failed."""
+    import aiohttp
     import httpx
 
-    if isinstance(error, httpx.TimeoutException):
-        if isinstance(error, httpx.ConnectTimeout | httpx.PoolTimeout):
-            return UpstreamUnreachable(f"{connection.label} did not accept a connection in "
-                                       "time.")
+    return httpx.HTTPError, aiohttp.ClientError
+
+
+def transport_error(connection: Connection, error: Exception) -> UpstreamError:
+    """A user-fit error for a transport failure; the exception text is not repeated (it
+    may hold the upstream's address)."""
+    import httpx
+
+    kind = _aiohttp_kind(error) or _aiohttp_kind(error.__cause__) or (
+        "slow_connect" if isinstance(error, httpx.ConnectTimeout | httpx.PoolTimeout)
+        else "idle" if isinstance(error, httpx.TimeoutException)
+        else "unreachable" if isinstance(error, httpx.ConnectError) else "broken")
+    if kind == "slow_connect":
+        return UpstreamUnreachable(f"{connection.label} did not accept a connection in time.")
+    if kind == "idle":
         return UpstreamTimeout(f"{connection.label} stopped answering (no data within the "
                                "idle timeout).")
-    if isinstance(error, httpx.ConnectError):
+    if kind == "unreachable":
         return UpstreamUnreachable(f"{connection.label} is unreachable.")
+    if kind == "not_http":
+        return UpstreamBroken(f"{connection.label} answered something that is not valid "
+                              "HTTP.")
     return UpstreamBroken(f"{connection.label} closed the connection before the answer was "
                           "complete.")
+
+
+def _aiohttp_kind(cause: BaseException | None) -> str | None:
+    """The kind of an aiohttp failure (httpx's error from the aiohttp transport has it as
+    its cause): the transport's own mapping to httpx's types is too coarse, a refused
+    connection and one closed mid-answer both come out as a connect timeout."""
+    if cause is None or not type(cause).__module__.startswith("aiohttp"):
+        return None
+    import aiohttp
+
+    if isinstance(cause, aiohttp.ConnectionTimeoutError):
+        return "slow_connect"
+    if isinstance(cause, aiohttp.ServerTimeoutError):
+        return "idle"
+    if isinstance(cause, aiohttp.ClientConnectorError):
+        return "unreachable"
+    if isinstance(cause, aiohttp.ClientResponseError):  # its parser refused the answer
+        return "not_http"
+    return "broken"
 
 
 class Interruptible:
@@ -105,13 +140,11 @@ class UpstreamResponse:
 
     async def next_chunk(self) -> bytes | None:
         """The next bytes as the upstream sent them, or None at the end."""
-        import httpx
-
         try:
             return await self.guard.run(self._raw.__anext__())
         except StopAsyncIteration:
             return None
-        except httpx.HTTPError as error:
+        except transport_errors() as error:
             raise transport_error(self.connection, error) from None
 
     async def read_all(self, limit: int) -> bytes:

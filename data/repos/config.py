@@ -6,12 +6,14 @@ expiry, API keys) agree across Parley instances and Open WebUI on one database.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from data.point_reads import PointReader
 from data.repos.locks import serialize
 from data.tables import ConfigRow
 from data.tables.base import now_s
@@ -45,3 +47,21 @@ class ConfigRepo:
         missing = {k: v for k, v in values.items() if k not in present}
         if missing:
             await self.upsert(missing)
+
+
+async def read_committed(reader: PointReader, keys: Iterable[str]) -> dict[str, Any]:
+    """The committed values of these keys, read outside any unit of work (hot paths).
+    A value that is not valid JSON (written by hand) counts as missing."""
+    keys = list(keys)
+    marks = ", ".join(f"${i}" for i in range(1, len(keys) + 1))
+    rows = await reader.all(f"SELECT key, value FROM config WHERE key IN ({marks})", *keys)
+    found: dict[str, Any] = {}
+    for row in rows:
+        value = row["value"]
+        if isinstance(value, str | bytes):  # SQLite's text; asyncpg's json and text
+            try:
+                value = json.loads(value)
+            except ValueError:
+                continue
+        found[row["key"]] = value
+    return found

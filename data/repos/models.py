@@ -3,12 +3,32 @@ presets built on one (with `base_model_id`). Access to them lives in `access_gra
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from data.point_reads import PointReader
+from data.repos.access_grants import EVERYONE
 from data.tables import ModelRow
+
+_COLUMNS = ("id", "user_id", "base_model_id", "name", "params", "meta", "version_id",
+            "is_active", "updated_at", "created_at")
+# A read grant (or a write grant, which includes it) to the user, to everyone, or to one
+# of the user's groups: the rule of AccessGrantRepo.granted, in one statement.
+_WITH_GRANT = (
+    "SELECT " + ", ".join(f"m.{c}" for c in _COLUMNS) + ", EXISTS (SELECT 1 FROM access_grant g"
+    " WHERE g.resource_type = 'model' AND g.resource_id = m.id"
+    " AND g.permission IN ('read', 'write') AND ("
+    f"(g.principal_type = 'user' AND g.principal_id IN ($2, '{EVERYONE}'))"
+    " OR (g.principal_type = 'group' AND g.principal_id IN"
+    " (SELECT group_id FROM group_member WHERE user_id = $2)))) AS granted"
+    " FROM model m WHERE m.id = $1")
+# Builds a ModelRow without its constructor (see data/repos/principals.py): read only.
+_new_model = ModelRow.__mapper__.class_manager.new_instance
 
 
 class ModelRepo:
@@ -34,3 +54,35 @@ class ModelRepo:
 
     async def delete(self, model_id: str) -> None:
         await self.session.execute(delete(ModelRow).where(ModelRow.id == model_id))
+
+
+@dataclass(frozen=True)
+class ModelAccess:
+    row: ModelRow  # detached: read it, never write through it
+    granted: bool  # a read grant reaches the user (ownership aside)
+
+
+class ModelAccessReader:
+    """The model check of every proxied request, as point reads (data/point_reads.py)."""
+
+    def __init__(self, reader: PointReader):
+        self.reader = reader
+
+    async def get(self, model_id: str, user_id: str) -> ModelAccess | None:
+        found = await self.reader.one(_WITH_GRANT, model_id, user_id)
+        if found is None:
+            return None
+        row = _new_model()
+        row.__dict__.update({c: found[c] for c in _COLUMNS},
+                            params=_json(found["params"]), meta=_json(found["meta"]),
+                            is_active=bool(found["is_active"]))
+        return ModelAccess(row, bool(found["granted"]))
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return None
+    return value

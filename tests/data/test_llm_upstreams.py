@@ -161,6 +161,31 @@ async def test_unreachable_and_hanging_upstreams(upstreams):
             await open_chat(upstreams, up)
 
 
+@pytest.mark.parametrize("reply, before_body", [
+    (b"SSH-2.0-OpenSSH_9.6\r\n\r\n", True),
+    (b"HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\n"
+     b"Transfer-Encoding: chunked\r\n\r\n8\r\n{\"a\":1}\n\r\nzz\r\n", False)])
+async def test_an_answer_that_is_not_http_is_a_clear_error(upstreams, reply, before_body):
+    async def answer(reader, writer):
+        await reader.read(65536)
+        writer.write(reply)
+        await writer.drain()
+        await asyncio.sleep(0.2)
+        writer.close()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    conn = connections(ollama=[f"http://127.0.0.1:{port}"]).ollama[0]
+    try:
+        with pytest.raises(UpstreamBroken) as caught:
+            response = await upstreams.open(conn, "POST", "/api/chat", b"{}", Interruptible())
+            assert not before_body and await response.next_chunk() == b'{"a":1}\n'
+            await response.next_chunk()
+    finally:
+        server.close()
+    assert caught.value.message == "Ollama connection 0 answered something that is not valid HTTP."
+
+
 async def test_interrupting_a_read_closes_the_upstream_at_once(upstreams):
     async with ScriptedUpstream() as up:
         up.script("llama3:8b", hang_after=1)

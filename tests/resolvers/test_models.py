@@ -53,6 +53,42 @@ async def test_a_group_grant_reaches_its_members_only(app, people):
     assert await ids(app, otto["token"]) == []
 
 
+async def routes(app, token: str, model_id: str) -> bool:
+    async with as_(app, token).unit_of_work() as ctx:
+        viewer = await require_verified(ctx)
+        try:
+            await models.route_model(ctx, viewer, model_id, kind=None)
+        except Forbidden:
+            return False
+    return True
+
+
+async def test_routing_follows_grants_ownership_and_the_active_switch(app, people):
+    """route_model reads access outside the session (every proxied request asks): the
+    same rule as the model list, for group, write, everyone and owner."""
+    admin, una, otto = people
+    group_id = await add_to_group(app, una["id"])
+    async with as_(app, admin).unit_of_work(write=True) as ctx:
+        await workspace_models.update_model_access(
+            ctx, "qwen3:4b", (Grant("group", group_id, "read"),))
+        await workspace_models.update_model_access(
+            ctx, "gpt-4o", (Grant("user", otto["id"], "write"),))
+        await workspace_models.update_model_access(
+            ctx, "gpt-4o-mini", (Grant("user", "*", "read"),))
+        await workspace_models.create_workspace_model(ctx, ModelCreate(
+            id="admins-own", name="Mine", base_model_id="llama3:8b"))
+    expected = {"qwen3:4b": (True, False), "gpt-4o": (False, True),
+                "gpt-4o-mini": (True, True), "llama3:8b": (False, False),
+                "admins-own": (False, False)}
+    for model_id, (for_una, for_otto) in expected.items():
+        assert await routes(app, una["token"], model_id) is for_una, model_id
+        assert await routes(app, otto["token"], model_id) is for_otto, model_id
+    async with as_(app, admin).unit_of_work(write=True) as ctx:
+        await workspace_models.toggle_workspace_model(ctx, "gpt-4o-mini")
+    assert not await routes(app, una["token"], "gpt-4o-mini")
+    assert await routes(app, admin, "admins-own")
+
+
 async def test_a_write_grant_lets_a_non_owner_change_the_model(app, people):
     admin, una, otto = people
     async with as_(app, admin).unit_of_work(write=True) as ctx:
