@@ -7,6 +7,10 @@ Three processes on one machine: the scripted upstream (tests/support/upstream.py
 Parley (`asgi.py`, SQLite), and this client (raw asyncio, HTTP/1.1 chunked parsing only).
 
     .venv/bin/python bench/proxy.py [--requests N] [--delays 0,0.002] [--chunks 200]
+                                    [--viewer admin|user]
+
+`--viewer user` sends the requests as a plain user for whom the administrator made the
+models public, so each request also checks the model's access grants.
 """
 
 import argparse
@@ -130,6 +134,8 @@ def main() -> int:
     parser.add_argument("--chunks", type=int, default=200)
     parser.add_argument("--delays", default="0,0.002",
                         help="seconds between chunks, one run per value")
+    parser.add_argument("--viewer", choices=("admin", "user"), default="admin",
+                        help="who sends the requests (a user checks model grants)")
     parser.add_argument("--json", help="write the figures to this file")
     parser.add_argument("--serve-upstream", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--delay", type=float, default=0.0, help=argparse.SUPPRESS)
@@ -169,8 +175,10 @@ def run_delay(args, delay: float) -> dict:
         if status != 200:
             raise RuntimeError(f"signup returned {status}: {raw[:300]!r}")
         token = json.loads(raw)["token"]
+        if args.viewer == "user":
+            token = plain_user(server.env_port, token)
         result = {"delay_s": delay, "chunks": args.chunks, "requests": args.requests,
-                  "cases": {}}
+                  "viewer": args.viewer, "cases": {}}
         for case in CASES:
             try:
                 samples, sizes = asyncio.run(run_case(upstream_port, server.env_port, token,
@@ -188,10 +196,28 @@ def run_delay(args, delay: float) -> dict:
         upstream.wait(10)
 
 
+def plain_user(port: int, admin_token: str) -> str:
+    """A user's token, after the administrator made the benchmark's models public."""
+    admin = {"Authorization": f"Bearer {admin_token}"}
+    for model in ("llama3:8b", "gpt-4o"):
+        status, raw = request(port, "POST", "/api/v1/models/model/access/update", {
+            "id": model, "access_grants": [
+                {"principal_type": "user", "principal_id": "*", "permission": "read"}]},
+            headers=admin)
+        if status != 200:
+            raise RuntimeError(f"making {model} public returned {status}: {raw[:300]!r}")
+    status, raw = request(port, "POST", "/api/v1/auths/add", {
+        "name": "User", "email": "user@example.com", "password": "bench-password-2",
+        "role": "user"}, headers=admin)
+    if status != 200:
+        raise RuntimeError(f"adding a user returned {status}: {raw[:300]!r}")
+    return json.loads(raw)["token"]
+
+
 def print_report(results) -> None:
     for result in results:
         print(f"\n{result['chunks']} chunks, {result['delay_s'] * 1e3:g} ms apart, "
-              f"{result['requests']} requests each way")
+              f"{result['requests']} requests each way, as {result['viewer']}")
         print(f"{'case':28} {'':7} {'ttfb p50':>9} {'ttfb p99':>9} {'total p50':>10} "
               f"{'total p99':>10}")
         for name, figures in result["cases"].items():
