@@ -11,12 +11,24 @@ SQL is written with `$1`-style parameters (SQLite reads them as numbered `?1`).
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 import asyncpg
 from sqlalchemy.engine import make_url
+
+
+def json_value(value: Any) -> Any:
+    """A JSON column's value: SQLite and asyncpg hand JSON over as text. Text that is not
+    JSON (written by hand) reads as None."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return None
+    return value
 
 
 class PointReader(Protocol):

@@ -3,15 +3,13 @@ presets built on one (with `base_model_id`). Access to them lives in `access_gra
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from data.point_reads import PointReader
+from data.point_reads import PointReader, json_value
 from data.repos.access_grants import EVERYONE
 from data.tables import ModelRow
 
@@ -74,15 +72,7 @@ class ModelAccessReader:
             return None
         row = _new_model()
         row.__dict__.update({c: found[c] for c in _COLUMNS},
-                            params=_json(found["params"]), meta=_json(found["meta"]),
-                            is_active=bool(found["is_active"]))
+                            params=json_value(found["params"]),
+                            meta=json_value(found["meta"]), is_active=bool(found["is_active"]))
         return ModelAccess(row, bool(found["granted"]))
 
-
-def _json(value: Any) -> Any:
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return None
-    return value

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from data.point_reads import PointReader
+from data.point_reads import PointReader, json_value
 from data.tables import UserRow
 
 _JSON_COLUMNS = ("info", "settings", "oauth", "scim")
@@ -44,19 +43,11 @@ class GroupGrant:
     permissions: Any
 
 
-def _json(value: Any) -> Any:
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return None
-    return value
-
 
 def _user(row: dict[str, Any]) -> UserRow:
     values = {c: row[c] for c in _USER_COLUMNS}
     for column in _JSON_COLUMNS:
-        values[column] = _json(values[column])
+        values[column] = json_value(values[column])
     if isinstance(values["date_of_birth"], str):
         try:
             values["date_of_birth"] = dt.date.fromisoformat(values["date_of_birth"])
@@ -80,7 +71,8 @@ class PrincipalReader:
 
     async def groups(self, user_id: str) -> Sequence[GroupGrant]:
         """The user's groups and every ancestor they inherit permissions from."""
-        found = {r["id"]: GroupGrant(r["id"], r["parent_group_id"], _json(r["permissions"]))
+        found = {r["id"]: GroupGrant(r["id"], r["parent_group_id"],
+                                     json_value(r["permissions"]))
                  for r in await self.reader.all(_GROUPS, user_id)}
         pending = [g.parent_group_id for g in found.values() if g.parent_group_id]
         while pending:
@@ -90,7 +82,7 @@ class PrincipalReader:
             row = await self.reader.one(_GROUP, group_id)
             if row is not None:
                 found[group_id] = GroupGrant(row["id"], row["parent_group_id"],
-                                             _json(row["permissions"]))
+                                             json_value(row["permissions"]))
                 if row["parent_group_id"]:
                     pending.append(row["parent_group_id"])
         return list(found.values())
