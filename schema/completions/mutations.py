@@ -8,7 +8,7 @@ from typing import Annotated, ClassVar
 import strawberry
 
 from resolvers import chat_completions, completion_tasks
-from resolvers.errors import DomainError
+from resolvers.errors import DomainError, Invalid
 from schema.chats.errors import ChatNotFound, InvalidChatInput, MessageNotFound
 from schema.chats.types import Chat, Message
 from schema.completions.types import PromptCompletionInput
@@ -29,7 +29,9 @@ class StartCompletionPayload:
 
 @strawberry.input(description="A message to send in a chat, and the model to answer it.")
 class ChatCompletionInput:
-    chat_id: strawberry.ID = strawberry.field(description="The chat (yours).")
+    chat_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The chat (yours). Leave it out to start a new chat with "
+                                  "this message (`content` is then required).")
     model: str = strawberry.field(description="The model to answer (see `models`).")
     content: str | None = strawberry.field(
         default=None, description="Your message. Leave it out to have `parentId` (one of "
@@ -44,10 +46,16 @@ class ChatCompletionInput:
                                               description="At most this many tokens.")
 
     def to_turn(self) -> chat_completions.ChatTurn:
+        assert self.chat_id is not None
         return chat_completions.ChatTurn(
             chat_id=str(self.chat_id), model=self.model, content=self.content,
             parent_id=str(self.parent_id) if self.parent_id else None,
             temperature=self.temperature, max_tokens=self.max_tokens)
+
+    def to_opening(self) -> chat_completions.ChatOpening:
+        return chat_completions.ChatOpening(
+            model=self.model, content=self.content or "", temperature=self.temperature,
+            max_tokens=self.max_tokens)
 
 
 @strawberry.type(description="The answer is being written: follow `task` with "
@@ -96,7 +104,8 @@ class CompletionMutations:
                                      "to `chatCompletion(taskId:)` subscribers on any "
                                      "instance and is saved as it goes. Leaving does not "
                                      "stop it; `stopTask` does, keeping what had arrived. "
-                                     "Publishes message.added.")
+                                     "Without `chatId` it starts a new chat. Publishes "
+                                     "message.added (chat.created for a new chat).")
     async def start_chat_completion(
         self, info: Info,
         input: Annotated[ChatCompletionInput,
@@ -104,7 +113,13 @@ class CompletionMutations:
     ) -> StartChatCompletionResult:
         ctx = info.context
         try:
-            started = await chat_completions.start_turn(ctx, input.to_turn())
+            if input.chat_id is None:
+                if input.parent_id is not None:
+                    raise Invalid("A new chat has no message to follow: leave out parentId "
+                                  "or give chatId.", reason="parent_not_found", field="parent_id")
+                started = await chat_completions.start_chat(ctx, input.to_opening())
+            else:
+                started = await chat_completions.start_turn(ctx, input.to_turn())
         except DomainError as error:
             return expected(ctx, error, ChatNotFound, MessageNotFound, InvalidChatInput,
                             ModelUnavailable)

@@ -251,3 +251,48 @@ async def test_following_a_chat_needs_one_running_answer(client, graphql, live):
     with pytest.raises(TransportQueryError) as both:
         await follow_chat(live, token, chat_id, stop_after=1, task_id="t")
     assert both.value.errors[0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+NEW_CHAT = """mutation Start($input: ChatCompletionInput!) {
+  startChatCompletion(input: $input) {
+    __typename
+    ... on ChatCompletionPayload {
+      task { id chatId } chat { id title }
+      userMessage { id parentId content } assistantMessage { id parentId } }
+    ... on InvalidChatInput { field }
+    ... on MutationError { code message } } }"""
+CHAT_IDS = "{ chats(first: 10) { nodes { id } } }"
+
+
+async def test_without_a_chat_id_a_new_chat_is_started(app, graphql, live, upstream):
+    token = await graphql.admin()
+    upstream.script("llama3:8b", chunks=5)
+    data = await graphql.ok(NEW_CHAT, {"input": {"model": "llama3:8b", "content": "Hello?"}},
+                            token=token)
+    started = data["startChatCompletion"]
+    assert started["__typename"] == "ChatCompletionPayload", started
+    chat_id = started["chat"]["id"]
+    assert started["task"]["chatId"] == chat_id and started["chat"]["title"] == "New Chat"
+    question, answer = started["userMessage"], started["assistantMessage"]
+    assert question["parentId"] is None and question["content"] == "Hello?"
+    assert answer["parentId"] == question["id"]
+    events = await follow(live, token, started["task"]["id"])
+    assert events[-1]["__typename"] == "CompletionDone"
+    saved = (await messages(graphql, token, chat_id))[answer["id"]]
+    assert saved["status"] == "DONE" and saved["content"] == "tok0 tok1 tok2 tok3 tok4 "
+    assert upstream.last("/api/chat").body["messages"] == [
+        {"role": "user", "content": "Hello?"}]
+
+
+@pytest.mark.parametrize("fields, typename", [
+    ({}, "InvalidChatInput"),  # no content
+    ({"content": "  "}, "InvalidChatInput"),
+    ({"content": "Hi", "parentId": "u1"}, "InvalidChatInput"),
+    ({"content": "Hi", "model": "no-such-model"}, "ModelUnavailable")])
+async def test_a_refused_new_chat_writes_nothing(graphql, upstream, fields, typename):
+    token = await graphql.admin()
+    data = await graphql.ok(NEW_CHAT, {"input": {"model": "llama3:8b", **fields}},
+                            token=token)
+    assert data["startChatCompletion"]["__typename"] == typename, data
+    assert (await graphql.ok(CHAT_IDS, token=token))["chats"]["nodes"] == []
+    assert not upstream.streams
