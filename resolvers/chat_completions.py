@@ -38,9 +38,10 @@ ROLES = ("system", "user", "assistant")
 @dataclass(frozen=True)
 class ChatTurn:
     """A message to send and the model to answer it. Without `content` the model answers
-    `parent_id` (a user message) again: a regenerated answer beside the others."""
+    `parent_id` (a user message) again: a regenerated answer beside the others. Without
+    `chat_id` the message opens a new chat (see start_chat)."""
 
-    chat_id: str
+    chat_id: str | None
     model: str
     content: str | None = None
     parent_id: str | None = None  # default: after the current message
@@ -76,7 +77,14 @@ class TurnStarted:
 async def start_turn(ctx: Context, turn: ChatTurn, *, route: str = "graphql") -> TurnStarted:
     """The chat's owner, for a model they may use: add the message (unless regenerating)
     and an empty answer under it, and start answering once the transaction commits.
-    Publishes message.added for each."""
+    Publishes message.added for each. Without a chat: start_chat."""
+    if turn.chat_id is None:
+        if turn.parent_id is not None:
+            raise Invalid("A new chat has no message to follow: leave out the parent or "
+                          "name the chat.", reason="parent_not_found", field="parent_id")
+        return await start_chat(ctx, ChatOpening(
+            model=turn.model, content=turn.content or "", temperature=turn.temperature,
+            max_tokens=turn.max_tokens), route=route)
     viewer = await require_verified(ctx)
     locked = await lock_chat(ctx, viewer, turn.chat_id)
     tree = locked.tree

@@ -8,7 +8,7 @@ from typing import Annotated, ClassVar
 import strawberry
 
 from resolvers import chat_completions, completion_tasks
-from resolvers.errors import DomainError, Invalid
+from resolvers.errors import DomainError
 from schema.chats.errors import ChatNotFound, InvalidChatInput, MessageNotFound
 from schema.chats.types import Chat, Message
 from schema.completions.types import PromptCompletionInput
@@ -46,16 +46,11 @@ class ChatCompletionInput:
                                               description="At most this many tokens.")
 
     def to_turn(self) -> chat_completions.ChatTurn:
-        assert self.chat_id is not None
         return chat_completions.ChatTurn(
-            chat_id=str(self.chat_id), model=self.model, content=self.content,
+            chat_id=str(self.chat_id) if self.chat_id is not None else None,
+            model=self.model, content=self.content,
             parent_id=str(self.parent_id) if self.parent_id else None,
             temperature=self.temperature, max_tokens=self.max_tokens)
-
-    def to_opening(self) -> chat_completions.ChatOpening:
-        return chat_completions.ChatOpening(
-            model=self.model, content=self.content or "", temperature=self.temperature,
-            max_tokens=self.max_tokens)
 
 
 @strawberry.type(description="The answer is being written: follow `task` with "
@@ -113,13 +108,7 @@ class CompletionMutations:
     ) -> StartChatCompletionResult:
         ctx = info.context
         try:
-            if input.chat_id is None:
-                if input.parent_id is not None:
-                    raise Invalid("A new chat has no message to follow: leave out parentId "
-                                  "or give chatId.", reason="parent_not_found", field="parent_id")
-                started = await chat_completions.start_chat(ctx, input.to_opening())
-            else:
-                started = await chat_completions.start_turn(ctx, input.to_turn())
+            started = await chat_completions.start_turn(ctx, input.to_turn())
         except DomainError as error:
             return expected(ctx, error, ChatNotFound, MessageNotFound, InvalidChatInput,
                             ModelUnavailable)
