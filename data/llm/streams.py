@@ -20,8 +20,8 @@ from data.llm.base import (
     summarize,
 )
 
-if TYPE_CHECKING:  # httpx itself is imported on first use: every GraphQL schema imports us
-    import httpx
+if TYPE_CHECKING:  # aiohttp itself is imported on first use: every GraphQL schema imports us
+    import aiohttp
 
 NDJSON, SSE, JSON = "ndjson", "sse", "json"
 MAX_LINE = 16 * 1024 * 1024  # one line of an answer (a base64 image fits; a runaway does not)
@@ -30,29 +30,21 @@ T = TypeVar("T")
 
 
 def transport_errors() -> tuple[type[Exception], ...]:
-    """What a failed exchange with an upstream raises: httpx's errors, and the aiohttp
-    errors its transport lets through (an answer that is not HTTP, a bad chunk size).
+    """What a failed exchange with an upstream raises: aiohttp's errors and its timeouts.
     Used as `except transport_errors()`, which is evaluated only once something failed."""
     import aiohttp
-    import httpx
 
-    return httpx.HTTPError, aiohttp.ClientError
+    return aiohttp.ClientError, asyncio.TimeoutError
 
 
-def transport_error(connection: Connection, error: Exception) -> UpstreamError:
+def transport_error(connection: Connection, error: BaseException) -> UpstreamError:
     """A user-fit error for a transport failure; the exception text is not repeated (it
     may hold the upstream's address)."""
-    import httpx
-
-    kind = _aiohttp_kind(error) or _aiohttp_kind(error.__cause__) or (
-        "slow_connect" if isinstance(error, httpx.ConnectTimeout | httpx.PoolTimeout)
-        else "idle" if isinstance(error, httpx.TimeoutException)
-        else "unreachable" if isinstance(error, httpx.ConnectError) else "broken")
+    kind = _kind(error)
     if kind == "slow_connect":
         return UpstreamUnreachable(f"{connection.label} did not accept a connection in time.")
     if kind == "idle":
-        return UpstreamTimeout(f"{connection.label} stopped answering (no data within the "
-                               "idle timeout).")
+        return timed_out(connection)
     if kind == "unreachable":
         return UpstreamUnreachable(f"{connection.label} is unreachable.")
     if kind == "not_http":
@@ -62,21 +54,21 @@ def transport_error(connection: Connection, error: Exception) -> UpstreamError:
                           "complete.")
 
 
-def _aiohttp_kind(cause: BaseException | None) -> str | None:
-    """The kind of an aiohttp failure (httpx's error from the aiohttp transport has it as
-    its cause): the transport's own mapping to httpx's types is too coarse, a refused
-    connection and one closed mid-answer both come out as a connect timeout."""
-    if cause is None or not type(cause).__module__.startswith("aiohttp"):
-        return None
+def timed_out(connection: Connection) -> UpstreamTimeout:
+    return UpstreamTimeout(f"{connection.label} stopped answering (no data within the "
+                           "idle timeout).")
+
+
+def _kind(error: BaseException) -> str:
     import aiohttp
 
-    if isinstance(cause, aiohttp.ConnectionTimeoutError):
+    if isinstance(error, aiohttp.ConnectionTimeoutError):  # connecting, or a pooled slot
         return "slow_connect"
-    if isinstance(cause, aiohttp.ServerTimeoutError):
+    if isinstance(error, asyncio.TimeoutError):  # aiohttp's read timeouts are these too
         return "idle"
-    if isinstance(cause, aiohttp.ClientConnectorError):
+    if isinstance(error, aiohttp.ClientConnectorError):
         return "unreachable"
-    if isinstance(cause, aiohttp.ClientResponseError):  # its parser refused the answer
+    if isinstance(error, aiohttp.ClientResponseError):  # its parser refused the answer
         return "not_http"
     return "broken"
 
@@ -100,8 +92,9 @@ class Interruptible:
 
     async def run(self, awaitable: Awaitable[T]) -> T:
         if self.why is not None:
-            if asyncio.iscoroutine(awaitable):
-                awaitable.close()
+            close = getattr(awaitable, "close", None)  # a coroutine, or aiohttp's wrapper
+            if close is not None:
+                close()
             raise Interrupted(self.why)
         self._task = task = asyncio.current_task()
         try:
@@ -120,14 +113,13 @@ class Interruptible:
 class UpstreamResponse:
     """An upstream's answer whose headers have arrived and whose body has not been read."""
 
-    def __init__(self, response: httpx.Response, connection: Connection,
+    def __init__(self, response: aiohttp.ClientResponse, connection: Connection,
                  guard: Interruptible):
         self.response = response
         self.connection = connection
         self.guard = guard
-        self.status = response.status_code
-        self.content_type = response.headers.get("content-type", "")
-        self._raw = response.aiter_raw()
+        self.status = response.status
+        self.content_type = response.headers.get("Content-Type", "")
 
     @property
     def framing(self) -> str:
@@ -141,11 +133,10 @@ class UpstreamResponse:
     async def next_chunk(self) -> bytes | None:
         """The next bytes as the upstream sent them, or None at the end."""
         try:
-            return await self.guard.run(self._raw.__anext__())
-        except StopAsyncIteration:
-            return None
+            chunk = await self.guard.run(self.response.content.readany())
         except transport_errors() as error:
             raise transport_error(self.connection, error) from None
+        return chunk or None
 
     async def read_all(self, limit: int) -> bytes:
         """The whole body, up to `limit` bytes (more is cut off)."""
@@ -156,7 +147,12 @@ class UpstreamResponse:
         return b"".join(parts)[:limit]
 
     async def aclose(self) -> None:
-        await self.response.aclose()
+        """Back to the pool when the answer was read to its end; otherwise the connection
+        is closed, which is what tells the upstream to stop generating."""
+        if self.response.content.at_eof():
+            self.response.release()
+        else:
+            self.response.close()
 
     async def refused(self, secrets: Sequence[str]) -> UpstreamRefused:
         """Read an error answer (status >= 400) and say what it means, in one line."""

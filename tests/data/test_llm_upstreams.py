@@ -3,7 +3,6 @@ answers read as ChatChunks, and every way an upstream can fail us."""
 
 import asyncio
 
-import httpx
 import pytest
 
 from data.llm.base import (
@@ -246,5 +245,23 @@ async def test_no_total_timeout_kills_a_slow_long_answer(upstreams):
     assert text == "".join(f"tok{i} " for i in range(6))
 
 
-def test_httpx_is_the_client():
-    assert isinstance(Upstreams(UpstreamSettings()).http, httpx.AsyncClient)
+async def test_requests_share_pooled_connections(upstreams):
+    """One keep-alive connection carries sequential requests; an answer left half-read
+    closes its connection instead of going back to the pool."""
+    async with ScriptedUpstream() as up:
+        up.script("llama3:8b", chunks=3)
+        for _ in range(3):
+            answer = await open_chat(upstreams, up)
+            assert [c.content async for c in read_chat(answer)]
+        assert up.connections == 1
+        up.script("llama3:8b", chunks=50, delay=0.05)
+        answer = await open_chat(upstreams, up)
+        assert await answer.next_chunk()
+        await answer.aclose()
+        async with asyncio.timeout(1):
+            record = await up.stream_ended()
+        assert record.closed_by_client
+        answer = await open_chat(upstreams, up)  # a new connection, not the closed one
+        assert await answer.next_chunk()
+        await answer.aclose()
+        assert up.connections == 2

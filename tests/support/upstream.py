@@ -84,6 +84,7 @@ class ScriptedUpstream:
         self.streams: list[StreamRecord] = []
         self.hang_lists = False
         self.stream_started = asyncio.Event()
+        self.connections = 0  # accepted so far: keep-alive reuse shows here
         self._server: asyncio.base_events.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
 
@@ -133,6 +134,7 @@ class ScriptedUpstream:
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
         self._writers.add(writer)
+        self.connections += 1
         try:
             while True:
                 try:
