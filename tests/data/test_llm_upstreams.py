@@ -265,3 +265,30 @@ async def test_requests_share_pooled_connections(upstreams):
         assert await answer.next_chunk()
         await answer.aclose()
         assert up.connections == 2
+
+
+async def test_proxies_from_the_environment_apply_except_where_no_proxy_says(monkeypatch):
+    """HTTP_PROXY carries upstream requests (read when the client is made); NO_PROXY
+    exempts a host, which is then called directly."""
+    async with ScriptedUpstream() as proxy:
+        closed = f"http://127.0.0.1:{free_port()}"
+        conn = connections(ollama=[closed]).ollama[0]
+        body = b'{"model":"llama3:8b","stream":false,"messages":[]}'
+        for no_proxy in ("", "127.0.0.1"):
+            monkeypatch.setenv("HTTP_PROXY", proxy.url)
+            monkeypatch.setenv("NO_PROXY", no_proxy)
+            for name in ("http_proxy", "no_proxy", "ALL_PROXY", "all_proxy"):
+                monkeypatch.delenv(name, raising=False)
+            service = Upstreams(UpstreamSettings(connect_timeout=2, idle_timeout=2))
+            try:
+                if no_proxy:
+                    with pytest.raises(UpstreamUnreachable):
+                        await service.open(conn, "POST", "/api/chat", body, Interruptible())
+                else:
+                    answer = await service.open(conn, "POST", "/api/chat", body,
+                                                Interruptible())
+                    assert answer.status == 200 and await answer.read_all(1 << 20)
+                    await answer.aclose()
+            finally:
+                await service.aclose()
+        assert proxy.proxied_for == [closed.removeprefix("http://")]

@@ -14,6 +14,7 @@ import json
 import time
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 OLLAMA_VERSION = "0.6.5"
 STAMP = "@T@"  # replaced with the send time in stamped scripts
@@ -85,6 +86,7 @@ class ScriptedUpstream:
         self.hang_lists = False
         self.stream_started = asyncio.Event()
         self.connections = 0  # accepted so far: keep-alive reuse shows here
+        self.proxied_for: list[str] = []  # hosts of absolute-form (forward proxy) requests
         self._server: asyncio.base_events.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
 
@@ -143,6 +145,10 @@ class ScriptedUpstream:
                     return
                 lines = head.decode("latin-1").split("\r\n")
                 method, path, _ = lines[0].split(" ", 2)
+                if path.startswith("http://"):  # asked as a forward proxy: serve it ourselves
+                    target = urlsplit(path)
+                    self.proxied_for.append(target.netloc)
+                    path = target.path + (f"?{target.query}" if target.query else "")
                 headers = {}
                 for line in lines[1:]:
                     if ":" in line:
