@@ -2,6 +2,8 @@
 answers read as ChatChunks, and every way an upstream can fail us."""
 
 import asyncio
+import base64
+import contextlib
 
 import pytest
 
@@ -19,6 +21,7 @@ from data.llm.settings import UpstreamSettings
 from data.llm.streams import Interruptible, LineCheck
 from data.llm.upstreams import Upstreams
 from tests.support.server import free_port
+from tests.support.tunnel import Tunnel
 from tests.support.upstream import ScriptedUpstream
 from tests.support.waiting import eventually
 
@@ -292,3 +295,79 @@ async def test_proxies_from_the_environment_apply_except_where_no_proxy_says(mon
             finally:
                 await service.aclose()
         assert proxy.proxied_for == [closed.removeprefix("http://")]
+
+
+# ---- HTTPS upstreams, and HTTPS through a CONNECT proxy -------------------------------
+
+
+def proxy_environment(monkeypatch, **proxies: str) -> None:
+    """Exactly these proxy variables set (as HTTPS_PROXY=...), every other one cleared in
+    either case, so a proxy in the machine's own environment plays no part."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    for name, value in proxies.items():
+        monkeypatch.setenv(name, value)
+
+
+@contextlib.asynccontextmanager
+async def upstreams_with(**settings):
+    """An Upstreams made now, so it reads the environment as the test just set it."""
+    service = Upstreams(UpstreamSettings(connect_timeout=2, idle_timeout=2, **settings))
+    try:
+        yield service
+    finally:
+        await service.aclose()
+
+
+async def chat_text(service: Upstreams, upstream: ScriptedUpstream) -> str:
+    answer = await open_chat(service, upstream)
+    try:
+        return "".join([c.content async for c in read_chat(answer)])
+    finally:
+        await answer.aclose()
+
+
+async def test_an_https_upstream_streams_when_verification_is_off(monkeypatch):
+    proxy_environment(monkeypatch)
+    async with ScriptedUpstream(tls=True) as up, upstreams_with(verify_tls=False) as service:
+        assert up.url.startswith("https://")
+        up.script("llama3:8b", chunks=4)
+        assert await chat_text(service, up) == "tok0 tok1 tok2 tok3 "
+    assert up.last("/api/chat").body["messages"] == [{"role": "user", "content": "hi"}]
+
+
+async def test_an_unverifiable_certificate_is_refused_by_default(monkeypatch):
+    """The certificate is self-signed: a verifying client refuses it before sending the
+    request, and the error names the connection, not its address."""
+    proxy_environment(monkeypatch)
+    async with ScriptedUpstream(tls=True) as up, upstreams_with() as service:
+        with pytest.raises(UpstreamUnreachable) as caught:
+            answer = await open_chat(service, up)
+            await answer.aclose()  # only reached when a client wrongly accepted it
+    assert "Ollama connection 0" in caught.value.message
+    assert up.url not in caught.value.message and "127.0.0.1" not in caught.value.message
+    assert up.requests == []
+
+
+async def test_https_proxy_from_the_environment_tunnels_to_an_https_upstream(monkeypatch):
+    async with Tunnel() as tunnel, ScriptedUpstream(tls=True) as up:
+        proxy_environment(monkeypatch, HTTPS_PROXY=tunnel.url)
+        async with upstreams_with(verify_tls=False) as service:
+            assert await chat_text(service, up) == "tok0 tok1 tok2 "
+    assert tunnel.targets == [f"127.0.0.1:{up.port}"]
+    assert tunnel.authorizations == [None]
+    assert up.proxied_for == []  # a tunnel, not a forward proxy: the upstream saw a plain path
+    assert [r.path for r in up.requests] == ["/api/chat"]
+
+
+async def test_credentials_in_the_proxy_url_go_in_the_connect(monkeypatch):
+    async with Tunnel() as tunnel, ScriptedUpstream(tls=True) as up:
+        proxy_environment(monkeypatch,
+                          HTTPS_PROXY=f"http://user:pass@127.0.0.1:{tunnel.port}")
+        async with upstreams_with(verify_tls=False) as service:
+            assert await chat_text(service, up) == "tok0 tok1 tok2 "
+    assert tunnel.targets == [f"127.0.0.1:{up.port}"]
+    assert tunnel.authorizations == ["Basic " + base64.b64encode(b"user:pass").decode()]
+    assert "authorization" not in up.last("/api/chat").headers
+    assert "proxy-authorization" not in up.last("/api/chat").headers

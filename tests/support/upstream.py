@@ -3,7 +3,8 @@ OpenAI's (`/v1/*`) on one port, so tests exercise timeouts, streaming and cancel
 for real. Each model follows a `Script`: how many chunks, how fast, and what goes wrong
 (an error status, a hang, a connection closed mid-answer, a 300 KB chunk, a line that is
 not JSON). Every request is recorded, and every streamed answer records whether the
-client closed it early.
+client closed it early. With `tls=True` it serves HTTPS under a self-signed certificate
+(tests/support/certificate.py), which a verifying client refuses.
 """
 
 from __future__ import annotations
@@ -11,10 +12,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import ssl
 import time
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
+
+from tests.support.certificate import self_signed_files
 
 OLLAMA_VERSION = "0.6.5"
 STAMP = "@T@"  # replaced with the send time in stamped scripts
@@ -73,8 +77,10 @@ class ScriptedUpstream:
     def __init__(self, models: tuple[str, ...] = ("llama3:8b", "qwen3:4b"), *,
                  openai_models: tuple[str, ...] = ("gpt-4o", "gpt-4o-mini"),
                  embed_models: tuple[str, ...] = ("nomic-embed-text:latest",),
-                 key: str | None = None, version: str = OLLAMA_VERSION, port: int = 0):
+                 key: str | None = None, version: str = OLLAMA_VERSION, port: int = 0,
+                 tls: bool = False):
         self.port = port
+        self.tls = tls
         self.models = list(models)
         self.openai_models = list(openai_models)
         self.embed_models = list(embed_models)
@@ -93,7 +99,12 @@ class ScriptedUpstream:
     # ---- lifecycle ------------------------------------------------------------------
 
     async def __aenter__(self) -> ScriptedUpstream:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
+        context = None
+        if self.tls:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(*self_signed_files())
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port,
+                                                  ssl=context)
         self.port = self._server.sockets[0].getsockname()[1]
         return self
 
@@ -108,12 +119,12 @@ class ScriptedUpstream:
     @property
     def url(self) -> str:
         """The Ollama base URL (no /api)."""
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     @property
     def openai_url(self) -> str:
         """The OpenAI base URL (with /v1)."""
-        return f"http://127.0.0.1:{self.port}/v1"
+        return f"{self.url}/v1"
 
     def script(self, model: str, **knobs: Any) -> Script:
         self.scripts[model] = Script(**knobs)
