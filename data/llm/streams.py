@@ -19,9 +19,10 @@ from data.llm.base import (
     UpstreamUnreachable,
     summarize,
 )
+from data.llm.wire import IDLE, NOT_HTTP, SLOW_CONNECT, UNREACHABLE, WireError
 
-if TYPE_CHECKING:  # aiohttp itself is imported on first use: every GraphQL schema imports us
-    import aiohttp
+if TYPE_CHECKING:
+    from data.llm.wire import WireResponse
 
 NDJSON, SSE, JSON = "ndjson", "sse", "json"
 MAX_LINE = 16 * 1024 * 1024  # one line of an answer (a base64 image fits; a runaway does not)
@@ -29,25 +30,17 @@ MAX_ERROR_BODY = 64 * 1024
 T = TypeVar("T")
 
 
-def transport_errors() -> tuple[type[Exception], ...]:
-    """What a failed exchange with an upstream raises: aiohttp's errors and its timeouts.
-    Used as `except transport_errors()`, which is evaluated only once something failed."""
-    import aiohttp
-
-    return aiohttp.ClientError, asyncio.TimeoutError
-
-
-def transport_error(connection: Connection, error: BaseException) -> UpstreamError:
-    """A user-fit error for a transport failure; the exception text is not repeated (it
-    may hold the upstream's address)."""
-    kind = _kind(error)
-    if kind == "slow_connect":
+def transport_error(connection: Connection, error: WireError) -> UpstreamError:
+    """A user-fit error for a transport failure: it says what happened, never the address
+    or anything the upstream sent."""
+    kind = error.kind
+    if kind == SLOW_CONNECT:
         return UpstreamUnreachable(f"{connection.label} did not accept a connection in time.")
-    if kind == "idle":
+    if kind == IDLE:
         return timed_out(connection)
-    if kind == "unreachable":
+    if kind == UNREACHABLE:
         return UpstreamUnreachable(f"{connection.label} is unreachable.")
-    if kind == "not_http":
+    if kind == NOT_HTTP:
         return UpstreamBroken(f"{connection.label} answered something that is not valid "
                               "HTTP.")
     return UpstreamBroken(f"{connection.label} closed the connection before the answer was "
@@ -57,20 +50,6 @@ def transport_error(connection: Connection, error: BaseException) -> UpstreamErr
 def timed_out(connection: Connection) -> UpstreamTimeout:
     return UpstreamTimeout(f"{connection.label} stopped answering (no data within the "
                            "idle timeout).")
-
-
-def _kind(error: BaseException) -> str:
-    import aiohttp
-
-    if isinstance(error, aiohttp.ConnectionTimeoutError):  # connecting, or a pooled slot
-        return "slow_connect"
-    if isinstance(error, asyncio.TimeoutError):  # aiohttp's read timeouts are these too
-        return "idle"
-    if isinstance(error, aiohttp.ClientConnectorError):
-        return "unreachable"
-    if isinstance(error, aiohttp.ClientResponseError):  # its parser refused the answer
-        return "not_http"
-    return "broken"
 
 
 class Interruptible:
@@ -92,7 +71,7 @@ class Interruptible:
 
     async def run(self, awaitable: Awaitable[T]) -> T:
         if self.why is not None:
-            close = getattr(awaitable, "close", None)  # a coroutine, or aiohttp's wrapper
+            close = getattr(awaitable, "close", None)  # never started: do not leak it
             if close is not None:
                 close()
             raise Interrupted(self.why)
@@ -113,13 +92,13 @@ class Interruptible:
 class UpstreamResponse:
     """An upstream's answer whose headers have arrived and whose body has not been read."""
 
-    def __init__(self, response: aiohttp.ClientResponse, connection: Connection,
+    def __init__(self, response: WireResponse, connection: Connection,
                  guard: Interruptible):
         self.response = response
         self.connection = connection
         self.guard = guard
         self.status = response.status
-        self.content_type = response.headers.get("Content-Type", "")
+        self.content_type = response.headers.get("content-type", "")
 
     @property
     def framing(self) -> str:
@@ -133,10 +112,9 @@ class UpstreamResponse:
     async def next_chunk(self) -> bytes | None:
         """The next bytes as the upstream sent them, or None at the end."""
         try:
-            chunk = await self.guard.run(self.response.content.readany())
-        except transport_errors() as error:
+            return await self.guard.run(self.response.read_chunk())
+        except WireError as error:
             raise transport_error(self.connection, error) from None
-        return chunk or None
 
     async def read_all(self, limit: int) -> bytes:
         """The whole body, up to `limit` bytes (more is cut off)."""
@@ -149,10 +127,7 @@ class UpstreamResponse:
     async def aclose(self) -> None:
         """Back to the pool when the answer was read to its end; otherwise the connection
         is closed, which is what tells the upstream to stop generating."""
-        if self.response.content.at_eof():
-            self.response.release()
-        else:
-            self.response.close()
+        self.response.close()
 
     async def refused(self, secrets: Sequence[str]) -> UpstreamRefused:
         """Read an error answer (status >= 400) and say what it means, in one line."""

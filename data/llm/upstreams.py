@@ -1,18 +1,13 @@
-"""The process's one HTTP client for every upstream, and the model catalog it keeps.
+"""The process's one HTTP client for every upstream (data/llm/wire.py), and the model
+catalog it keeps.
 
-The client is aiohttp's: a proxied request spends most of Parley's own time in its
-upstream client, and aiohttp carries one for a third of the CPU httpx did (0.11 ms
-against 0.28 ms per streamed request here, httpx already riding on aiohttp). Open WebUI
-calls its upstreams through aiohttp as well.
+Timeouts: connecting (waiting for a free connection included) is bounded, and so is the
+silence between two pieces of an answer, its head included, but never the whole answer:
+a long answer that keeps arriving lives as long as it needs to.
 
-Timeouts: connecting (waiting for a pooled connection included) is bounded, and so is
-the silence between two pieces of an answer (`sock_read` applies to each read, the
-answer's head included), but never the whole answer: a long answer that keeps arriving
-lives as long as it needs to.
-
-aiohttp is imported, and the session (with its TLS context) made, on the first request:
-a server that never calls an upstream never pays for them, and one with an unreachable
-upstream starts all the same.
+The client (with its TLS context) is made on the first request, and proxies named in
+the environment are read then: a server that never calls an upstream never pays for
+them, and one with an unreachable upstream starts all the same.
 """
 
 from __future__ import annotations
@@ -20,22 +15,14 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from data.llm.base import Connection, Connections, UpstreamBroken, UpstreamError
 from data.llm.catalog import Catalog, fetch_catalog
 from data.llm.proxies import EnvironmentProxies
 from data.llm.settings import UpstreamSettings
-from data.llm.streams import (
-    Interruptible,
-    UpstreamResponse,
-    timed_out,
-    transport_error,
-    transport_errors,
-)
-
-if TYPE_CHECKING:
-    import aiohttp
+from data.llm.streams import Interruptible, UpstreamResponse, timed_out, transport_error
+from data.llm.wire import WireClient, WireError
 
 MAX_LIST_BODY = 32 * 1024 * 1024
 
@@ -43,50 +30,35 @@ MAX_LIST_BODY = 32 * 1024 * 1024
 class Upstreams:
     def __init__(self, settings: UpstreamSettings):
         self.settings = settings
-        self._http: aiohttp.ClientSession | None = None
-        self._proxies: EnvironmentProxies | None = None
+        self._http: WireClient | None = None
         self._catalog: Catalog | None = None
         self._catalog_for: Connections | None = None
         self._fetching: asyncio.Future[Catalog] | None = None
         self._fetching_for: Connections | None = None
 
     @property
-    def http(self) -> aiohttp.ClientSession:
+    def http(self) -> WireClient:
         if self._http is None:
-            import aiohttp
-
             settings = self.settings
-            connector = aiohttp.TCPConnector(
-                limit=settings.max_connections, keepalive_timeout=30,
-                ssl=None if settings.verify_tls else False)
-            # No cookies between upstream calls (they are not a browser), and the answer's
-            # bytes are passed on as sent: Accept-Encoding is always identity.
-            self._http = aiohttp.ClientSession(
-                connector=connector, cookie_jar=aiohttp.DummyCookieJar(),
-                timeout=aiohttp.ClientTimeout(total=None, connect=settings.connect_timeout,
-                                              sock_read=settings.idle_timeout),
-                auto_decompress=False, trust_env=False)
-            # Proxies from the environment are read once here, not on every request as
-            # aiohttp's trust_env does (that read cost more than the rest of a request).
-            self._proxies = EnvironmentProxies.from_environment()
+            self._http = WireClient(
+                connect_timeout=settings.connect_timeout, idle_timeout=settings.idle_timeout,
+                max_connections=settings.max_connections, verify_tls=settings.verify_tls,
+                proxies=EnvironmentProxies.from_environment())
         return self._http
 
     async def aclose(self) -> None:
         if self._http is not None:
-            await self._http.close()
+            await self._http.aclose()
 
     # ---- requests ----------------------------------------------------------------------
 
     async def open(self, connection: Connection, method: str, path: str, body: bytes | None,
                    guard: Interruptible) -> UpstreamResponse:
         """Send a request and wait for the answer's headers (not its body)."""
-        http = self.http
-        url = connection.base_url + path
         try:
-            response = await guard.run(http.request(
-                method, url, data=body, headers=connection.request_headers(),
-                proxy=self._proxies.for_url(url) if self._proxies else None))
-        except transport_errors() as error:
+            response = await guard.run(self.http.request(
+                method, connection.base_url, path, connection.request_headers(), body))
+        except WireError as error:
             raise transport_error(connection, error) from None
         return UpstreamResponse(response, connection, guard)
 
