@@ -17,9 +17,9 @@ import json
 import time
 from typing import Any
 
+from data.llm.addresses import EnvironmentProxies
 from data.llm.base import Connection, Connections, UpstreamBroken, UpstreamError
 from data.llm.catalog import Catalog, fetch_catalog
-from data.llm.proxies import EnvironmentProxies
 from data.llm.settings import UpstreamSettings
 from data.llm.streams import Interruptible, UpstreamResponse, timed_out, transport_error
 from data.llm.wire import WireClient, WireError

@@ -17,75 +17,19 @@ Failures are WireErrors whose `kind` says what happened, never what the peer sen
 from __future__ import annotations
 
 import asyncio
-import base64
 import collections
 import ssl
 import time
-from dataclasses import dataclass
-from urllib.parse import unquote, urlsplit
 
 import httptools
 
-from data.llm.proxies import EnvironmentProxies
+from data.llm.addresses import UNREACHABLE, Address, EnvironmentProxies, WireError, address_for
 
 HIGH_WATER = 512 * 1024  # bytes read ahead of the reader before the socket is paused
 KEEP_IDLE = 30.0  # seconds an unused connection stays in the pool
 USER_AGENT = "Parley"
 
-# WireError kinds
-SLOW_CONNECT, UNREACHABLE, IDLE, NOT_HTTP, BROKEN = (
-    "slow_connect", "unreachable", "idle", "not_http", "broken")
-
-
-class WireError(Exception):
-    def __init__(self, kind: str):
-        super().__init__(kind)
-        self.kind = kind
-
-
-@dataclass(frozen=True)
-class _Route:
-    """How to reach one base URL: decided once, from the URL and the environment."""
-
-    pool: tuple  # connections are shared by routes with the same key
-    address: tuple[str, int]  # where the socket goes (the proxy, when there is one)
-    tls_host: str | None  # TLS to the origin, checked against this name
-    host_header: str
-    prefix: str  # put before a request's path (absolute-form through a plain proxy)
-    connect: bytes | None  # the CONNECT request, for https through a proxy
-    proxy_authorization: str | None  # for absolute-form requests through a proxy
-
-
-def _route(base_url: str, proxies: EnvironmentProxies | None) -> _Route:
-    parts = urlsplit(base_url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise WireError(UNREACHABLE)
-    tls = parts.scheme == "https"
-    try:
-        port = parts.port or (443 if tls else 80)
-    except ValueError:
-        raise WireError(UNREACHABLE) from None
-    host = parts.hostname
-    host_header = parts.netloc.rpartition("@")[2]
-    proxy_url = proxies.for_url(base_url) if proxies is not None else None
-    if proxy_url is None:
-        return _Route(("direct", host, port, tls), (host, port), host if tls else None,
-                      host_header, parts.path, None, None)
-    proxy = urlsplit(proxy_url if "://" in proxy_url else f"http://{proxy_url}")
-    if proxy.scheme != "http" or not proxy.hostname:
-        raise WireError(UNREACHABLE)  # only plain HTTP proxies are spoken
-    address = (proxy.hostname, proxy.port or 80)
-    auth = None
-    if proxy.username is not None:
-        pair = f"{unquote(proxy.username)}:{unquote(proxy.password or '')}"
-        auth = "Basic " + base64.b64encode(pair.encode()).decode()
-    if tls:
-        connect = (f"CONNECT {host_header} HTTP/1.1\r\nHost: {host_header}\r\n"
-                   + (f"Proxy-Authorization: {auth}\r\n" if auth else "") + "\r\n").encode()
-        return _Route(("tunnel", address, host, port), address, host, host_header,
-                      parts.path, connect, None)
-    return _Route(("proxy", address), address, None, host_header,
-                  f"http://{host_header}{parts.path}", None, auth)
+SLOW_CONNECT, IDLE, NOT_HTTP, BROKEN = "slow_connect", "idle", "not_http", "broken"
 
 
 def _expire(waiter: asyncio.Future) -> None:
@@ -268,8 +212,8 @@ class WireResponse:
     connection goes back to the pool. `close()` before the end closes the connection,
     which is what tells the upstream to stop (closing again does nothing)."""
 
-    def __init__(self, client: WireClient, route: _Route, connection: _Connection):
-        self._client, self._route, self._connection = client, route, connection
+    def __init__(self, client: WireClient, address: Address, connection: _Connection):
+        self._client, self._address, self._connection = client, address, connection
         self.status = connection.status
         self.headers = connection.headers
         self._open = True
@@ -284,7 +228,7 @@ class WireResponse:
     def close(self) -> None:
         if self._open:
             self._open = False
-            self._client._release(self._route, self._connection)
+            self._client._release(self._address, self._connection)
 
 
 class WireClient:
@@ -295,28 +239,28 @@ class WireClient:
             max_connections, verify_tls, proxies)
         self._slots = asyncio.Semaphore(max_connections)
         self._idle: dict[tuple, list[_Connection]] = {}
-        self._routes: dict[str, _Route] = {}
+        self._addresses: dict[str, Address] = {}
         self._ssl: ssl.SSLContext | None = None
         self._closed = False
 
     async def request(self, method: str, base_url: str, path: str, headers: dict[str, str],
                       body: bytes | None) -> WireResponse:
         """Send a request and wait for its answer's head (not its body)."""
-        route = self._routes.get(base_url)
-        if route is None:
-            route = self._routes[base_url] = _route(base_url, self.proxies)
-        data = _encode(method, route, path, headers, body)
+        address = self._addresses.get(base_url)
+        if address is None:
+            address = self._addresses[base_url] = address_for(base_url, self.proxies)
+        data = _encode(method, address, path, headers, body)
         await self._take_slot()
         connection = None
         try:
-            connection = self._pooled(route)
+            connection = self._pooled(address)
             while True:
                 if connection is None:
-                    connection = await self._connect(route)
+                    connection = await self._connect(address)
                 connection.send(data)
                 try:
                     await connection.read_head(self.idle_timeout)
-                    return WireResponse(self, route, connection)
+                    return WireResponse(self, address, connection)
                 except WireError as error:
                     connection.close()
                     # A pooled connection the server had just closed: the request was
@@ -341,8 +285,8 @@ class WireClient:
         except TimeoutError:
             raise WireError(SLOW_CONNECT) from None
 
-    def _pooled(self, route: _Route) -> _Connection | None:
-        idle = self._idle.get(route.pool)
+    def _pooled(self, address: Address) -> _Connection | None:
+        idle = self._idle.get(address.pool)
         now = time.monotonic()
         while idle:
             connection = idle.pop()
@@ -352,9 +296,9 @@ class WireClient:
             connection.close()
         return None
 
-    def _release(self, route: _Route, connection: _Connection) -> None:
+    def _release(self, address: Address, connection: _Connection) -> None:
         self._slots.release()
-        idle = self._idle.setdefault(route.pool, [])
+        idle = self._idle.setdefault(address.pool, [])
         if connection.reusable and not self._closed and len(idle) < self.max_connections:
             connection.in_use = False
             connection.idle_since = time.monotonic()
@@ -362,22 +306,22 @@ class WireClient:
         else:
             connection.close()
 
-    async def _connect(self, route: _Route) -> _Connection:
+    async def _connect(self, address: Address) -> _Connection:
         loop = asyncio.get_running_loop()
         connection = _Connection(loop)
-        tls = self._tls() if route.tls_host and route.connect is None else None
+        tls = self._tls() if address.tls_host and address.connect is None else None
         try:
             async with asyncio.timeout(self.connect_timeout):
                 await loop.create_connection(
-                    lambda: connection, *route.address, ssl=tls,
-                    server_hostname=route.tls_host if tls else None)
-                if route.connect is not None:
-                    if await connection.tunnel(route.connect, self.connect_timeout) != 200:
+                    lambda: connection, *address.dial, ssl=tls,
+                    server_hostname=address.tls_host if tls else None)
+                if address.connect is not None:
+                    if await connection.tunnel(address.connect, self.connect_timeout) != 200:
                         raise WireError(UNREACHABLE)
                     assert connection.transport is not None
                     connection.transport = await loop.start_tls(  # type: ignore[assignment]
                         connection.transport, connection, self._tls(),
-                        server_hostname=route.tls_host)
+                        server_hostname=address.tls_host)
         except TimeoutError:
             connection.close()
             raise WireError(SLOW_CONNECT) from None
@@ -406,16 +350,16 @@ class WireClient:
         self._idle.clear()
 
 
-def _encode(method: str, route: _Route, path: str, headers: dict[str, str],
+def _encode(method: str, address: Address, path: str, headers: dict[str, str],
             body: bytes | None) -> bytes:
-    lines = [f"{method} {route.prefix}{path} HTTP/1.1\r\nHost: {route.host_header}\r\n"
+    lines = [f"{method} {address.prefix}{path} HTTP/1.1\r\nHost: {address.host_header}\r\n"
              f"User-Agent: {USER_AGENT}\r\n"]
     for name, value in headers.items():
         if "\r" in name or "\n" in name or "\r" in value or "\n" in value:
             continue  # a configured header must not split the request
         lines.append(f"{name}: {value}\r\n")
-    if route.proxy_authorization is not None:
-        lines.append(f"Proxy-Authorization: {route.proxy_authorization}\r\n")
+    if address.proxy_authorization is not None:
+        lines.append(f"Proxy-Authorization: {address.proxy_authorization}\r\n")
     if body is not None:
         lines.append(f"Content-Length: {len(body)}\r\n")
     lines.append("\r\n")
