@@ -75,10 +75,16 @@ class BodySizeLimit:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        declared = dict(scope["headers"]).get(b"content-length")
+        headers = dict(scope["headers"])
+        declared = headers.get(b"content-length")
         too_large = f"The request body is larger than {self.limit} bytes."
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            return await self.render(scope, too_large)(scope, receive, send)
+        if declared is not None and declared.isdigit():
+            if int(declared) > self.limit:
+                return await self.render(scope, too_large)(scope, receive, send)
+            # The server's parser ends the body at the declared length: nothing to count.
+            return await self.app(scope, receive, send)
+        if b"transfer-encoding" not in headers:  # neither length nor chunks: no body
+            return await self.app(scope, receive, send)
         seen = 0
         started = False
 

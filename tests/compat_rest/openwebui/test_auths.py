@@ -219,6 +219,20 @@ async def test_body_over_the_limit_is_413(client):
     assert "larger than" in response.json()["detail"]
 
 
+async def test_a_streamed_body_over_the_limit_is_413(client):
+    """Sent in chunks without a declared length: counted as it arrives."""
+    async def chunks():
+        yield b'{"email": "'
+        for _ in range(33):
+            yield b"a" * (1024 * 1024)
+        yield b'", "password": "x"}'
+
+    response = await client.post("/api/v1/auths/signin", content=chunks(),
+                                 headers={"content-type": "application/json"})
+    assert response.status_code == 413
+    assert "larger than" in response.json()["detail"]
+
+
 async def _stored_hash(app, email: str) -> str:
     async with app.state.services.engine.connect() as conn:
         return (await conn.execute(text("SELECT password FROM auth WHERE email = :e"),
