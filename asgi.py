@@ -89,6 +89,8 @@ async def start(services: Services) -> None:
 async def stop(services: Services) -> None:
     services.ready = False
     services.tasks.stop_all("shutdown")
+    for handle in services.deferred:  # activity hints not yet written: worth losing
+        handle.cancel()
     for task in list(services.background):
         with contextlib.suppress(BaseException):
             await asyncio.wait_for(task, timeout=2)

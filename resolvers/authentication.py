@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Awaitable, Callable
+
 from data.repos.credentials import ApiKeyRepo
 from data.repos.principals import PrincipalReader
 from data.repos.users import UserRepo
@@ -12,6 +15,7 @@ from resolvers.security import api_key_stored_forms, is_api_key, read_token, sam
 from resolvers.user_permissions import allows, effective_permissions
 
 ACTIVITY_WINDOW = 60  # refresh last_active_at at most once a minute per user
+ACTIVITY_DELAY = 1.0  # seconds between a request and the activity write it causes
 
 
 async def current_viewer(ctx: Context) -> Viewer | None:
@@ -67,16 +71,29 @@ async def _by_api_key(ctx: Context, key: str) -> Viewer:
                                            "features.api_keys"):
         raise Forbidden("This account may not use API keys.", reason="api_keys_disabled")
     _note_activity(ctx, user)
-    ctx.services.spawn(_touch_key(ctx, row.id))
+    _write_later(ctx, ("api_key", row.id), lambda: _touch_key(ctx, row.id))
     return Viewer(user=user, via="api_key", token=key)
 
 
 def _note_activity(ctx: Context, user) -> None:
-    """Refresh last_active_at beside the request, not inside its transaction: a read must
-    not take the write lock, and activity is a hint worth losing rather than waiting for."""
     now = now_s()
     if (user.last_active_at or 0) < now - ACTIVITY_WINDOW:
-        ctx.services.spawn(_touch_user(ctx, user.id, now))
+        _write_later(ctx, ("user", user.id), lambda: _touch_user(ctx, user.id, now))
+
+
+def _write_later(ctx: Context, key: tuple[str, str],
+                 write: Callable[[], Awaitable[None]]) -> None:
+    """Activity (a user's last_active_at, a key's last_used_at) is written outside the
+    request's transaction (a read must not take the write lock), at most once a window
+    per process, and ACTIVITY_DELAY seconds later: a hint worth losing must not compete
+    with the first byte of the request that caused it."""
+    touched = ctx.services.touched
+    now = time.monotonic()
+    last = touched.get(key)
+    if last is not None and now - last < ACTIVITY_WINDOW:
+        return
+    touched[key] = now
+    ctx.services.spawn_later(ACTIVITY_DELAY, write)
 
 
 async def _touch_user(ctx: Context, user_id: str, now: int) -> None:

@@ -81,12 +81,23 @@ class Services:
     tasks: Any = None  # resolvers.tasks.TaskRegistry
     ready: bool = False
     background: set[asyncio.Task] = field(default_factory=set)
+    deferred: set[asyncio.TimerHandle] = field(default_factory=set)
+    touched: dict[tuple[str, str], float] = field(default_factory=dict)  # activity writes
 
     def spawn(self, coro: Awaitable[Any]) -> None:
         """Run best-effort work beside the request; keep a reference until it ends."""
         task = asyncio.ensure_future(coro)
         self.background.add(task)
         task.add_done_callback(_finish_background(self.background))
+
+    def spawn_later(self, delay: float, work: Callable[[], Awaitable[Any]]) -> None:
+        """Run best-effort work after `delay` seconds; dropped if the server stops first."""
+        def start() -> None:
+            self.deferred.discard(handle)
+            self.spawn(work())
+
+        handle = asyncio.get_running_loop().call_later(delay, start)
+        self.deferred.add(handle)
 
 
 def _finish_background(tasks: set[asyncio.Task]) -> Callable[[asyncio.Task], None]:
