@@ -26,6 +26,7 @@ import httptools
 from data.llm.addresses import UNREACHABLE, Address, EnvironmentProxies, WireError, address_for
 
 HIGH_WATER = 512 * 1024  # bytes read ahead of the reader before the socket is paused
+MAX_HEAD = 64 * 1024  # header bytes an answer may have
 KEEP_IDLE = 30.0  # seconds an unused connection stays in the pool
 USER_AGENT = "Parley"
 
@@ -59,6 +60,7 @@ class _Connection(asyncio.Protocol):
         self.buffered = 0
         self.head_done = self.complete = self.received = self.framed = False
         self.keep_alive = False
+        self.head_size = 0
         self.error: str | None = None
         self.in_use = False
         self._paused = False
@@ -101,6 +103,9 @@ class _Connection(asyncio.Protocol):
     # ---- httptools' callbacks --------------------------------------------------------------
 
     def on_header(self, name: bytes, value: bytes) -> None:
+        self.head_size += len(name) + len(value)
+        if self.head_size > MAX_HEAD:  # raised through the parser: not an answer we read
+            raise ValueError("the answer's head is too large")
         key = name.decode("latin-1").lower()
         if key == "content-length" or (key == "transfer-encoding"
                                        and b"chunked" in value.lower()):
@@ -328,7 +333,7 @@ class WireClient:
         except OSError:  # refused, no route, no such host, a certificate refused
             connection.close()
             raise WireError(UNREACHABLE) from None
-        except WireError:
+        except BaseException:  # a WireError, or the caller gave up: leave no socket open
             connection.close()
             raise
         return connection

@@ -157,3 +157,11 @@ async def test_a_slow_reader_pauses_the_socket_instead_of_buffering_everything(c
         assert buffered < 2 * HIGH_WATER
         total = len(await read_all(answer))
     assert total == size
+
+
+async def test_an_answer_with_an_endless_head_is_refused(client):
+    head = b"HTTP/1.1 200 OK\r\n" + b"X-Filler: %s\r\n" % (b"y" * 1000) * 100
+    async with RawServer(lambda *_: head) as server:
+        with pytest.raises(WireError) as caught:
+            await client.request("POST", server.url, "/x", {}, b"{}")
+    assert caught.value.kind == "not_http"
