@@ -102,6 +102,10 @@ class _Connection(asyncio.Protocol):
 
     # ---- httptools' callbacks --------------------------------------------------------------
 
+    def on_message_begin(self) -> None:
+        if self.complete:  # bytes after the answer: nothing was asked, so never reuse this
+            raise ValueError("data after the answer")
+
     def on_header(self, name: bytes, value: bytes) -> None:
         self.head_size += len(name) + len(value)
         if self.head_size > MAX_HEAD:  # raised through the parser: not an answer we read

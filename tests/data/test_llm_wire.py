@@ -165,3 +165,15 @@ async def test_an_answer_with_an_endless_head_is_refused(client):
         with pytest.raises(WireError) as caught:
             await client.request("POST", server.url, "/x", {}, b"{}")
     assert caught.value.kind == "not_http"
+
+
+async def test_bytes_after_an_answer_keep_the_answer_but_not_the_connection(client):
+    def handler(request, connection, head):
+        return ok(b'{"n":%d}' % request) + (ok(b"unasked") if request == 1 else b"")
+
+    async with RawServer(handler) as server:
+        first = await client.request("POST", server.url, "/x", {}, b"{}")
+        assert await read_all(first) == b'{"n":1}'
+        second = await client.request("POST", server.url, "/x", {}, b"{}")
+        assert await read_all(second) == b'{"n":2}'
+    assert server.connections == 2
