@@ -129,7 +129,7 @@ def summarise(samples):
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--requests", type=int, default=100)
+    parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--chunks", type=int, default=200)
     parser.add_argument("--delays", default="0,0.002",
