@@ -7,27 +7,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
+from tests.support.local_server import LocalServer
 
-class Tunnel:
+
+class Tunnel(LocalServer):
     def __init__(self) -> None:
-        self.port = 0
+        super().__init__()
         self.targets: list[str] = []  # "host:port" of each CONNECT, in order
         self.authorizations: list[str | None] = []  # each CONNECT's Proxy-Authorization
-        self._server: asyncio.base_events.Server | None = None
-        self._writers: set[asyncio.StreamWriter] = set()
-
-    async def __aenter__(self) -> Tunnel:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self
-
-    async def __aexit__(self, *exc) -> None:
-        assert self._server is not None
-        self._server.close()
-        for writer in list(self._writers):
-            writer.close()
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(self._server.wait_closed(), 5)
 
     @property
     def url(self) -> str:

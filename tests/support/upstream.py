@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tests.support.certificate import self_signed_files
+from tests.support.local_server import LocalServer
 
 OLLAMA_VERSION = "0.6.5"
 STAMP = "@T@"  # replaced with the send time in stamped scripts
@@ -73,13 +74,13 @@ class StreamRecord:
     ended_at: float = 0.0
 
 
-class ScriptedUpstream:
+class ScriptedUpstream(LocalServer):
     def __init__(self, models: tuple[str, ...] = ("llama3:8b", "qwen3:4b"), *,
                  openai_models: tuple[str, ...] = ("gpt-4o", "gpt-4o-mini"),
                  embed_models: tuple[str, ...] = ("nomic-embed-text:latest",),
                  key: str | None = None, version: str = OLLAMA_VERSION, port: int = 0,
                  tls: bool = False):
-        self.port = port
+        super().__init__(port)
         self.tls = tls
         self.models = list(models)
         self.openai_models = list(openai_models)
@@ -93,28 +94,15 @@ class ScriptedUpstream:
         self.stream_started = asyncio.Event()
         self.connections = 0  # accepted so far: keep-alive reuse shows here
         self.proxied_for: list[str] = []  # hosts of absolute-form (forward proxy) requests
-        self._server: asyncio.base_events.Server | None = None
-        self._writers: set[asyncio.StreamWriter] = set()
 
     # ---- lifecycle ------------------------------------------------------------------
 
-    async def __aenter__(self) -> ScriptedUpstream:
-        context = None
-        if self.tls:
-            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-            context.load_cert_chain(*self_signed_files())
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port,
-                                                  ssl=context)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self
-
-    async def __aexit__(self, *exc) -> None:
-        assert self._server is not None
-        self._server.close()
-        for writer in list(self._writers):
-            writer.close()
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(self._server.wait_closed(), 5)
+    def _tls(self) -> ssl.SSLContext | None:
+        if not self.tls:
+            return None
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(*self_signed_files())
+        return context
 
     @property
     def url(self) -> str:
