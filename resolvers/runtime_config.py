@@ -8,6 +8,8 @@ that must see their own transaction's writes pass that transaction's session.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from typing import Any
 
@@ -16,6 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from data.point_reads import PointReader
 from data.repos.config import ConfigRepo, read_committed
 from data.settings import RuntimeSeed
+
+log = logging.getLogger(__name__)
 
 # Open WebUI's defaults for keys nobody has written yet.
 DEFAULTS: dict[str, Any] = {
@@ -42,6 +46,8 @@ class RuntimeConfig:
         self.seed, self.reader, self.ttl = seed, reader, ttl
         self._values: dict[str, Any] = {}
         self._read_at = float("-inf")
+        self._written = 0  # counts writes here: a re-read begun before one is not kept
+        self._rereading: asyncio.Task | None = None
 
     async def seed_database(self, session: AsyncSession) -> None:
         await ConfigRepo(session).seed(dict(self.seed.values))
@@ -50,10 +56,28 @@ class RuntimeConfig:
         return (await self.get_all(session, fresh=fresh))[key]
 
     async def current(self) -> dict[str, Any]:
-        """The values as committed, at most `ttl` seconds old, without a unit of work."""
+        """The values as committed, without a unit of work. Once they are `ttl` seconds
+        old, the values in hand still answer while fresh ones are read beside the caller:
+        a proxied request, say, must not wait for the re-read on its way to the first
+        byte. Values never read, or changed by a write here, are read at once."""
         if time.monotonic() - self._read_at > self.ttl:
-            self._keep(await read_committed(self.reader, DEFAULTS))
+            if self._read_at == float("-inf"):
+                self._keep(await read_committed(self.reader, DEFAULTS))
+            elif self._rereading is None:
+                self._rereading = asyncio.ensure_future(self._reread())
         return self._values
+
+    async def _reread(self) -> None:
+        written = self._written
+        try:
+            stored = await read_committed(self.reader, DEFAULTS)
+        except Exception:  # the values in hand stay; the next caller tries again
+            log.warning("re-reading the runtime settings failed", exc_info=True)
+            return
+        finally:
+            self._rereading = None
+        if written == self._written:
+            self._keep(stored)
 
     async def get_all(self, session: AsyncSession, *, fresh: bool = False) -> dict[str, Any]:
         if fresh or time.monotonic() - self._read_at > self.ttl:
@@ -71,4 +95,5 @@ class RuntimeConfig:
         if unknown:
             raise KeyError(f"not runtime settings: {sorted(unknown)}")
         await ConfigRepo(session).upsert(values)
+        self._written += 1
         self._read_at = float("-inf")  # the next read sees the new values

@@ -9,7 +9,9 @@ import urllib.request
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
-UNREACHABLE = "unreachable"
+# The kinds of WireError
+SLOW_CONNECT, UNREACHABLE, IDLE, NOT_HTTP, BROKEN = (
+    "slow_connect", "unreachable", "idle", "not_http", "broken")
 
 
 class WireError(Exception):

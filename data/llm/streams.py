@@ -9,6 +9,7 @@ import json
 from collections.abc import Awaitable, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
+from data.llm.addresses import IDLE, NOT_HTTP, SLOW_CONNECT, UNREACHABLE, WireError
 from data.llm.base import (
     Connection,
     Interrupted,
@@ -19,7 +20,6 @@ from data.llm.base import (
     UpstreamUnreachable,
     summarize,
 )
-from data.llm.wire import IDLE, NOT_HTTP, SLOW_CONNECT, UNREACHABLE, WireError
 
 if TYPE_CHECKING:
     from data.llm.wire import WireResponse
@@ -71,9 +71,8 @@ class Interruptible:
 
     async def run(self, awaitable: Awaitable[T]) -> T:
         if self.why is not None:
-            close = getattr(awaitable, "close", None)  # never started: do not leak it
-            if close is not None:
-                close()
+            if asyncio.iscoroutine(awaitable):
+                awaitable.close()
             raise Interrupted(self.why)
         self._task = task = asyncio.current_task()
         try:

@@ -23,15 +23,22 @@ import time
 
 import httptools
 
-from data.llm.addresses import UNREACHABLE, Address, EnvironmentProxies, WireError, address_for
+from data.llm.addresses import (
+    BROKEN,
+    IDLE,
+    NOT_HTTP,
+    SLOW_CONNECT,
+    UNREACHABLE,
+    Address,
+    EnvironmentProxies,
+    WireError,
+    address_for,
+)
 
 HIGH_WATER = 512 * 1024  # bytes read ahead of the reader before the socket is paused
 MAX_HEAD = 64 * 1024  # header bytes an answer may have
 KEEP_IDLE = 30.0  # seconds an unused connection stays in the pool
 USER_AGENT = "Parley"
-
-SLOW_CONNECT, IDLE, NOT_HTTP, BROKEN = "slow_connect", "idle", "not_http", "broken"
-
 
 def _expire(waiter: asyncio.Future) -> None:
     if not waiter.done():

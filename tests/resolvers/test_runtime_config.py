@@ -1,0 +1,40 @@
+"""Runtime settings on the hot path: a change written elsewhere (another instance, Open
+WebUI beside us) shows once the values are a second old, read beside the caller that
+noticed; a change written here shows at once."""
+
+import asyncio
+import json
+
+from sqlalchemy import text
+
+from tests.support.waiting import eventually
+
+
+async def write_elsewhere(app, key: str, value) -> None:
+    async with app.state.services.engine.begin() as conn:
+        await conn.execute(text("UPDATE config SET value = :v WHERE key = :k"),
+                           {"v": json.dumps(value), "k": key})
+
+
+async def test_a_change_made_elsewhere_is_read_beside_the_caller(app, client):
+    config = app.state.services.config
+    before = (await config.current())["ollama.base_urls"]
+    await write_elsewhere(app, "ollama.base_urls", ["http://elsewhere:11434"])
+    assert (await config.current())["ollama.base_urls"] == before  # within the second
+
+    await asyncio.sleep(config.ttl + 0.1)  # the values in hand are now a second old
+    assert (await config.current())["ollama.base_urls"] == before  # answered at once...
+
+    async def reread() -> bool:  # ...and the new value is read beside it
+        return (await config.current())["ollama.base_urls"] == ["http://elsewhere:11434"]
+
+    await eventually(reread)
+
+
+async def test_a_change_written_here_shows_at_once(app, client):
+    config = app.state.services.config
+    await config.current()
+    async with app.state.services.write_sessionmaker() as session:
+        await config.set(session, {"ollama.base_urls": ["http://here:11434"]})
+        await session.commit()
+    assert (await config.current())["ollama.base_urls"] == ["http://here:11434"]
