@@ -92,6 +92,9 @@ def _write_later(ctx: Context, key: tuple[str, str],
     last = touched.get(key)
     if last is not None and now - last < ACTIVITY_WINDOW:
         return
+    if len(touched) >= 4096:  # forget keys whose window has passed: the map stays small
+        for stale in [k for k, at in touched.items() if now - at >= ACTIVITY_WINDOW]:
+            del touched[stale]
     touched[key] = now
     ctx.services.spawn_later(ACTIVITY_DELAY, write)
 
