@@ -8,27 +8,26 @@ import json
 import pytest
 
 from data.llm.wire import HIGH_WATER, WireClient, WireError
+from tests.support.local_server import LocalServer
 
 
-class RawServer:
+class RawServer(LocalServer):
     """Answers each request with `handler(request_number, connection_number, head)`:
-    bytes to write, a coroutine giving them, `Closing(bytes)` to write them and hang up,
-    or None to hang up without answering."""
+    bytes to write, `Closing(bytes)` to write them and hang up, or None to hang up
+    without answering."""
 
     def __init__(self, handler):
+        super().__init__()
         self.handler = handler
         self.connections = 0
         self.requests: list[bytes] = []
 
-    async def __aenter__(self):
-        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        self.url = f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}"
-        return self
-
-    async def __aexit__(self, *exc):
-        self.server.close()
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
 
     async def _serve(self, reader, writer):
+        self._writers.add(writer)
         self.connections += 1
         number = self.connections
         try:
@@ -43,8 +42,6 @@ class RawServer:
                 answer = self.handler(len(self.requests), number, head)
                 if answer is None:
                     break
-                if asyncio.iscoroutine(answer):
-                    answer = await answer
                 writer.write(bytes(answer))
                 await writer.drain()
                 if isinstance(answer, Closing):
@@ -52,6 +49,7 @@ class RawServer:
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
         finally:
+            self._writers.discard(writer)
             writer.close()
 
 
@@ -100,12 +98,6 @@ async def test_a_new_connection_closed_without_an_answer_is_an_error(client):
 
 
 async def test_connections_in_use_are_bounded_and_waiting_for_one_times_out():
-    release = asyncio.Event()
-
-    async def slow_body():
-        await release.wait()
-        return b"0\r\n\r\n"
-
     def handler(request, connection, head):
         if request == 1:
             return (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
@@ -125,7 +117,6 @@ async def test_connections_in_use_are_bounded_and_waiting_for_one_times_out():
             assert await read_all(answer) == b'{"ok":true}'
         assert server.connections == 2
     finally:
-        release.set()
         await wire.aclose()
 
 
