@@ -91,6 +91,7 @@ async def stop(services: Services) -> None:
     services.tasks.stop_all("shutdown")
     for handle in services.deferred:  # activity hints not yet written: worth losing
         handle.cancel()
+    services.config.close()
     for task in list(services.background):
         with contextlib.suppress(BaseException):
             await asyncio.wait_for(task, timeout=2)

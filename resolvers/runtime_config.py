@@ -42,12 +42,15 @@ DEFAULTS: dict[str, Any] = {
 
 
 class RuntimeConfig:
-    def __init__(self, seed: RuntimeSeed, reader: PointReader, ttl: float = 1.0):
+    def __init__(self, seed: RuntimeSeed, reader: PointReader, ttl: float = 1.0,
+                 reread_delay: float = 0.05):
         self.seed, self.reader, self.ttl = seed, reader, ttl
+        self.reread_delay = reread_delay
         self._values: dict[str, Any] = {}
+        self._stored: dict[str, Any] | None = None  # the rows behind `_values`
         self._read_at = float("-inf")
         self._written = 0  # counts writes here: a re-read begun before one is not kept
-        self._rereading: asyncio.Task | None = None
+        self._rereading: asyncio.TimerHandle | asyncio.Task | None = None
 
     async def seed_database(self, session: AsyncSession) -> None:
         await ConfigRepo(session).seed(dict(self.seed.values))
@@ -57,15 +60,27 @@ class RuntimeConfig:
 
     async def current(self) -> dict[str, Any]:
         """The values as committed, without a unit of work. Once they are `ttl` seconds
-        old, the values in hand still answer while fresh ones are read beside the caller:
-        a proxied request, say, must not wait for the re-read on its way to the first
-        byte. Values never read, or changed by a write here, are read at once."""
+        old, the values in hand still answer, and fresh ones are read `reread_delay`
+        seconds later: a proxied request, say, must neither wait for the re-read nor
+        find it running when its upstream answers (the read would then stand between
+        the answer and its first byte). Values never read, or changed by a write here,
+        are read at once."""
         if time.monotonic() - self._read_at > self.ttl:
             if self._read_at == float("-inf"):
                 self._keep(await read_committed(self.reader, DEFAULTS))
             elif self._rereading is None:
-                self._rereading = asyncio.ensure_future(self._reread())
+                self._rereading = asyncio.get_running_loop().call_later(
+                    self.reread_delay, self._start_reread)
         return self._values
+
+    def _start_reread(self) -> None:
+        self._rereading = asyncio.ensure_future(self._reread())
+
+    def close(self) -> None:
+        """Drop a re-read not yet begun (the server is stopping)."""
+        if isinstance(self._rereading, asyncio.TimerHandle):
+            self._rereading.cancel()
+            self._rereading = None
 
     async def _reread(self) -> None:
         written = self._written
@@ -85,10 +100,14 @@ class RuntimeConfig:
         return self._values
 
     def _keep(self, stored: dict[str, Any]) -> None:
-        values = DEFAULTS | stored
-        if not self.seed.persistent:
-            values |= dict(self.seed.values)
-        self._values, self._read_at = values, time.monotonic()
+        # Unchanged rows keep the same `_values` object, so what callers derive from it
+        # (resolvers.models parses the connections) is not derived again.
+        if stored != self._stored:
+            values = DEFAULTS | stored
+            if not self.seed.persistent:
+                values |= dict(self.seed.values)
+            self._values, self._stored = values, stored
+        self._read_at = time.monotonic()
 
     async def set(self, session: AsyncSession, values: dict[str, Any]) -> None:
         unknown = values.keys() - DEFAULTS.keys()
