@@ -29,7 +29,7 @@ ENV PATH=/opt/venv/bin:$PATH \
 WORKDIR /app
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build /app/static /app/static
-COPY asgi.py ./
+COPY asgi.py http_protocol.py ./
 COPY data ./data
 COPY resolvers ./resolvers
 COPY schema ./schema

@@ -155,8 +155,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     import uvicorn
 
+    from http_protocol import HttpProtocol
+
     uvicorn.run("asgi:create_app", factory=True, host=settings.host, port=settings.port,
-                workers=settings.workers, proxy_headers=True, log_level="info",
+                http=HttpProtocol, workers=settings.workers, proxy_headers=True,
+                log_level="info",
                 access_log=settings.access_log,
                 ws_max_size=settings.max_body_size,
                 # Streams can be long: past the grace period they are cut, and the lifespan

@@ -86,5 +86,5 @@ def graphql(client) -> GraphQLClient:
 async def live_server(app) -> AsyncIterator[str]:
     """The started app behind a real uvicorn server on this event loop (so the database
     connections stay on one loop); yields the base URL, e.g. http://127.0.0.1:41234."""
-    async with serving_in_loop(app, ws="websockets-sansio") as base:
+    async with serving_in_loop(app) as base:
         yield base

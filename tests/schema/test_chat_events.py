@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 
 import pytest
-import uvicorn
 from gql import Client, GraphQLRequest
 from gql.transport.exceptions import TransportQueryError
 from gql.transport.websockets import WebsocketsTransport
@@ -16,7 +15,7 @@ from tests.compat_rest.openwebui.test_chats import new_chat, tree
 from tests.conftest import bearer, make_settings
 from tests.schema.test_websocket import TRANSPORT_WS, ws_url
 from tests.support.databases import REDIS_URL, service_missing
-from tests.support.server import free_port
+from tests.support.server import serving_in_loop
 
 EVENTS = "subscription($id: ID!) { chatEvents(chatId: $id) { kind chatId messageId } }"
 
@@ -113,23 +112,6 @@ async def test_only_the_owner_may_follow(client, accounts, live_server):
         assert refused.value.errors[0]["extensions"]["code"] == "NOT_FOUND"
 
 
-@contextlib.asynccontextmanager
-async def served(app):
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off",
-                                           ws="websockets-sansio", log_level="warning"))
-    task = asyncio.create_task(server.serve())
-    for _ in range(500):
-        if server.started:
-            break
-        await asyncio.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, 10)
-
-
 @pytest.fixture
 async def redis_available():
     import redis.asyncio as redis
@@ -151,7 +133,7 @@ async def test_events_cross_instances_over_redis(redis_available, client, accoun
     owner = (await accounts.user("owner@example.com"))["token"]
     chat = await new_chat(client, owner)
     other = create_app(make_settings(tmp_path / "b", database_url, PUBSUB_URL=REDIS_URL))
-    async with other.router.lifespan_context(other), served(other) as instance_b:
+    async with other.router.lifespan_context(other), serving_in_loop(other) as instance_b:
         events: asyncio.Queue = asyncio.Queue()
         task = asyncio.create_task(follow(instance_b, owner, chat["id"], events))
         try:

@@ -7,13 +7,11 @@ Import the fixtures into a conftest: `from tests.support.ai import *  # noqa: F4
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
-import uvicorn
 
-from tests.support.server import free_port
+from tests.support.server import serving_in_loop
 from tests.support.upstream import ScriptedUpstream
 
 UPSTREAM_KEY = "sk-upstream-secret-0123456789"
@@ -37,16 +35,5 @@ def env_overrides(upstream) -> dict[str, str]:
 @pytest.fixture
 async def live(app) -> AsyncIterator[str]:
     """The started app behind uvicorn on this event loop; yields its base URL."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off",
-                                           ws="websockets-sansio", log_level="warning"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, timeout=10)
+    async with serving_in_loop(app) as base:
+        yield base

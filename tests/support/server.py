@@ -14,6 +14,8 @@ from pathlib import Path
 import httpx
 import uvicorn
 
+from http_protocol import HttpProtocol
+
 ROOT = Path(__file__).resolve().parents[2]
 # Every test server hashes new passwords at argon2's cheapest cost: at the recommended cost
 # each hash and sign-in takes a tenth of a second of both cores, which was a third of the
@@ -63,14 +65,18 @@ def running_server(env: dict[str, str], timeout: float = 20.0):
 @asynccontextmanager
 async def serving_in_loop(app, **config):
     """An already started app behind a real uvicorn server on this event loop (so its
-    database connections stay on one loop); yields the base URL."""
+    database connections stay on one loop), with the HTTP protocol `asgi.py` serves
+    with; yields the base URL."""
     port = free_port()
+    config = {"http": HttpProtocol, "ws": "websockets-sansio", **config}
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off",
                                            log_level="warning", **config))
     task = asyncio.create_task(server.serve())
     for _ in range(500):
         if server.started:
             break
+        if task.done():
+            task.result()  # its start-up error, rather than a timeout
         await asyncio.sleep(0.01)
     assert server.started, "uvicorn did not start"
     try:
