@@ -53,8 +53,14 @@ class StreamingAnswer(Response):
         await send({"type": "http.response.start", "status": self.status_code,
                     "headers": self.raw_headers})
         try:
-            async for chunk in self.chunks:
-                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            # The first piece leaves in this step, with the head (see http_protocol.py).
+            # A task of its own passes the rest on: each piece then wakes only that
+            # task's short chain of awaits, not this one, which runs through every
+            # middleware (about twenty frames resumed per piece, measured).
+            first = await anext(self.chunks, None)
+            if first is not None:
+                await send({"type": "http.response.body", "body": first, "more_body": True})
+                await asyncio.ensure_future(self._pass_on(send))  # cancelled with this one
         except DomainError as error:
             await send({"type": "http.response.body", "body": self.frame(error),
                         "more_body": True})
@@ -63,6 +69,10 @@ class StreamingAnswer(Response):
             with contextlib.suppress(Exception):
                 await self.chunks.aclose()  # type: ignore[attr-defined]
         await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    async def _pass_on(self, send: Send) -> None:
+        async for chunk in self.chunks:
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
 
 
 def body_error_text(error: BadBody) -> str:
