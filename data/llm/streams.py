@@ -219,16 +219,14 @@ class LineCheck:
     def _checked(self, block: bytes) -> bytes:
         start = 0
         for line in block.split(b"\n"):
-            problem = self._problem(line.strip())
-            if problem is not None:
+            # Blank lines (every SSE event ends with one) need no call of their own.
+            if (stripped := line.strip()) and (problem := self._problem(stripped)) is not None:
                 self._fail(problem)
                 return block[:start]
             start += len(line) + 1
         return block
 
     def _problem(self, line: bytes) -> UpstreamError | None:
-        if not line:
-            return None
         if self.sse:
             if not line.startswith(b"data:"):
                 ok = line.startswith((b":", b"event:", b"id:", b"retry:"))
