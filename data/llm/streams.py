@@ -236,11 +236,11 @@ class LineCheck:
                 self.finished = True
                 return None
         try:
-            text = line.decode()
-            value, end = _scan_json(text, 0)
+            decoded = line.decode()
+            value, end = _scan_json(decoded, 0)
         except (ValueError, StopIteration):  # StopIteration: no JSON value starts there
             return self._garbage()
-        if end != len(text) or not isinstance(value, dict):
+        if end != len(decoded) or not isinstance(value, dict):
             return self._garbage()
         if value.get("error"):
             text = summarize(error_text(line), self.secrets)

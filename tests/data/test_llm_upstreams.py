@@ -239,7 +239,6 @@ def test_line_check_passes_whole_valid_lines_and_stops_at_garbage():
     assert sse.finished and sse.failure is None
 
 
-
 def test_line_check_refuses_lines_that_are_not_one_json_object():
     conn = connections(ollama=["http://x"]).ollama[0]
     for line in (b'{"a":1} trailing', b'{"a":1}{"b":2}', b"[1, 2]", b"42", b'"text"',
@@ -249,6 +248,7 @@ def test_line_check_refuses_lines_that_are_not_one_json_object():
     for line in (b"{}", b'  {"a": [1, {"b": null}]}  ', b'{"t": "caf\xc3\xa9"}'):
         check = LineCheck("ndjson", conn)
         assert check.feed(line + b"\n") == line + b"\n" and check.failure is None, line
+
 
 async def test_no_total_timeout_kills_a_slow_long_answer(upstreams):
     """The idle timeout is 0.5 s; an answer that takes 1.2 s, a chunk every 0.2 s, lives."""
