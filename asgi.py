@@ -28,6 +28,7 @@ from starlette.staticfiles import StaticFiles
 
 import compat_rest
 from compat_rest.common import BodySizeLimit
+from compat_rest.direct import DirectRoutes
 from data.db import create_engine, create_sessionmaker
 from data.llm.upstreams import Upstreams
 from data.migrate import DatabaseRefused, migrate
@@ -119,14 +120,16 @@ def create_app(settings: Settings | None = None) -> Starlette:
         finally:
             await stop(services)
 
+    proxies = compat_rest.proxy_routes()
     middleware = [
+        Middleware(DirectRoutes, tables=proxies, limit=settings.max_body_size),
         Middleware(TrailingSlash),
         Middleware(BodySizeLimit, limit=settings.max_body_size, render=compat_rest.too_large),
         Middleware(CORSMiddleware, allow_origins=list(settings.cors_allow_origins),
                    allow_credentials="*" not in settings.cors_allow_origins,
                    allow_methods=["*"], allow_headers=["*"]),
     ]
-    routes = [*graphql_routes(settings), *compat_rest.routes(),
+    routes = [*graphql_routes(settings), *compat_rest.routes(proxies),
               Mount("/static/graphiql", StaticFiles(directory=ASSET_DIR, check_dir=False))]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.services = services

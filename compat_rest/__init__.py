@@ -9,12 +9,18 @@ from compat_rest.lazy import LazyRoutes
 from compat_rest.openwebui.errors import error_response
 
 
-def routes() -> list[BaseRoute]:
-    # The proxies are imported on their first request (see compat_rest.lazy), and come
-    # first: a proxied request is the one whose added latency is counted, and no other
-    # route lies under their prefixes, so the rest pay two prefix checks for it.
+def proxy_routes() -> list[LazyRoutes]:
+    """The Ollama and OpenAI proxies, imported on their first request (compat_rest.lazy).
+    Their relay routes are also served past the middleware (compat_rest.direct)."""
     return [LazyRoutes("compat_rest.ollama.routes", ("/ollama",)),
-            LazyRoutes("compat_rest.openai.routes", ("/openai",)),
+            LazyRoutes("compat_rest.openai.routes", ("/openai",))]
+
+
+def routes(proxies: list[LazyRoutes] | None = None) -> list[BaseRoute]:
+    # The proxies come first: a proxied request is the one whose added latency is
+    # counted, and no other route lies under their prefixes, so the rest pay two prefix
+    # checks for it.
+    return [*(proxy_routes() if proxies is None else proxies),
             *openwebui.routes(), *scim.routes()]
 
 

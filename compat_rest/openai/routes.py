@@ -36,7 +36,7 @@ async def connection_models(request: Request, ctx: Context):
 
 
 async def _relay(request: Request, ctx: Context, path: str, body: dict) -> Response:
-    spec = RelaySpec(kind=OPENAI, path=path, body=body, route=request.url.path)
+    spec = RelaySpec(kind=OPENAI, path=path, body=body, route=request.scope["path"])
     async with ctx.unit_of_work():
         relay = await start_relay(ctx, spec)
     return await relay_answer(request, relay, frame)

@@ -25,11 +25,16 @@ async def upstream() -> AsyncIterator[ScriptedUpstream]:
         yield scripted
 
 
-@pytest.fixture
-def env_overrides(upstream) -> dict[str, str]:
+def upstream_env(upstream: ScriptedUpstream) -> dict[str, str]:
+    """The settings that point the app at the scripted upstream, with short timeouts."""
     return {"OLLAMA_BASE_URLS": upstream.url, "OPENAI_API_BASE_URLS": upstream.openai_url,
             "OPENAI_API_KEYS": UPSTREAM_KEY, "UPSTREAM_IDLE_TIMEOUT": "1",
             "UPSTREAM_CONNECT_TIMEOUT": "2", "AIOHTTP_CLIENT_TIMEOUT_MODEL_LIST": "1"}
+
+
+@pytest.fixture
+def env_overrides(upstream) -> dict[str, str]:
+    return upstream_env(upstream)
 
 
 @pytest.fixture
