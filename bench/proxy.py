@@ -11,6 +11,10 @@ Parley (`asgi.py`, SQLite), and this client (raw asyncio, HTTP/1.1 chunked parsi
 
 `--viewer user` sends the requests as a plain user for whom the administrator made the
 models public, so each request also checks the model's access grants.
+
+`--floor` also fetches the streams through a bare TCP forwarder (bench/forwarder.py),
+after Parley's runs: what one more process in the path costs on this machine, before any
+HTTP or checks. Parley's figures minus the floor's are what Parley itself adds.
 """
 
 import argparse
@@ -136,6 +140,8 @@ def main() -> int:
                         help="seconds between chunks, one run per value")
     parser.add_argument("--viewer", choices=("admin", "user"), default="admin",
                         help="who sends the requests (a user checks model grants)")
+    parser.add_argument("--floor", action="store_true",
+                        help="also measure a bare TCP forwarder (bench/forwarder.py)")
     parser.add_argument("--json", help="write the figures to this file")
     parser.add_argument("--serve-upstream", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--delay", type=float, default=0.0, help=argparse.SUPPRESS)
@@ -146,6 +152,8 @@ def main() -> int:
         serve_upstream(args.serve_upstream, args.chunks, args.delay,
                        first_delay=args.first_delay, stamped=args.stamped)
         return 0
+    print(f"this machine: {python_speed():.0f} ns per iteration of a plain Python loop "
+          "(compare runs on other machines by it)")
     results = []
     for delay in (float(d) for d in args.delays.split(",")):
         results.append(run_delay(args, delay))
@@ -189,11 +197,42 @@ def run_delay(args, delay: float) -> dict:
                 raise RuntimeError(f"{case[0]}: Parley and the upstream sent different "
                                    f"amounts of data: {sorted(sizes)}")
             result["cases"][case[0]] = summarise(samples)
+        if args.floor:
+            result["floor"] = floor(args, upstream_port)
         return result
     finally:
         server.stop()
         upstream.terminate()
         upstream.wait(10)
+
+
+def python_speed(n: int = 2_000_000) -> float:
+    """Nanoseconds per iteration of a plain loop: how fast this machine runs Python."""
+    start = time.perf_counter()
+    total = 0
+    for i in range(n):
+        total += i
+    return (time.perf_counter() - start) / n * 1e9
+
+
+def floor(args, upstream_port: int) -> dict:
+    """The same streams through a bare TCP forwarder, interleaved with direct ones."""
+    port = free_port()
+    forwarder = subprocess.Popen([sys.executable, str(ROOT / "bench" / "forwarder.py"),
+                                  str(port), str(upstream_port)], stdout=subprocess.PIPE,
+                                 text=True)
+    try:
+        assert forwarder.stdout is not None and forwarder.stdout.readline().strip() == "ready"
+        figures = {}
+        for name, direct_path, _, body in CASES:
+            samples, _ = asyncio.run(run_case(upstream_port, port, None,
+                                              (name, direct_path, direct_path, body),
+                                              args.requests, args.warmup))
+            figures[name] = summarise(samples)
+        return figures
+    finally:
+        forwarder.terminate()
+        forwarder.wait(10)
 
 
 def plain_user(port: int, admin_token: str) -> str:
@@ -232,6 +271,11 @@ def print_report(results) -> None:
                   f"{a['total_p50_pct']:+9.1f}% {a['total_p99_pct']:+9.1f}%   "
                   f"first byte {'ok' if ok_ttfb else 'MISSED'} (<2 ms), "
                   f"total {'ok' if ok_total else 'MISSED'} (<5%)")
+        for name, figures in result.get("floor", {}).items():
+            a = figures["added"]
+            print(f"{name:28} {'floor':7} {a['ttfb_p50_ms']:+8.2f}m {a['ttfb_p99_ms']:+8.2f}m "
+                  f"{a['total_p50_pct']:+9.1f}% {a['total_p99_pct']:+9.1f}%   "
+                  "added by a bare TCP forwarder")
 
 
 if __name__ == "__main__":
