@@ -10,6 +10,8 @@ import json.scanner
 from collections.abc import Awaitable, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
+import orjson
+
 from data.llm.addresses import IDLE, NOT_HTTP, SLOW_CONNECT, UNREACHABLE, WireError
 from data.llm.base import (
     Connection,
@@ -27,8 +29,7 @@ if TYPE_CHECKING:
 
 NDJSON, SSE, JSON = "ndjson", "sse", "json"
 MAX_LINE = 16 * 1024 * 1024  # one line of an answer (a base64 image fits; a runaway does not)
-# The C scanner json.loads ends in, called directly: every streamed line is checked, and
-# json.loads' three Python frames on the way were a tenth of the calls per relayed line.
+# The C scanner json.loads ends in, called directly, for the lines orjson refuses.
 _scan_json = json.scanner.make_scanner(json.JSONDecoder())
 MAX_ERROR_BODY = 64 * 1024
 T = TypeVar("T")
@@ -175,6 +176,24 @@ def refusal(connection: Connection, status: int, body: bytes, secrets: Sequence[
                            retry_after=retry_after)
 
 
+def json_object(line: bytes) -> dict | None:
+    """The JSON object that `line` holds whole, or None. orjson reads almost every line,
+    at twice the standard library's speed (a streamed answer has a line per token); the
+    few valid lines it refuses (a number past a double's range, a lone surrogate escape)
+    get a second reading from the standard library."""
+    try:
+        value = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        try:
+            decoded = line.decode()
+            value, end = _scan_json(decoded, 0)
+        except (ValueError, StopIteration):  # StopIteration: no JSON value starts there
+            return None
+        if end != len(decoded):
+            return None
+    return value if isinstance(value, dict) else None
+
+
 class LineCheck:
     """Passes a streaming answer on in whole lines, checking each: NDJSON lines must be
     JSON objects, SSE `data:` lines JSON objects or `[DONE]`. Bytes are never re-encoded;
@@ -235,12 +254,8 @@ class LineCheck:
             if line == b"[DONE]":
                 self.finished = True
                 return None
-        try:
-            decoded = line.decode()
-            value, end = _scan_json(decoded, 0)
-        except (ValueError, StopIteration):  # StopIteration: no JSON value starts there
-            return self._garbage()
-        if end != len(decoded) or not isinstance(value, dict):
+        value = json_object(line)
+        if value is None:
             return self._garbage()
         if value.get("error"):
             text = summarize(error_text(line), self.secrets)

@@ -250,6 +250,19 @@ def test_line_check_refuses_lines_that_are_not_one_json_object():
         assert check.feed(line + b"\n") == line + b"\n" and check.failure is None, line
 
 
+def test_valid_lines_the_fast_reader_refuses_still_pass():
+    """Lines orjson refuses that the standard library reads (as this check always did)
+    still pass: a number past a double's range, a lone surrogate escape, NaN."""
+    conn = connections(ollama=["http://x"]).ollama[0]
+    for line in (b'{"n": 1e999}', b'{"t": "\\ud800"}',
+                 b'{"n": 123456789012345678901234567890}'):
+        check = LineCheck("ndjson", conn)
+        assert check.feed(line + b"\n") == line + b"\n" and check.failure is None, line
+    sse = LineCheck("sse", conn)
+    assert sse.feed(b'data: {"n": NaN}\n\ndata: [DONE]\n\n').endswith(b"[DONE]\n\n")
+    assert sse.failure is None and sse.finished
+
+
 async def test_no_total_timeout_kills_a_slow_long_answer(upstreams):
     """The idle timeout is 0.5 s; an answer that takes 1.2 s, a chunk every 0.2 s, lives."""
     async with ScriptedUpstream() as up:
