@@ -12,8 +12,12 @@ from data.tables import ChatMessageRow, ChatRow
 
 
 async def stored(app, chat_id: str) -> tuple[dict[str, Any] | None, dict[str, Any]]:
-    """(the chat row's columns with its tree, {message id: row}) as committed."""
+    """(the chat row's columns with its tree, {message id: row}) as committed, both from
+    one snapshot: an answer being written may commit between the two reads."""
     async with app.state.services.sessionmaker() as session:
+        if session.bind.dialect.name == "postgresql":  # a SQLite transaction is one already
+            await session.connection(
+                execution_options={"isolation_level": "REPEATABLE READ"})
         chat = await session.get(ChatRow, chat_id)
         rows = (await session.execute(select(ChatMessageRow).where(
             ChatMessageRow.chat_id == chat_id))).scalars().all()
