@@ -267,15 +267,16 @@ def print_report(results) -> None:
             a = figures["added"]
             ok_ttfb = max(a["ttfb_p50_ms"], a["ttfb_p99_ms"]) < GOALS["ttfb_added_ms"]
             ok_total = max(a["total_p50_pct"], a["total_p99_pct"]) < GOALS["total_added_pct"]
-            print(f"{'':28} {'added':7} {a['ttfb_p50_ms']:+8.2f}m {a['ttfb_p99_ms']:+8.2f}m "
-                  f"{a['total_p50_pct']:+9.1f}% {a['total_p99_pct']:+9.1f}%   "
-                  f"first byte {'ok' if ok_ttfb else 'MISSED'} (<2 ms), "
-                  f"total {'ok' if ok_total else 'MISSED'} (<5%)")
+            print(added_row("", "added", a, f"first byte {'ok' if ok_ttfb else 'MISSED'} "
+                            f"(<2 ms), total {'ok' if ok_total else 'MISSED'} (<5%)"))
         for name, figures in result.get("floor", {}).items():
-            a = figures["added"]
-            print(f"{name:28} {'floor':7} {a['ttfb_p50_ms']:+8.2f}m {a['ttfb_p99_ms']:+8.2f}m "
-                  f"{a['total_p50_pct']:+9.1f}% {a['total_p99_pct']:+9.1f}%   "
-                  "added by a bare TCP forwarder")
+            print(added_row(name, "floor", figures["added"], "added by a bare TCP forwarder"))
+
+
+def added_row(name: str, label: str, added: dict, verdict: str) -> str:
+    return (f"{name:28} {label:7} {added['ttfb_p50_ms']:+8.2f}m "
+            f"{added['ttfb_p99_ms']:+8.2f}m {added['total_p50_pct']:+9.1f}% "
+            f"{added['total_p99_pct']:+9.1f}%   {verdict}")
 
 
 if __name__ == "__main__":
