@@ -179,6 +179,16 @@ def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -
     return value
 
 
+def _make_data_dir(data_dir: Path) -> None:
+    """Create DATA_DIR as Open WebUI does: a fresh install names a folder that does not
+    exist yet, and SQLite would otherwise stop with "unable to open database file"."""
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise SettingsError(f"DATA_DIR={str(data_dir)!r}: cannot create it ({error.strerror})"
+                            ) from None
+
+
 def _secret(env: Mapping[str, str], data_dir: Path) -> str:
     """WEBUI_SECRET_KEY, else one generated once and kept in DATA_DIR (never a constant)."""
     key = env.get("WEBUI_SECRET_KEY") or env.get("WEBUI_JWT_SECRET_KEY")
@@ -189,7 +199,6 @@ def _secret(env: Mapping[str, str], data_dir: Path) -> str:
         stored = path.read_text().strip()
         if stored:
             return stored
-    data_dir.mkdir(parents=True, exist_ok=True)
     generated = secrets.token_urlsafe(32)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
@@ -233,6 +242,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read and check every variable; raise SettingsError naming the first bad one."""
     env = os.environ if env is None else env
     data_dir = Path(env.get("DATA_DIR") or "./var").resolve()
+    _make_data_dir(data_dir)
     raw_db = env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'webui.db'}"
     raw_pubsub = env.get("PUBSUB_URL") or env.get("REDIS_URL") or "memory://"
     same_site = (env.get("WEBUI_AUTH_COOKIE_SAME_SITE") or env.get("WEBUI_SESSION_COOKIE_SAME_SITE")
