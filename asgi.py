@@ -37,7 +37,7 @@ from data.pubsub import PubSub
 from data.settings import Settings, SettingsError, load_settings
 from resolvers import task_control
 from resolvers.context import Services
-from resolvers.provisioning import provision_admin
+from resolvers.provisioning import provision_admin, startup_notes
 from resolvers.ratelimit import SlidingWindow
 from resolvers.runtime_config import RuntimeConfig
 from resolvers.security import Passwords
@@ -84,6 +84,7 @@ async def start(services: Services) -> None:
     await services.pubsub.connect()
     await task_control.start(services)
     services.llm = Upstreams(services.settings.upstreams)
+    log.info("%s", await startup_notes(services))  # before ready: readiness implies it
     services.ready = True
 
 

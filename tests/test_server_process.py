@@ -49,6 +49,24 @@ async def test_signout_on_one_instance_is_seen_by_another(tmp_path, empty_databa
                     ).status_code == 401
 
 
+def test_a_fresh_data_dir_is_created_and_the_start_up_says_where_things_are(tmp_path):
+    """A newcomer's first start: DATA_DIR does not exist yet (Open WebUI creates it too),
+    and once serving, one short block names the data, GraphiQL and the first sign-up."""
+    data_dir = tmp_path / "not" / "yet" / "here"
+    printed = tmp_path / "server.log"
+    # A secret from the environment: nothing else then writes into DATA_DIR first.
+    env = {"DATA_DIR": str(data_dir), "WEBUI_SECRET_KEY": "fresh-secret"}
+    with running_server(env, output=printed) as base:
+        assert httpx.get(f"{base}/api/config", timeout=10).status_code == 200
+    assert (data_dir / "webui.db").is_file()
+    log = printed.read_text()
+    port = base.rsplit(":", 1)[1]
+    assert f"data:     {data_dir} (SQLite file {data_dir / 'webui.db'})" in log
+    assert f"GraphiQL: http://127.0.0.1:{port}/graphql" in log
+    assert "the first sign-up becomes the administrator" in log
+    assert "Traceback" not in log
+
+
 def _start_ups(tmp_path, envs: list[dict[str, str]], timeout: float
                ) -> list[subprocess.CompletedProcess]:
     """Start `python asgi.py` once per environment, all at once (each start-up mostly

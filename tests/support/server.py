@@ -31,18 +31,21 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(env: dict[str, str], timeout: float = 20.0):
-    """Start `python asgi.py` with `env` added; yield its base URL; stop it afterwards."""
+def running_server(env: dict[str, str], timeout: float = 20.0, output: Path | None = None):
+    """Start `python asgi.py` with `env` added; yield its base URL; stop it afterwards.
+    With `output`, what the process prints goes to that file."""
     port = free_port()
     full_env = os.environ | CHEAP_PASSWORD_HASHING | {"HOST": "127.0.0.1", "PORT": str(port)} | env
+    sink = open(output, "w") if output is not None else subprocess.PIPE  # noqa: SIM115
     process = subprocess.Popen([sys.executable, "asgi.py"], cwd=ROOT, env=full_env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                               stdout=sink, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout
         while True:
             if process.poll() is not None:
-                raise RuntimeError(f"server exited: {process.stdout.read()}")
+                printed = output.read_text() if output else process.stdout.read()
+                raise RuntimeError(f"server exited: {printed}")
             try:
                 if httpx.get(f"{base}/ready", timeout=1).status_code == 200:
                     break
@@ -60,6 +63,8 @@ def running_server(env: dict[str, str], timeout: float = 20.0):
             process.kill()
         if process.stdout:
             process.stdout.close()
+        if output is not None:
+            sink.close()
 
 
 @asynccontextmanager
