@@ -7,13 +7,18 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 
 .PHONY: run test migrate bench lint clean
 
+# The first run prints a few lines of progress, not one line per package.
 $(SYNCED): uv.lock pyproject.toml
-	test -x $(VENV)/bin/python || $(PY) -m venv $(VENV)
-	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
-	# --inexact keeps uv itself, which the lock does not list
-	$(VENV)/bin/uv sync --frozen --inexact --python $(VENV)/bin/python
-	$(VENV)/bin/python scripts/fetch_graphiql.py
-	touch $@
+	@echo "parley: preparing $(VENV) (the first time takes a minute or two)"
+	@test -x $(VENV)/bin/python || $(PY) -m venv $(VENV)
+	@echo "parley: installing the installer (uv $(UV_VERSION))"
+	@$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	@echo "parley: installing the pinned dependencies from uv.lock"
+	@# --inexact keeps uv itself, which the lock does not list
+	@$(VENV)/bin/uv sync --quiet --frozen --inexact --python $(VENV)/bin/python
+	@$(VENV)/bin/python scripts/fetch_graphiql.py
+	@touch $@
+	@echo "parley: $(VENV) is ready"
 
 run: $(SYNCED)
 	$(VENV)/bin/python asgi.py
