@@ -5,7 +5,8 @@ alike. Which way a request took shows in one header: Starlette's CORS middleware
 
 import pytest
 
-from tests.conftest import bearer
+from asgi import create_app
+from tests.conftest import bearer, make_settings
 from tests.support.ai import *  # noqa: F403 (the upstream fixture)
 from tests.support.ai import upstream_env
 
@@ -93,3 +94,13 @@ async def test_bodies_over_the_limit_are_refused_by_the_guard_on_both_framings(
     assert streamed.status_code == 413 and "detail" in streamed.json()
     small = await client.post("/openai/chat/completions", headers=admin, json=CHAT)
     assert small.status_code == 200 and went_direct(small)
+
+
+def test_the_middleware_list_is_the_one_direct_routes_was_reviewed_against(tmp_path):
+    """Relay POSTs skip every middleware after DirectRoutes. A middleware added to the
+    stack would not run for them, so adding one means deciding, in compat_rest/direct.py,
+    whether such requests need it too; then update this list."""
+    app = create_app(make_settings(tmp_path, f"sqlite:///{tmp_path / 'webui.db'}"))
+    names = [entry.cls.__name__ for entry in app.user_middleware]
+    assert names == ["DirectRoutes", "TrailingSlash", "BodySizeLimit", "CORSMiddleware"], (
+        "the middleware list changed: review compat_rest/direct.py for the new layer")
