@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from sqlalchemy.engine import make_url
+
 from data.llm.settings import (
     UpstreamSettings,
     UpstreamSettingsError,
@@ -152,6 +154,14 @@ class Settings:
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def database_location(self) -> str:
+        """The database for people to read: a file's path, or the URL without password."""
+        url = make_url(self.database_url)
+        if self.is_sqlite:
+            return f"SQLite file {url.database}"
+        return url.render_as_string(hide_password=True)
 
 
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy.engine import make_url
-
 from data.repos.users import UserRepo
 from resolvers.auth import SignUp, sign_up
 from resolvers.context import Context, Services
@@ -35,12 +33,9 @@ async def startup_notes(services: Services) -> str:
     ctx = Context(services)
     async with ctx.unit_of_work():
         users = await UserRepo(ctx.session).count()
-    database = make_url(settings.database_url)
-    where = (f"SQLite file {database.database}" if settings.is_sqlite
-             else database.render_as_string(hide_password=True))
     host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
     lines = [f"Parley is serving on http://{host}:{settings.port}",
-             f"  data:     {settings.data_dir} ({where})",
+             f"  data:     {settings.data_dir} ({settings.database_location})",
              f"  GraphiQL: http://{host}:{settings.port}/graphql (open it in a browser)"]
     if users == 0:
         lines.append("  No account yet: the first sign-up becomes the administrator "

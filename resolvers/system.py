@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import text
-
+from data.repos.health import database_answers
 from data.repos.users import UserRepo
 from resolvers.context import Context, Viewer
 from resolvers.server_config import AuthConfig, read_auth_config
@@ -15,11 +14,8 @@ VERSION = "0.1.0"
 
 
 async def database_ok(ctx: Context) -> bool:
-    try:
-        await ctx.session.execute(text("SELECT 1"))
-    except Exception:  # any driver failure means "not ready", never a 500
-        return False
-    return True
+    """Anyone; readiness."""
+    return await database_answers(ctx.session)
 
 
 @dataclass(frozen=True)
