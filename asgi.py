@@ -35,13 +35,13 @@ from data.migrate import DatabaseRefused, migrate
 from data.point_reads import create_point_reader
 from data.pubsub import PubSub
 from data.settings import Settings, SettingsError, load_settings
-from resolvers import task_control
+from resolvers.auth.ratelimit import SlidingWindow
+from resolvers.auth.security import Passwords
 from resolvers.context import Services
-from resolvers.provisioning import provision_admin, startup_notes
-from resolvers.ratelimit import SlidingWindow
 from resolvers.runtime_config import RuntimeConfig
-from resolvers.security import Passwords
-from resolvers.task_registry import TaskRegistry
+from resolvers.system.provisioning import provision_admin, startup_notes
+from resolvers.tasks import control as task_control
+from resolvers.tasks.registry import TaskRegistry
 from schema.graphiql import ASSET_DIR
 from schema.view import graphql_routes
 
@@ -167,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
                 access_log=settings.access_log,
                 ws_max_size=settings.max_body_size,
                 # Streams can be long: past the grace period they are cut, and the lifespan
-                # then keeps each chat answer's partial text (see resolvers/answer_writer.py).
+                # then keeps each chat answer's partial text (see resolvers/completions/answers.py).
                 timeout_graceful_shutdown=settings.shutdown_grace)
     return 0
 

@@ -130,7 +130,7 @@ def dialect_endpoint(render: Callable[[DomainError], Response],
 
 async def relay_answer(request: Request, relay, frame: Callable[[DomainError], bytes]
                        ) -> Response:
-    """Open a relay started by `resolvers.relay.start_relay` and answer with it: a whole
+    """Open a relay started by `resolvers.completions.relay.start_relay` and answer with it: a whole
     answer as one response, a streamed one passed on as it arrives. The client leaving
     at any point (even before the upstream answered) interrupts it."""
     watch = DisconnectWatch(request.receive, relay.interrupt)

@@ -17,9 +17,9 @@ from data.settings import Settings
 
 if TYPE_CHECKING:
     from data.tables import UserRow
-    from resolvers.ratelimit import SlidingWindow
+    from resolvers.auth.ratelimit import SlidingWindow
+    from resolvers.auth.security import Passwords
     from resolvers.runtime_config import RuntimeConfig
-    from resolvers.security import Passwords
 
 log = logging.getLogger("parley")
 
@@ -78,7 +78,7 @@ class Services:
     passwords: Passwords
     pubsub: Any = None
     llm: Any = None  # data.llm.upstreams.Upstreams, opened by the lifespan
-    tasks: Any = None  # resolvers.tasks.TaskRegistry
+    tasks: Any = None  # resolvers.tasks.tasks.TaskRegistry
     ready: bool = False
     background: set[asyncio.Task] = field(default_factory=set)
     deferred: set[asyncio.TimerHandle] = field(default_factory=set)

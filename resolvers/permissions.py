@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from resolvers.authentication import current_viewer
+from resolvers.auth.authenticate import current_viewer
 from resolvers.context import Context, Viewer
 from resolvers.errors import Forbidden, Unauthenticated
 

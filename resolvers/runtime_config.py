@@ -101,7 +101,7 @@ class RuntimeConfig:
 
     def _keep(self, stored: dict[str, Any]) -> None:
         # Unchanged rows keep the same `_values` object, so what callers derive from it
-        # (resolvers.models parses the connections) is not derived again.
+        # (resolvers.models.models parses the connections) is not derived again.
         if stored != self._stored:
             values = DEFAULTS | stored
             if not self.seed.persistent:

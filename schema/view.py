@@ -25,7 +25,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_P
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
-from resolvers.authentication import current_viewer
+from resolvers.auth.authenticate import current_viewer
 from resolvers.errors import DomainError
 from schema.context import GraphQLContext, http_credentials, ws_credentials
 from schema.errors import domain_extensions, formatted

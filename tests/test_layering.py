@@ -46,3 +46,18 @@ def test_layers_import_only_what_they_may():
 
 def test_migrations_are_not_a_package():
     assert not (ROOT / "migrations" / "__init__.py").exists()
+
+
+# The pieces every domain shares; everything else in resolvers/ is a domain package.
+SHARED_RESOLVER_MODULES = {"__init__", "context", "errors", "permissions", "loaders",
+                           "validation", "filters", "runtime_config"}
+
+
+def test_resolvers_are_grouped_by_domain():
+    """A new capability goes into its domain's package (resolvers/chats/, resolvers/files/,
+    ...), beside the shared pieces, not as another flat module."""
+    flat = {path.stem for path in (ROOT / "resolvers").glob("*.py")}
+    assert flat - SHARED_RESOLVER_MODULES == set()
+    for package in (path for path in (ROOT / "resolvers").iterdir() if path.is_dir()
+                    and path.name != "__pycache__"):
+        assert (package / "__init__.py").is_file(), f"{package.name} is not a package"

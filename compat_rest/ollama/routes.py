@@ -19,9 +19,9 @@ from compat_rest.ollama.forms import (
     GenerateForm,
 )
 from compat_rest.streaming import relay_answer
-from resolvers import connections, models
+from resolvers.completions.relay import RelaySpec, start_relay
 from resolvers.context import Context
-from resolvers.relay import RelaySpec, start_relay
+from resolvers.models import connections, models
 
 OLLAMA = "ollama"
 NDJSON = "application/x-ndjson"

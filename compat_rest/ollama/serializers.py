@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from resolvers.models import AvailableModel
+from resolvers.models.models import AvailableModel
 
 
 def tag_entry(model: AvailableModel) -> dict[str, Any]:

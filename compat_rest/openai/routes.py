@@ -12,9 +12,9 @@ from compat_rest.openai import serializers
 from compat_rest.openai.errors import endpoint, frame
 from compat_rest.openai.forms import ChatCompletionForm, ConnectionsForm, EmbeddingsForm, chat_body
 from compat_rest.streaming import relay_answer
-from resolvers import connections, models
+from resolvers.completions.relay import RelaySpec, start_relay
 from resolvers.context import Context
-from resolvers.relay import RelaySpec, start_relay
+from resolvers.models import connections, models
 
 OPENAI = "openai"
 

@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from resolvers.models import AvailableModel
+from resolvers.models.models import AvailableModel
 
 
 def model_entry(model: AvailableModel) -> dict[str, Any]:

@@ -12,8 +12,10 @@ from starlette.routing import Route
 from compat_rest.common import parse_body
 from compat_rest.openwebui import serializers
 from compat_rest.openwebui.errors import endpoint
-from resolvers import auth, server_config, users
+from resolvers.auth import accounts as auth
 from resolvers.context import Context
+from resolvers.system import config as server_config
+from resolvers.users import users
 
 # An avatar that fails validation is a body error (422) on these routes, as in Open WebUI.
 _FORM_ERRORS = {"invalid_profile_image": 422}

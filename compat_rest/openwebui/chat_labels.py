@@ -10,7 +10,8 @@ from compat_rest.common import parse_body
 from compat_rest.openwebui import chat_serializers as out
 from compat_rest.openwebui.chats import DEFAULT, V1
 from compat_rest.openwebui.errors import ACCESS_PROHIBITED, NOT_FOUND, endpoint
-from resolvers import chat_sharing, chat_tags
+from resolvers.chats import sharing as chat_sharing
+from resolvers.chats import tags as chat_tags
 from resolvers.context import Context
 
 TAGS_READ = {"chat_not_found": (401, NOT_FOUND)}

@@ -17,7 +17,8 @@ from compat_rest.openwebui import chat_serializers as out
 from compat_rest.openwebui.chats import V1, query_error
 from compat_rest.openwebui.errors import ACCESS_PROHIBITED, NOT_FOUND, endpoint
 from data.tables import ChatMessageRow
-from resolvers import chat_limits, messages
+from resolvers.chats import limits as chat_limits
+from resolvers.chats import messages
 from resolvers.context import Context
 
 OPEN_WEBUI = {"chat_not_found": (401, ACCESS_PROHIBITED),

@@ -13,7 +13,8 @@ from starlette.routing import Route
 from compat_rest.common import BadBody, parse_body
 from compat_rest.openwebui import chat_serializers as out
 from compat_rest.openwebui.errors import ACCESS_PROHIBITED, NOT_FOUND, endpoint
-from resolvers import chat_limits, chats
+from resolvers.chats import chats
+from resolvers.chats import limits as chat_limits
 from resolvers.context import Context
 
 V1 = "/api/v1/chats"

@@ -28,13 +28,19 @@ from compat_rest.openai import serializers
 from compat_rest.openai.errors import frame
 from compat_rest.openwebui.errors import NOT_FOUND, error_response, render_domain_error
 from compat_rest.streaming import DisconnectWatch, StreamingAnswer, dialect_endpoint, relay_answer
-from resolvers import completion_tasks, completions
-from resolvers.chat_completions import ChatOpening, start_bound, start_chat, transcript_of
-from resolvers.completion_tasks import follow_completion
+from resolvers.completions import completions
+from resolvers.completions import tasks as completion_tasks
+from resolvers.completions.chat_completions import (
+    ChatOpening,
+    start_bound,
+    start_chat,
+    transcript_of,
+)
+from resolvers.completions.relay import Relay
+from resolvers.completions.tasks import follow_completion
 from resolvers.context import Context
 from resolvers.errors import Invalid
-from resolvers.relay import Relay
-from resolvers.task_registry import TaskInfo
+from resolvers.tasks.registry import TaskInfo
 
 # Open WebUI answers an unknown or forbidden model on these routes alike: 400, "Model not
 # found" (so a caller cannot tell a private model from a missing one).

@@ -19,10 +19,11 @@ from compat_rest.openwebui.errors import (
     render_domain_error,
 )
 from compat_rest.streaming import dialect_endpoint
-from resolvers import models, workspace_models
 from resolvers.context import Context
 from resolvers.errors import DomainError
-from resolvers.models import AvailableModel
+from resolvers.models import models
+from resolvers.models import workspace as workspace_models
+from resolvers.models.models import AvailableModel
 
 UNAUTHORIZED = "401 Unauthorized"
 MODEL_ID_TAKEN = "Uh-oh! This id is already registered. Please choose another id string."

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from data.tables import UserRow
-from resolvers.auth import Session
+from resolvers.auth.accounts import Session
 
 ACTIVE_WINDOW = 180  # Open WebUI calls a user active if seen in the last 3 minutes
 

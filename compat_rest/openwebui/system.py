@@ -9,9 +9,10 @@ from starlette.routing import Route
 
 from compat_rest.common import rest_context, services
 from compat_rest.openwebui.errors import endpoint, error_response
-from resolvers import auth, system
+from resolvers.auth import accounts as auth
 from resolvers.context import Context
-from resolvers.user_permissions import effective_permissions
+from resolvers.system import system
+from resolvers.users.permissions import effective_permissions
 
 # What this server really offers today; flags turn on as features land.
 _SIGNED_IN_FEATURES = {

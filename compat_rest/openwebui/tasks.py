@@ -12,9 +12,11 @@ from starlette.routing import Route
 
 from compat_rest.common import parse_body
 from compat_rest.openwebui.errors import NOT_FOUND, endpoint
-from resolvers import chat_completions, completion_tasks, tasks
+from resolvers.completions import chat_completions
+from resolvers.completions import tasks as completion_tasks
 from resolvers.context import Context
 from resolvers.errors import NotFound
+from resolvers.tasks import tasks
 
 
 def task_json(task: tasks.TaskInfo) -> dict:

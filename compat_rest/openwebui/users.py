@@ -14,9 +14,9 @@ from compat_rest.common import BadBody, parse_body
 from compat_rest.openwebui import serializers
 from compat_rest.openwebui.errors import endpoint
 from data.tables.base import now_s
-from resolvers import users
 from resolvers.context import Context
 from resolvers.permissions import require_admin
+from resolvers.users import users
 
 PAGE_SIZE = 30
 _DEFAULT_AVATAR = (  # our own: a neutral silhouette

@@ -27,7 +27,7 @@ from compat_rest.scim.schemas import (
 )
 from compat_rest.scim.serializers import list_response
 from resolvers.context import Context
-from resolvers.directory import MAX_RESULTS
+from resolvers.users.directory import MAX_RESULTS
 
 
 def _no_filter(request: Request) -> None:

@@ -11,9 +11,9 @@ from compat_rest.scim.patch import Operation
 from compat_rest.scim.resources import Resource
 from compat_rest.scim.schemas import GROUPS
 from compat_rest.scim.serializers import group_resource
-from resolvers import groups
 from resolvers.context import Context
-from resolvers.groups import DirectoryGroup, GroupInput
+from resolvers.groups import groups
+from resolvers.groups.groups import DirectoryGroup, GroupInput
 
 
 async def _find(ctx: Context, **page: Any) -> tuple[list[DirectoryGroup], int]:

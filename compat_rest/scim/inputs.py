@@ -12,8 +12,8 @@ from typing import Any
 
 from compat_rest.scim.errors import invalid_syntax, invalid_value
 from compat_rest.scim.schemas import Attribute, ResourceType, resolve
-from resolvers.directory import DirectoryUserInput
-from resolvers.groups import GroupInput
+from resolvers.groups.groups import GroupInput
+from resolvers.users.directory import DirectoryUserInput
 
 _SIMPLE = {"string", "reference", "binary"}
 # What a User keeps outside `attributes`: its named fields, and what the server owns.

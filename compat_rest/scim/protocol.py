@@ -13,9 +13,9 @@ from starlette.responses import Response
 from compat_rest.scim.errors import ScimError, invalid_syntax, invalid_value, scim_response
 from compat_rest.scim.schemas import SEARCH_REQUEST, ResourceType, resolve
 from compat_rest.scim.serializers import project
-from resolvers.directory import MAX_RESULTS
 from resolvers.filters import Attr, SortKey
 from resolvers.permissions import require_scope
+from resolvers.users.directory import MAX_RESULTS
 
 SCOPE = "scim"
 

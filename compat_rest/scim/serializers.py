@@ -20,8 +20,8 @@ from compat_rest.scim.schemas import (
     ResourceType,
     resolve,
 )
-from resolvers.directory import DirectoryUser
-from resolvers.groups import DirectoryGroup
+from resolvers.groups.groups import DirectoryGroup
+from resolvers.users.directory import DirectoryUser
 
 USER_FIELDS = ("userName", "externalId", "name", "displayName", "nickName", "profileUrl",
                "title", "userType", "preferredLanguage", "locale", "timezone", "active")

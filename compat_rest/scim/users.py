@@ -12,9 +12,9 @@ from compat_rest.scim.patch import Operation
 from compat_rest.scim.resources import Resource
 from compat_rest.scim.schemas import USERS
 from compat_rest.scim.serializers import user_resource
-from resolvers import directory, users
 from resolvers.context import Context
-from resolvers.directory import DirectoryUser, DirectoryUserInput
+from resolvers.users import directory, users
+from resolvers.users.directory import DirectoryUser, DirectoryUserInput
 
 
 async def _find(ctx: Context, **page: Any) -> tuple[list[DirectoryUser], int]:

@@ -8,7 +8,7 @@ from typing import Annotated
 import strawberry
 from starlette.responses import Response
 
-from resolvers import auth
+from resolvers.auth import accounts as auth
 from resolvers.errors import DomainError
 from schema.auth.types import AuthSession
 from schema.context import Info

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from resolvers.authentication import current_viewer
+from resolvers.auth.authenticate import current_viewer
 from schema.auth.types import Viewer
 from schema.context import Info
 

@@ -7,7 +7,7 @@ from enum import Enum
 
 import strawberry
 
-from resolvers.auth import Session
+from resolvers.auth.accounts import Session
 from resolvers.context import Viewer as SignedIn
 from schema.scalars import timestamp
 from schema.users.types import User

@@ -9,7 +9,10 @@ from typing import Annotated
 import strawberry
 from strawberry.types.nodes import SelectedField
 
-from resolvers import chat_limits, chat_sharing, chat_tags, chats
+from resolvers.chats import chats
+from resolvers.chats import limits as chat_limits
+from resolvers.chats import sharing as chat_sharing
+from resolvers.chats import tags as chat_tags
 from schema.chats.types import Chat, Tag
 from schema.context import Info
 from schema.pagination import (

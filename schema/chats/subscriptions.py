@@ -8,7 +8,7 @@ from typing import Annotated
 
 import strawberry
 
-from resolvers import chat_events
+from resolvers.chats import events as chat_events
 from schema.context import Info
 
 

@@ -12,7 +12,9 @@ import strawberry
 from strawberry.scalars import JSON
 
 from data.tables import ChatMessageRow, ChatRow, FolderRow, TagRow
-from resolvers import chat_limits, chat_tags, chats, messages
+from resolvers.chats import chats, messages
+from resolvers.chats import limits as chat_limits
+from resolvers.chats import tags as chat_tags
 from resolvers.errors import Invalid
 from schema.context import Info
 from schema.pagination import Connection, Edge, PageInfo, decode_cursor, encode_cursor

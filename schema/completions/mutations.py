@@ -7,7 +7,8 @@ from typing import Annotated, ClassVar
 
 import strawberry
 
-from resolvers import chat_completions, completion_tasks
+from resolvers.completions import chat_completions
+from resolvers.completions import tasks as completion_tasks
 from resolvers.errors import DomainError
 from schema.chats.errors import ChatNotFound, InvalidChatInput, MessageNotFound
 from schema.chats.types import Chat, Message

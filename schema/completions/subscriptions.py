@@ -7,7 +7,8 @@ from typing import Annotated
 
 import strawberry
 
-from resolvers import chat_completions, completion_tasks, completions
+from resolvers.completions import chat_completions, completions
+from resolvers.completions import tasks as completion_tasks
 from resolvers.errors import Invalid
 from schema.completions.types import CompletionEvent, PromptCompletionInput, to_event
 from schema.context import Info

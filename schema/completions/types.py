@@ -6,8 +6,8 @@ from typing import Annotated
 
 import strawberry
 
-from resolvers import completions
-from resolvers.completions import PromptRequest
+from resolvers.completions import completions
+from resolvers.completions.completions import PromptRequest
 
 
 @strawberry.type(description="The completion started; stop it with `stopTask(taskId)`.")

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import strawberry
 
-from resolvers import groups
+from resolvers.groups import groups
 from schema.context import Info
 from schema.groups.types import Group
 from schema.pagination import Connection, offset_connection, start_after

@@ -8,7 +8,7 @@ from typing import Annotated
 import strawberry
 
 from data.tables import GroupRow
-from resolvers import groups
+from resolvers.groups import groups
 from schema.context import Info
 from schema.pagination import Connection, offset_connection, start_after
 from schema.scalars import timestamp

@@ -6,8 +6,8 @@ from typing import Annotated
 
 import strawberry
 
-from resolvers import workspace_models
-from resolvers.workspace_models import Grant
+from resolvers.models import workspace as workspace_models
+from resolvers.models.workspace import Grant
 from schema.context import Info
 from schema.models.types import AccessGrant, Permission, PrincipalType
 

@@ -6,8 +6,8 @@ from typing import Annotated
 
 import strawberry
 
-from resolvers import models
 from resolvers.errors import NotFound
+from resolvers.models import models
 from schema.context import Info
 from schema.models.types import Model
 

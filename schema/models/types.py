@@ -7,7 +7,7 @@ from enum import Enum
 
 import strawberry
 
-from resolvers.models import AvailableModel
+from resolvers.models.models import AvailableModel
 from schema.scalars import timestamp
 
 

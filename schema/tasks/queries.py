@@ -6,8 +6,9 @@ from typing import Annotated
 
 import strawberry
 
-from resolvers import chat_completions, tasks
+from resolvers.completions import chat_completions
 from resolvers.errors import DomainError
+from resolvers.tasks import tasks
 from schema.chats.errors import ChatNotFound
 from schema.context import Info
 from schema.errors import expected

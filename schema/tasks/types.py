@@ -7,7 +7,7 @@ from enum import Enum
 
 import strawberry
 
-from resolvers.task_registry import TaskInfo
+from resolvers.tasks.registry import TaskInfo
 from schema.scalars import timestamp
 
 

@@ -7,8 +7,9 @@ from typing import Annotated
 
 import strawberry
 
-from resolvers import auth, users
+from resolvers.auth import accounts as auth
 from resolvers.errors import DomainError
+from resolvers.users import users
 from schema.context import Info
 from schema.errors import EmailTaken, expected
 from schema.users.types import Role, User

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import strawberry
 
-from resolvers import users
+from resolvers.users import users
 from schema.context import Info
 from schema.pagination import Connection, OrderDirection, offset_connection, start_after
 from schema.users.types import User, UserOrder

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from data.tables import UserRow
-from resolvers import groups
+from resolvers.groups import groups
 from schema.context import Info
 from schema.pagination import OrderDirection
 from schema.scalars import timestamp

@@ -3,7 +3,7 @@ caused them, once per window, and never inside that request."""
 
 from sqlalchemy import text
 
-from resolvers.authentication import ACTIVITY_DELAY
+from resolvers.auth.authenticate import ACTIVITY_DELAY
 from tests.conftest import bearer
 from tests.support.waiting import eventually
 

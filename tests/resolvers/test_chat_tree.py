@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from resolvers.chat_tree import ChatTree, merge
+from resolvers.chats.tree import ChatTree, merge
 from resolvers.errors import Conflict, DomainError, Invalid, NotFound
 
 

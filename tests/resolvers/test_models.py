@@ -7,11 +7,12 @@ import uuid
 import pytest
 
 from data.tables import GroupMemberRow, GroupRow
-from resolvers import models, workspace_models
 from resolvers.context import Context, Credentials
 from resolvers.errors import Forbidden
+from resolvers.models import models
+from resolvers.models import workspace as workspace_models
+from resolvers.models.workspace import Grant, ModelCreate, ModelUpdate
 from resolvers.permissions import require_verified
-from resolvers.workspace_models import Grant, ModelCreate, ModelUpdate
 from tests.support.ai import *  # noqa: F403
 from tests.support.upstream import ScriptedUpstream
 

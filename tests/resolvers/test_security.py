@@ -8,7 +8,7 @@ import pytest
 from argon2 import PasswordHasher, profiles
 
 from data.settings import Argon2Parameters, SettingsError, argon2_parameters
-from resolvers.security import Passwords, issue_token, read_token
+from resolvers.auth.security import Passwords, issue_token, read_token
 
 CHEAP = Argon2Parameters(memory_kib=8, time_cost=1, parallelism=1)
 

@@ -6,11 +6,11 @@ import dataclasses
 
 import pytest
 
-from resolvers import directory, users
-from resolvers.authentication import current_viewer
+from resolvers.auth.authenticate import current_viewer
 from resolvers.context import Context, Credentials
 from resolvers.errors import Forbidden, Unauthenticated
 from resolvers.permissions import require_scope, require_user
+from resolvers.users import directory, users
 
 TOKEN = "service-token-0123456789abcdef"
 

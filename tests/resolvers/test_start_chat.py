@@ -5,8 +5,8 @@ import pytest
 from sqlalchemy import func, select
 
 from data.tables import ChatRow
-from resolvers import chat_completions
-from resolvers.chat_completions import ChatOpening
+from resolvers.completions import chat_completions
+from resolvers.completions.chat_completions import ChatOpening
 from resolvers.context import Context, Credentials
 from resolvers.errors import Invalid, NotFound
 from tests.support.ai import *  # noqa: F403

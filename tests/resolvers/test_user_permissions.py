@@ -4,7 +4,7 @@ import uuid
 
 from data.tables import GroupMemberRow, GroupRow
 from resolvers.context import Context
-from resolvers.user_permissions import DEFAULT_PERMISSIONS
+from resolvers.users.permissions import DEFAULT_PERMISSIONS
 from tests.conftest import bearer
 
 

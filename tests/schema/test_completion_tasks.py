@@ -10,8 +10,8 @@ from gql.transport.exceptions import TransportQueryError
 from gql.transport.websockets import WebsocketsTransport
 
 from data.pubsub import completion_channel
-from resolvers.completion_tasks import Transcript
-from resolvers.task_registry import COMPLETION, prepare
+from resolvers.completions.tasks import Transcript
+from resolvers.tasks.registry import COMPLETION, prepare
 from tests.conftest import bearer
 from tests.schema.conftest import auth
 from tests.support.ai import *  # noqa: F403

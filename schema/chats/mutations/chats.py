@@ -8,7 +8,10 @@ from typing import Annotated
 import strawberry
 from strawberry.types.unset import UNSET
 
-from resolvers import chat_limits, chat_sharing, chat_tags, chats
+from resolvers.chats import chats
+from resolvers.chats import limits as chat_limits
+from resolvers.chats import sharing as chat_sharing
+from resolvers.chats import tags as chat_tags
 from resolvers.errors import DomainError
 from schema.chats.errors import ChatNotFound, FolderNotFound, InvalidChatInput, MessageNotFound
 from schema.chats.mutations.payloads import (

@@ -10,7 +10,7 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types.unset import UNSET
 
-from resolvers import messages
+from resolvers.chats import messages
 from resolvers.errors import DomainError
 from schema.chats.errors import ChatNotFound, InvalidChatInput, MessageIdTaken, MessageNotFound
 from schema.chats.mutations.payloads import (

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from resolvers import chat_limits
+from resolvers.chats import limits as chat_limits
 from resolvers.errors import Conflict, Invalid, NotFound
 
 Node = dict[str, Any]

@@ -15,10 +15,10 @@ from data.llm.base import Interrupted, UpstreamBroken, UpstreamError
 from data.llm.streams import JSON, Interruptible, LineCheck, UpstreamResponse
 from resolvers.context import Context, Services
 from resolvers.errors import Invalid, UpstreamFailed
-from resolvers.models import Route, connections, route_model
+from resolvers.models.models import Route, connections, route_model
+from resolvers.models.presets import apply_preset
 from resolvers.permissions import require_verified
-from resolvers.presets import apply_preset
-from resolvers.task_registry import PROXY, Stopped, TaskInfo
+from resolvers.tasks.registry import PROXY, Stopped, TaskInfo
 
 MAX_BUFFERED_ANSWER = 64 * 1024 * 1024
 
@@ -179,7 +179,7 @@ def request_body(route: Route, spec: RelaySpec) -> bytes:
 
 
 async def start_relay(ctx: Context, spec: RelaySpec) -> Relay:
-    """Verified users, for models they may use (see resolvers.models). Registers the
+    """Verified users, for models they may use (see resolvers.models.models). Registers the
     request as a task; the upstream is not contacted until `open()`."""
     viewer = await require_verified(ctx)
     model = spec.body.get("model")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from data.repos.health import database_answers
 from data.repos.users import UserRepo
 from resolvers.context import Context, Viewer
-from resolvers.server_config import AuthConfig, read_auth_config
+from resolvers.system.config import AuthConfig, read_auth_config
 
 NAME = "Parley"
 VERSION = "0.1.0"

@@ -17,8 +17,9 @@ from data.chat_json import row_values
 from data.repos.messages import MessageWindow, WindowPage
 from data.tables import ChatMessageRow, ChatRow
 from data.tables.base import now_s
-from resolvers import chat_events, chat_limits
-from resolvers.chat_access import LockedChat, lock_chat, readable_summary, save_tree
+from resolvers.chats import events as chat_events
+from resolvers.chats import limits as chat_limits
+from resolvers.chats.access import LockedChat, lock_chat, readable_summary, save_tree
 from resolvers.context import Context, Viewer
 from resolvers.errors import Invalid, NotFound
 from resolvers.loaders import loaders
@@ -66,7 +67,7 @@ def status_of(row: ChatMessageRow) -> str:
     """Where a message stands: `streaming` while an answer is written; `stopped`,
     `interrupted` (the server shut down) or `failed` when it ended early (its content
     is what had arrived); else `done`. Read from Open WebUI's fields, which
-    resolvers/answer_writer.py sets."""
+    resolvers/completions/answers.py sets."""
     if row.done is False:
         return "streaming"
     if row.error:

@@ -16,10 +16,10 @@ import logging
 import time
 from typing import Any
 
-from resolvers import chat_events
-from resolvers.chat_access import lock_owned_chat, save_tree
-from resolvers.chat_tree import Node
-from resolvers.completion_tasks import Transcript
+from resolvers.chats import events as chat_events
+from resolvers.chats.access import lock_owned_chat, save_tree
+from resolvers.chats.tree import Node
+from resolvers.completions.tasks import Transcript
 from resolvers.context import Context, Services
 from resolvers.errors import DomainError, NotFound
 

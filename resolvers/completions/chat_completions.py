@@ -1,7 +1,7 @@
 """Completions that answer in a chat: the user's message and the answer's message are
 written first, in one transaction; then one producer reads the upstream once, publishes
-the answer for any number of followers (resolvers/completion_tasks.py) and keeps the
-answer's message (resolvers/answer_writer.py). Leaving does not stop it: a reload finds
+the answer for any number of followers (resolvers/completions/tasks.py) and keeps the
+answer's message (resolvers/completions/answers.py). Leaving does not stop it: a reload finds
 the answer streaming, then finished.
 
 Only the chat's owner starts a completion in it.
@@ -19,18 +19,20 @@ from typing import Any
 from data.chat_json import row_values
 from data.tables import ChatMessageRow, ChatRow
 from data.tables.base import now_s
-from resolvers import chat_events, chat_limits, tasks
-from resolvers.answer_writer import AnswerWriter, stopped_note
-from resolvers.chat_access import LockedChat, lock_chat, save_tree
-from resolvers.chat_tree import ChatTree, Node
-from resolvers.chats import ChatCreate, create_chat, empty_chat
-from resolvers.completion_tasks import Transcript, follow_completion, run_stream
-from resolvers.completions import Delta, Done, Failed, StreamPlan, plan_chat_stream
+from resolvers.chats import events as chat_events
+from resolvers.chats import limits as chat_limits
+from resolvers.chats.access import LockedChat, lock_chat, save_tree
+from resolvers.chats.chats import ChatCreate, create_chat, empty_chat
+from resolvers.chats.messages import sign
+from resolvers.chats.tree import ChatTree, Node
+from resolvers.completions.answers import AnswerWriter, stopped_note
+from resolvers.completions.completions import Delta, Done, Failed, StreamPlan, plan_chat_stream
+from resolvers.completions.tasks import Transcript, follow_completion, run_stream
 from resolvers.context import Context, Services, Viewer
 from resolvers.errors import Invalid, NotFound
-from resolvers.messages import sign
 from resolvers.permissions import require_verified
-from resolvers.task_registry import COMPLETION, TaskInfo, prepare
+from resolvers.tasks import tasks
+from resolvers.tasks.registry import COMPLETION, TaskInfo, prepare
 
 ROLES = ("system", "user", "assistant")
 

@@ -16,18 +16,18 @@ from data.settings import parse_duration
 from data.tables import ApiKeyRow, AuthRow, UserRow
 from data.tables.base import now_s
 from resolvers import validation
-from resolvers.authentication import current_viewer
-from resolvers.context import Context
-from resolvers.errors import Forbidden, Invalid, NotFound, RateLimited, Unauthenticated
-from resolvers.permissions import require_admin, require_session, require_user
-from resolvers.security import (
+from resolvers.auth.authenticate import current_viewer
+from resolvers.auth.security import (
     api_key_digest,
     issue_token,
     new_api_key,
     new_session_stamp,
     read_token,
 )
-from resolvers.user_permissions import allows, effective_permissions
+from resolvers.context import Context
+from resolvers.errors import Forbidden, Invalid, NotFound, RateLimited, Unauthenticated
+from resolvers.permissions import require_admin, require_session, require_user
+from resolvers.users.permissions import allows, effective_permissions
 
 DEFAULT_IMAGE = "/user.png"
 

@@ -4,7 +4,7 @@ read, create, replace. Its vocabulary is RFC 7643's User; its rows are the `user
 GraphQL and REST, and one deactivated here is refused everywhere at once.
 
 Callers: the SCIM provisioning client (scope "scim") and administrators. Deletion is
-resolvers.users.delete_user, shared with the other surfaces.
+resolvers.users.users.delete_user, shared with the other surfaces.
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from data.repos.locks import serialize
 from data.repos.users import UserRepo
 from data.tables.base import now_s
 from resolvers import validation
+from resolvers.auth.security import new_session_stamp
 from resolvers.context import Context
 from resolvers.errors import Conflict, Forbidden, Invalid, NotFound
 from resolvers.permissions import require_admin_or_scope
-from resolvers.security import new_session_stamp
 
 SCOPE = "scim"
 MAX_RESULTS = 200  # the most resources one list or search returns

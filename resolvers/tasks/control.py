@@ -16,7 +16,7 @@ from typing import Any
 
 from data.pubsub import completion_channel, reply_channel, task_control_channel
 from resolvers.context import Services, Viewer
-from resolvers.task_registry import TaskInfo
+from resolvers.tasks.registry import TaskInfo
 
 log = logging.getLogger("parley.tasks")
 

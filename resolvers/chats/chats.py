@@ -1,7 +1,7 @@
 """Chats: listing, reading, creating, changing and deleting them, by Open WebUI's rules.
 
 Every resolver here needs an approved account (`user` or `admin`). Writers publish a chat
-event after the commit (see resolvers/chat_events.py).
+event after the commit (see resolvers/chats/events.py).
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ from data.repos.folders import FolderRepo
 from data.repos.messages import MessageRepo
 from data.tables import ChatRow, FolderRow, UserRow
 from data.tables.base import now_s
-from resolvers import chat_events, chat_limits
-from resolvers.chat_access import (
+from resolvers.chats import events as chat_events
+from resolvers.chats import limits as chat_limits
+from resolvers.chats.access import (
     LockedChat,
     admin_reach,
     chat_not_found,
@@ -28,13 +29,13 @@ from resolvers.chat_access import (
     readable_summary,
     save_tree,
 )
-from resolvers.chat_tags import drop_orphan_tags, restore_tags, tag_ids
-from resolvers.chat_tree import ChatTree, merge
+from resolvers.chats.tags import drop_orphan_tags, restore_tags, tag_ids
+from resolvers.chats.tree import ChatTree, merge
 from resolvers.context import Context, Viewer
 from resolvers.errors import Forbidden, Invalid, NotFound
 from resolvers.loaders import forget_loaded, loaders, serial
 from resolvers.permissions import require_verified
-from resolvers.user_permissions import allows, effective_permissions
+from resolvers.users.permissions import allows, effective_permissions
 
 NEW_CHAT = "New Chat"
 ORDERABLE = ("updated_at", "created_at", "title")

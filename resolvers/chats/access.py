@@ -15,8 +15,8 @@ from data.repos.chats import ChatRepo
 from data.repos.messages import MessageRepo
 from data.tables import ChatRow
 from data.tables.base import now_s
-from resolvers import chat_limits
-from resolvers.chat_tree import ChatTree, Node
+from resolvers.chats import limits as chat_limits
+from resolvers.chats.tree import ChatTree, Node
 from resolvers.context import Context, Viewer
 from resolvers.errors import NotFound
 from resolvers.loaders import chat_summary, forget_loaded

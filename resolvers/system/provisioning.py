@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from data.repos.users import UserRepo
-from resolvers.auth import SignUp, sign_up
+from resolvers.auth.accounts import SignUp, sign_up
 from resolvers.context import Context, Services
 
 log = logging.getLogger("parley")

@@ -1,7 +1,7 @@
 """The tasks running in this process: completions and proxied requests. A task runs
 where its upstream request was opened and carries the function that interrupts it,
 which closes that request at once. (Other instances are reached through
-resolvers/task_control.py.)"""
+resolvers/tasks/control.py.)"""
 
 from __future__ import annotations
 

@@ -19,9 +19,9 @@ from data.tables import AccessGrantRow, ModelRow
 from data.tables.base import now_s
 from resolvers.context import Context, Viewer
 from resolvers.errors import Conflict, Forbidden, Invalid, NotFound
-from resolvers.models import readable_ids
+from resolvers.models.models import readable_ids
 from resolvers.permissions import require_verified
-from resolvers.user_permissions import allows, effective_permissions
+from resolvers.users.permissions import allows, effective_permissions
 
 MAX_ID = 256
 RESOURCE = "model"

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from data.pubsub import chat_channel, user_channel
-from resolvers.chat_access import chat_not_found
+from resolvers.chats.access import chat_not_found
 from resolvers.context import Context
 from resolvers.loaders import loaders
 from resolvers.permissions import require_verified

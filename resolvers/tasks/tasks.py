@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from resolvers import task_control
 from resolvers.context import Context
 from resolvers.errors import NotFound
 from resolvers.permissions import require_verified
-from resolvers.task_registry import COMPLETION, PROXY, Stopped, TaskInfo, TaskRegistry
+from resolvers.tasks import control as task_control
+from resolvers.tasks.registry import COMPLETION, PROXY, Stopped, TaskInfo, TaskRegistry
 
 __all__ = ["COMPLETION", "PROXY", "Stopped", "TaskInfo", "TaskRegistry", "get_task",
            "list_tasks", "stop_task"]

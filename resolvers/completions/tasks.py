@@ -18,8 +18,7 @@ from typing import Any, Protocol
 
 from data.llm.base import Usage
 from data.pubsub import completion_channel
-from resolvers import task_control
-from resolvers.completions import (
+from resolvers.completions.completions import (
     ChatStream,
     CompletionResult,
     Delta,
@@ -32,8 +31,9 @@ from resolvers.completions import (
 from resolvers.context import Context, Services
 from resolvers.errors import DomainError, NotFound
 from resolvers.permissions import require_verified
-from resolvers.task_control import piece_size, pieces
-from resolvers.task_registry import TaskInfo
+from resolvers.tasks import control as task_control
+from resolvers.tasks.control import piece_size, pieces
+from resolvers.tasks.registry import TaskInfo
 
 log = logging.getLogger("parley.completions")
 
@@ -59,7 +59,7 @@ class Transcript:
 
 
 class AnswerSink(Protocol):
-    """Where a chat-bound completion keeps its answer (resolvers/answer_writer.py)."""
+    """Where a chat-bound completion keeps its answer (resolvers/completions/answers.py)."""
 
     def progress(self, transcript: Transcript) -> None: ...
 

@@ -14,10 +14,10 @@ from data.repos.users import SORTABLE, UserRepo
 from data.tables import GroupRow, UserRow
 from data.tables.base import now_s
 from resolvers import validation
+from resolvers.auth.security import new_session_stamp
 from resolvers.context import Context
 from resolvers.errors import Forbidden, Invalid, NotFound
 from resolvers.permissions import require_admin, require_admin_or_scope, require_verified
-from resolvers.security import new_session_stamp
 
 MAX_PAGE = 100
 

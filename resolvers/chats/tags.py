@@ -11,8 +11,9 @@ from collections.abc import Sequence
 from data.repos.chats import ChatRepo
 from data.repos.tags import TagRepo
 from data.tables import ChatRow, TagRow
-from resolvers import chat_events, chat_limits
-from resolvers.chat_access import chat_not_found, readable_summary
+from resolvers.chats import events as chat_events
+from resolvers.chats import limits as chat_limits
+from resolvers.chats.access import chat_not_found, readable_summary
 from resolvers.context import Context
 from resolvers.errors import Invalid
 from resolvers.loaders import forget_loaded, loaders, serial

@@ -9,10 +9,10 @@ from data.repos.credentials import ApiKeyRepo
 from data.repos.principals import PrincipalReader
 from data.repos.users import UserRepo
 from data.tables.base import now_s
+from resolvers.auth.security import api_key_stored_forms, is_api_key, read_token, same, same_secret
 from resolvers.context import Context, Viewer
 from resolvers.errors import Forbidden, Unauthenticated
-from resolvers.security import api_key_stored_forms, is_api_key, read_token, same, same_secret
-from resolvers.user_permissions import allows, effective_permissions
+from resolvers.users.permissions import allows, effective_permissions
 
 ACTIVITY_WINDOW = 60  # refresh last_active_at at most once a minute per user
 ACTIVITY_DELAY = 1.0  # seconds between a request and the activity write it causes

@@ -1,6 +1,7 @@
 """Completions Parley reads itself (rather than relaying bytes): an answer from any
 upstream, read as ChatChunks, for Open WebUI's unified route with Ollama models, for
-GraphQL subscriptions and for answers written into chats (resolvers/chat_completions.py).
+GraphQL subscriptions and for answers written into chats
+(resolvers/completions/chat_completions.py).
 """
 
 from __future__ import annotations
@@ -13,13 +14,20 @@ from typing import Any
 from data.llm import ollama
 from data.llm.base import OLLAMA, ChatChunk, Interrupted, UpstreamError, Usage
 from data.llm.chat import read_chat
+from resolvers.completions.relay import (
+    Relay,
+    RelaySpec,
+    UpstreamCall,
+    request_body,
+    stopped,
+    upstream_failed,
+)
 from resolvers.context import Context, Services
 from resolvers.errors import DomainError, Forbidden, Invalid, Unauthenticated
-from resolvers.models import Route, connections, route_model
+from resolvers.models.models import Route, connections, route_model
+from resolvers.models.presets import apply_preset
 from resolvers.permissions import require_verified
-from resolvers.presets import apply_preset
-from resolvers.relay import Relay, RelaySpec, UpstreamCall, request_body, stopped, upstream_failed
-from resolvers.task_registry import COMPLETION, PROXY, TaskInfo, prepare
+from resolvers.tasks.registry import COMPLETION, PROXY, TaskInfo, prepare
 
 
 @dataclass

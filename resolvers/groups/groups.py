@@ -21,10 +21,10 @@ from data.tables import GroupRow, UserRow
 from data.tables.base import now_s
 from resolvers import validation
 from resolvers.context import Context
-from resolvers.directory import MAX_RESULTS, SCOPE, invalid_filter
 from resolvers.errors import Invalid, NotFound
 from resolvers.loaders import loaders
 from resolvers.permissions import require_admin, require_admin_or_scope, require_admin_or_self
+from resolvers.users.directory import MAX_RESULTS, SCOPE, invalid_filter
 
 MAX_PAGE = 100  # GraphQL pages
 

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from data.llm.base import OLLAMA, OPENAI, UpstreamError
+from resolvers.completions.relay import upstream_failed
 from resolvers.context import Context
 from resolvers.errors import Invalid, NotFound, UpstreamFailed
-from resolvers.models import KIND_NAMES, connections, require_kind
+from resolvers.models.models import KIND_NAMES, connections, require_kind
 from resolvers.permissions import require_admin, require_verified
-from resolvers.relay import upstream_failed
 
 _PATHS = {OLLAMA: "/api/tags", OPENAI: "/models"}
 _KEYS = {OLLAMA: ("ollama.enable", "ollama.base_urls", "ollama.api_configs"),

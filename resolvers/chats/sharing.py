@@ -11,13 +11,13 @@ from typing import Any
 from data.repos.chats import ChatRepo
 from data.repos.shares import ShareRepo
 from data.tables.base import now_s
-from resolvers import chat_events
-from resolvers.chat_access import admin_reach, chat_not_found
+from resolvers.chats import events as chat_events
+from resolvers.chats.access import admin_reach, chat_not_found
 from resolvers.context import Context
 from resolvers.errors import Forbidden, NotFound
 from resolvers.loaders import forget_loaded
 from resolvers.permissions import require_verified
-from resolvers.user_permissions import allows, effective_permissions
+from resolvers.users.permissions import allows, effective_permissions
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,3 @@
+"""Groups and their members.
+
+Import from the modules: `from resolvers.groups.<module> import ...`."""

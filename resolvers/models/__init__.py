@@ -1,0 +1,3 @@
+"""Models: the upstream catalog, workspace presets and their grants, the connections.
+
+Import from the modules: `from resolvers.models.<module> import ...`."""
