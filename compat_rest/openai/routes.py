@@ -11,10 +11,10 @@ from compat_rest.common import parse_body
 from compat_rest.openai import serializers
 from compat_rest.openai.errors import endpoint, frame
 from compat_rest.openai.forms import ChatCompletionForm, ConnectionsForm, EmbeddingsForm, chat_body
-from compat_rest.streaming import relay_answer
+from compat_rest.streaming import relay_spec
 from resolvers import connections, models
 from resolvers.context import Context
-from resolvers.relay import RelaySpec, start_relay
+from resolvers.relay import RelaySpec
 
 OPENAI = "openai"
 
@@ -37,9 +37,7 @@ async def connection_models(request: Request, ctx: Context):
 
 async def _relay(request: Request, ctx: Context, path: str, body: dict) -> Response:
     spec = RelaySpec(kind=OPENAI, path=path, body=body, route=request.scope["path"])
-    async with ctx.unit_of_work():
-        relay = await start_relay(ctx, spec)
-    return await relay_answer(request, relay, frame)
+    return await relay_spec(request, ctx, spec, frame)
 
 
 @endpoint(unit_of_work=False)
