@@ -67,6 +67,33 @@ async def connection_models(ctx: Context, kind: str, url_idx: int) -> Any:
         raise upstream_failed(error) from None
 
 
+async def loaded_models(ctx: Context) -> list[dict[str, Any]]:
+    """Administrators: the models the enabled Ollama connections hold in memory (their
+    `/api/ps`), each connection's prefix applied, merged by model with the indexes of
+    the connections holding it (`urls`). A connection that fails adds nothing."""
+    await require_admin(ctx)
+    conns = await connections(ctx)
+    targets = conns.of_kind(OLLAMA)
+    answers = await asyncio.gather(*[ctx.services.llm.get_json(c, "/api/ps",
+                                                               secrets=conns.secrets())
+                                     for c in targets], return_exceptions=True)
+    merged: dict[str, dict[str, Any]] = {}
+    for connection, answer in zip(targets, answers, strict=True):
+        items = answer.get("models") if isinstance(answer, dict) else None
+        for item in items if isinstance(items, list) else []:
+            if not isinstance(item, dict) or not isinstance(item.get("model"), str):
+                continue
+            model = item["model"]
+            if connection.prefix_id:
+                model = f"{connection.prefix_id}.{model}"
+            seen = merged.get(model)
+            if seen is None:
+                merged[model] = dict(item, model=model, urls=[connection.idx])
+            elif connection.idx not in seen["urls"]:
+                seen["urls"].append(connection.idx)
+    return list(merged.values())
+
+
 @dataclass(frozen=True)
 class ConnectionSettings:
     """One kind's connections as Open WebUI's config routes show them. Keys are masked:
