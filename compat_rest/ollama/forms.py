@@ -58,6 +58,14 @@ class ShowForm(_Open):
         return self
 
 
+class CompletionForm(_Open):
+    """OpenAI's legacy completions, as Ollama's `/v1/completions` takes them."""
+
+    model: str
+    prompt: str | list[str]
+    stream: bool | None = None
+
+
 class ConnectionsForm(BaseModel):
     ENABLE_OLLAMA_API: bool | None = None
     OLLAMA_BASE_URLS: list[str] | None = None

@@ -9,7 +9,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from compat_rest.common import parse_body
-from compat_rest.ollama import serializers
+from compat_rest.ollama import serializers, v1
 from compat_rest.ollama.errors import endpoint, frame
 from compat_rest.ollama.forms import (
     ChatForm,
@@ -122,4 +122,4 @@ def routes() -> list[Route]:
                           ("embeddings", embeddings)):
         routes += [Route(f"/ollama/api/{name}", handler, methods=["POST"]),
                    Route(f"/ollama/api/{name}/{{url_idx:int}}", handler, methods=["POST"])]
-    return routes
+    return routes + v1.routes()
