@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
 
 from pydantic import BaseModel
 from starlette.requests import Request
@@ -19,7 +18,7 @@ from compat_rest.common import parse_body
 from compat_rest.ollama.errors import STATUS
 from compat_rest.ollama.forms import CompletionForm
 from compat_rest.openai.errors import bad_body, frame, renderer
-from compat_rest.openai.forms import ChatCompletionForm, EmbeddingsForm
+from compat_rest.openai.forms import ChatCompletionForm, EmbeddingsForm, chat_body
 from compat_rest.streaming import dialect_endpoint, relay_spec
 from resolvers import connections, models
 from resolvers.context import Context
@@ -30,20 +29,12 @@ OLLAMA = "ollama"
 endpoint = dialect_endpoint(renderer(STATUS), bad_body)
 
 
-def _body(form: BaseModel) -> dict[str, Any]:
-    """The body to send on; usage options only where they mean something (a stream)."""
-    body = form.model_dump(exclude_unset=True)
-    if not getattr(form, "stream", None):
-        body.pop("stream_options", None)
-    return body
-
-
 def _relay(form_type: type[BaseModel], path: str) -> Callable:
     @endpoint(unit_of_work=False)
     async def handler(request: Request, ctx: Context) -> Response:
         form = await parse_body(request, form_type)
         return await relay_spec(request, ctx, RelaySpec(
-            kind=OLLAMA, path=path, body=_body(form), route=f"/ollama{path}",
+            kind=OLLAMA, path=path, body=chat_body(form), route=f"/ollama{path}",
             url_idx=request.path_params.get("url_idx")), frame)
 
     handler.__name__ = path.strip("/").replace("/", "_")
