@@ -25,7 +25,7 @@ def model_entry(model: AvailableModel) -> dict[str, Any]:
     """Open WebUI's merged entry: the upstream's fields, its own entry, and where it is."""
     kept = connection_entry(model)
     return dict(kept, id=model.id, name=model.name, owned_by="openai", openai=kept,
-                urlIdx=model.entry.urls[0])
+                provider=kept.get("provider", ""), urlIdx=model.entry.urls[0])
 
 
 def plain_model(model: AvailableModel) -> dict[str, Any]:
