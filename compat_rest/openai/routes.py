@@ -22,7 +22,8 @@ OPENAI = "openai"
 @endpoint()
 async def list_models(request: Request, ctx: Context) -> dict:
     listed = await models.list_models(ctx, kind=OPENAI, presets=False)
-    return {"object": "list", "data": [serializers.model_entry(m) for m in listed]}
+    # Open WebUI's merged list has no `object` key (OpenAI's own list, on /v1, does).
+    return {"data": [serializers.model_entry(m) for m in listed]}
 
 
 @endpoint()
