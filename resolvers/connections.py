@@ -7,7 +7,7 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-from data.llm.base import OLLAMA, OPENAI, UpstreamError
+from data.llm.base import OLLAMA, OPENAI, Connection, UpstreamError
 from resolvers.context import Context
 from resolvers.errors import Invalid, NotFound, UpstreamFailed
 from resolvers.models import KIND_NAMES, connections, require_kind
@@ -74,9 +74,15 @@ async def loaded_models(ctx: Context) -> list[dict[str, Any]]:
     await require_admin(ctx)
     conns = await connections(ctx)
     targets = conns.of_kind(OLLAMA)
-    answers = await asyncio.gather(*[ctx.services.llm.get_json(c, "/api/ps",
-                                                               secrets=conns.secrets())
-                                     for c in targets], return_exceptions=True)
+
+    async def loaded_on(connection: Connection) -> Any:
+        try:
+            return await ctx.services.llm.get_json(connection, "/api/ps",
+                                                   secrets=conns.secrets())
+        except UpstreamError:
+            return None
+
+    answers = await asyncio.gather(*map(loaded_on, targets))
     merged: dict[str, dict[str, Any]] = {}
     for connection, answer in zip(targets, answers, strict=True):
         items = answer.get("models") if isinstance(answer, dict) else None

@@ -6,6 +6,7 @@ import pytest
 
 from tests.conftest import bearer
 from tests.support.ai import UPSTREAM_KEY
+from tests.support.server import free_port
 from tests.support.upstream import ScriptedUpstream
 
 PUBLIC = [{"principal_type": "user", "principal_id": "*", "permission": "read"}]
@@ -58,6 +59,7 @@ async def test_show_ps_and_a_name_without_a_tag(accounts, client_for, upstream):
 
 async def test_show_takes_the_older_name_field_and_lists_where_models_are_loaded(
         accounts, client, upstream):
+    """A connection that is down adds nothing to what is loaded."""
     await accounts.admin()
     admin = bearer(accounts.admin_token)
     shown = await client.post("/ollama/api/show", headers=admin, json={"name": "llama3"})
@@ -66,7 +68,7 @@ async def test_show_takes_the_older_name_field_and_lists_where_models_are_loaded
     assert missing.status_code == 400 and "model is required" in missing.json()["error"]
 
     await client.post("/ollama/config/update", headers=admin, json={
-        "OLLAMA_BASE_URLS": [upstream.url, upstream.url],
+        "OLLAMA_BASE_URLS": [upstream.url, upstream.url, f"http://127.0.0.1:{free_port()}"],
         "OLLAMA_API_CONFIGS": {"1": {"prefix_id": "b"}}})
     models = (await client.get("/ollama/api/ps", headers=admin)).json()["models"]
     assert [(m["model"], m["urls"]) for m in models] == [("llama3:latest", [0]),
