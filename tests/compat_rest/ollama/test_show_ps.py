@@ -19,19 +19,6 @@ async def upstream():
         yield scripted
 
 
-@pytest.fixture
-async def client_for(live):
-    made = []
-
-    def make(token: str) -> ollama.AsyncClient:
-        made.append(ollama.AsyncClient(host=f"{live}/ollama", headers=bearer(token)))
-        return made[-1]
-
-    yield make
-    for client in made:
-        await client.close()
-
-
 async def test_show_ps_and_a_name_without_a_tag(accounts, client_for, upstream):
     await accounts.admin()
     client = client_for(accounts.admin_token)
