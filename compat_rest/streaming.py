@@ -14,6 +14,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 
 from compat_rest.common import BadBody, Handler, rest_context
+from resolvers.completions.relay import RelaySpec, start_relay
+from resolvers.context import Context
 from resolvers.errors import DomainError
 
 STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
@@ -144,3 +146,12 @@ async def relay_answer(request: Request, relay, frame: Callable[[DomainError], b
         return Response(relay.buffered, status_code=relay.status, media_type=relay.media_type)
     return StreamingAnswer(relay.chunks(), status=relay.status, media_type=relay.media_type,
                            watch=watch, frame=frame)
+
+
+async def relay_spec(request: Request, ctx: Context, spec: RelaySpec,
+                     frame: Callable[[DomainError], bytes]) -> Response:
+    """Start a relay of `spec` in a short unit of work (access, connection, task) and
+    answer with it; no session is held while the answer streams."""
+    async with ctx.unit_of_work():
+        relay = await start_relay(ctx, spec)
+    return await relay_answer(request, relay, frame)

@@ -24,6 +24,7 @@ from data.llm.settings import (
     load_upstream_settings,
     upstream_seed,
 )
+from data.task_settings import TaskSettingsError, task_seed
 
 
 class SettingsError(ValueError):
@@ -231,8 +232,8 @@ def _runtime_seed(env: Mapping[str, str]) -> RuntimeSeed:
         "auth.admin.show": _bool(env, "SHOW_ADMIN_DETAILS", True),
     }
     try:
-        values |= upstream_seed(env)
-    except UpstreamSettingsError as error:
+        values |= upstream_seed(env) | task_seed(env)
+    except (UpstreamSettingsError, TaskSettingsError) as error:
         raise SettingsError(str(error)) from None
     return RuntimeSeed(values, persistent=_bool(env, "ENABLE_PERSISTENT_CONFIG", True))
 

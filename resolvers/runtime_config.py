@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from data.point_reads import PointReader
 from data.repos.config import ConfigRepo, read_committed
 from data.settings import RuntimeSeed
+from data.task_settings import TASK_DEFAULTS
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,7 @@ DEFAULTS: dict[str, Any] = {
     "openai.api_base_urls": ["https://api.openai.com/v1"],
     "openai.api_keys": [""],
     "openai.api_configs": {},
+    **TASK_DEFAULTS,  # the helper tasks' model and prompt templates
 }
 
 

@@ -22,20 +22,22 @@ from schema.extensions import extensions_for
 from schema.groups.queries import GroupQueries
 from schema.models.mutations import ModelMutations
 from schema.models.queries import ModelQueries
+from schema.tasks.config import TaskConfigMutations, TaskConfigQueries
 from schema.tasks.queries import TaskMutations, TaskQueries
 from schema.users.mutations import UserMutations
 from schema.users.queries import UserQueries
 
 
 @strawberry.type(description="Everything a client can read.")
-class Query(AuthQueries, UserQueries, ChatQueries, GroupQueries, ModelQueries, TaskQueries):
+class Query(AuthQueries, UserQueries, ChatQueries, GroupQueries, ModelQueries, TaskQueries,
+            TaskConfigQueries):
     pass
 
 
 @strawberry.type(description="Everything a client can change. Each mutation takes one "
                              "`input` and is one transaction.")
 class Mutation(AuthMutations, UserMutations, ChatMutations, MessageMutations, ModelMutations,
-               TaskMutations, CompletionMutations):
+               TaskMutations, TaskConfigMutations, CompletionMutations):
     pass
 
 

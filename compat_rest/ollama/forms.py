@@ -47,6 +47,25 @@ class EmbeddingsForm(_Open):
     prompt: str
 
 
+class ShowForm(_Open):
+    model: str | None = None
+    name: str | None = None  # the field's older name, still sent by older clients
+
+    @model_validator(mode="after")
+    def names_a_model(self) -> ShowForm:
+        if not (self.model or self.name):
+            raise ValueError("a model is required")
+        return self
+
+
+class CompletionForm(_Open):
+    """OpenAI's legacy completions, as Ollama's `/v1/completions` takes them."""
+
+    model: str
+    prompt: str | list[str]
+    stream: bool | None = None
+
+
 class ConnectionsForm(BaseModel):
     ENABLE_OLLAMA_API: bool | None = None
     OLLAMA_BASE_URLS: list[str] | None = None

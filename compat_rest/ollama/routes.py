@@ -9,7 +9,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from compat_rest.common import parse_body
-from compat_rest.ollama import serializers
+from compat_rest.ollama import serializers, v1
 from compat_rest.ollama.errors import endpoint, frame
 from compat_rest.ollama.forms import (
     ChatForm,
@@ -17,9 +17,10 @@ from compat_rest.ollama.forms import (
     EmbeddingsForm,
     EmbedForm,
     GenerateForm,
+    ShowForm,
 )
-from compat_rest.streaming import relay_answer
-from resolvers.completions.relay import RelaySpec, start_relay
+from compat_rest.streaming import relay_spec
+from resolvers.completions.relay import RelaySpec
 from resolvers.context import Context
 from resolvers.models import connections, models
 
@@ -56,13 +57,10 @@ def _relay(form_type: type[BaseModel], path: str, *, streams: bool):
         stream = getattr(form, "stream", False)
         if streams:
             body["stream"] = stream  # Ollama streams unless told otherwise
-        spec = RelaySpec(kind=OLLAMA, path=path, body=body, route=f"/ollama{path}",
-                         url_idx=request.path_params.get("url_idx"),
-                         media_type=NDJSON if streams and stream and path == "/api/chat"
-                         else None)
-        async with ctx.unit_of_work():
-            relay = await start_relay(ctx, spec)
-        return await relay_answer(request, relay, frame)
+        return await relay_spec(request, ctx, RelaySpec(
+            kind=OLLAMA, path=path, body=body, route=f"/ollama{path}",
+            url_idx=request.path_params.get("url_idx"),
+            media_type=NDJSON if streams and stream and path == "/api/chat" else None), frame)
 
     handler.__name__ = path.rsplit("/", 1)[-1]
     return handler
@@ -72,6 +70,22 @@ generate = _relay(GenerateForm, "/api/generate", streams=True)
 chat = _relay(ChatForm, "/api/chat", streams=True)
 embed = _relay(EmbedForm, "/api/embed", streams=False)
 embeddings = _relay(EmbeddingsForm, "/api/embeddings", streams=False)
+
+
+@endpoint(unit_of_work=False)
+async def show(request: Request, ctx: Context) -> Response:
+    """A model's details from a connection serving it (any one: they hold the same)."""
+    form = await parse_body(request, ShowForm)
+    body = form.model_dump(exclude_unset=True)
+    body.pop("name", None)
+    body["model"] = form.model or form.name
+    return await relay_spec(request, ctx, RelaySpec(kind=OLLAMA, path="/api/show", body=body,
+                                                    route="/ollama/api/show"), frame)
+
+
+@endpoint()
+async def loaded(request: Request, ctx: Context) -> dict:
+    return {"models": await connections.loaded_models(ctx)}
 
 
 def _settings(found: connections.ConnectionSettings) -> dict:
@@ -99,6 +113,8 @@ def routes() -> list[Route]:
               Route("/ollama/api/tags", list_tags, methods=["GET"]),
               Route("/ollama/api/tags/{url_idx:int}", connection_tags, methods=["GET"]),
               Route("/ollama/api/version", version, methods=["GET"]),
+              Route("/ollama/api/show", show, methods=["POST"]),
+              Route("/ollama/api/ps", loaded, methods=["GET"]),
               Route("/ollama/api/version/{url_idx:int}", version, methods=["GET"]),
               Route("/ollama/config", get_config, methods=["GET"]),
               Route("/ollama/config/update", update_config, methods=["POST"])]
@@ -106,4 +122,4 @@ def routes() -> list[Route]:
                           ("embeddings", embeddings)):
         routes += [Route(f"/ollama/api/{name}", handler, methods=["POST"]),
                    Route(f"/ollama/api/{name}/{{url_idx:int}}", handler, methods=["POST"])]
-    return routes
+    return routes + v1.routes()

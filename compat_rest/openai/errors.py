@@ -4,6 +4,7 @@ WebUI's `detail` with the same text."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from starlette.responses import JSONResponse, Response
 
@@ -25,13 +26,20 @@ def error_body(message: str, status: int, code: str | None) -> dict:
             "detail": message}
 
 
-def render(error: DomainError) -> Response:
-    status, message = DIALECT.get(error.reason, (error.status, error.message))
-    status = STATUS.get(error.reason, status)
-    retry_after = getattr(error, "retry_after", None)
-    headers = {"Retry-After": str(retry_after)} if retry_after else None
-    return JSONResponse(error_body(message, status, error.reason), status_code=status,
-                        headers=headers)
+def renderer(statuses: dict[str, int]) -> Callable[[DomainError], Response]:
+    """OpenAI's error shape with these statuses (by reason) where they differ from Open
+    WebUI's: the Ollama mount's OpenAI-compatible routes answer with its own."""
+    def render(error: DomainError) -> Response:
+        status, message = DIALECT.get(error.reason, (error.status, error.message))
+        status = statuses.get(error.reason, status)
+        retry_after = getattr(error, "retry_after", None)
+        headers = {"Retry-After": str(retry_after)} if retry_after else None
+        return JSONResponse(error_body(message, status, error.reason), status_code=status,
+                            headers=headers)
+    return render
+
+
+render = renderer(STATUS)
 
 
 def bad_body(error: BadBody) -> Response:

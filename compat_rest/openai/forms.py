@@ -30,9 +30,9 @@ class ConnectionsForm(BaseModel):
     OPENAI_API_CONFIGS: dict[str, Any] | None = None
 
 
-def chat_body(form: ChatCompletionForm) -> dict[str, Any]:
-    """The body to send on: usage options only where they mean something."""
+def chat_body(form: BaseModel) -> dict[str, Any]:
+    """The body to send on: usage options only where they mean something (a stream)."""
     body = form.model_dump(exclude_unset=True)
-    if not form.stream:
+    if not getattr(form, "stream", None):
         body.pop("stream_options", None)
     return body

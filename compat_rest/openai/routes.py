@@ -11,8 +11,8 @@ from compat_rest.common import parse_body
 from compat_rest.openai import serializers
 from compat_rest.openai.errors import endpoint, frame
 from compat_rest.openai.forms import ChatCompletionForm, ConnectionsForm, EmbeddingsForm, chat_body
-from compat_rest.streaming import relay_answer
-from resolvers.completions.relay import RelaySpec, start_relay
+from compat_rest.streaming import relay_spec
+from resolvers.completions.relay import RelaySpec
 from resolvers.context import Context
 from resolvers.models import connections, models
 
@@ -22,7 +22,8 @@ OPENAI = "openai"
 @endpoint()
 async def list_models(request: Request, ctx: Context) -> dict:
     listed = await models.list_models(ctx, kind=OPENAI, presets=False)
-    return {"object": "list", "data": [serializers.model_entry(m) for m in listed]}
+    # Open WebUI's merged list has no `object` key (OpenAI's own list, on /v1, does).
+    return {"data": [serializers.model_entry(m) for m in listed]}
 
 
 @endpoint()
@@ -37,9 +38,7 @@ async def connection_models(request: Request, ctx: Context):
 
 async def _relay(request: Request, ctx: Context, path: str, body: dict) -> Response:
     spec = RelaySpec(kind=OPENAI, path=path, body=body, route=request.scope["path"])
-    async with ctx.unit_of_work():
-        relay = await start_relay(ctx, spec)
-    return await relay_answer(request, relay, frame)
+    return await relay_spec(request, ctx, spec, frame)
 
 
 @endpoint(unit_of_work=False)

@@ -11,15 +11,21 @@ from typing import Any
 from resolvers.models.models import AvailableModel
 
 
-def model_entry(model: AvailableModel) -> dict[str, Any]:
-    """Open WebUI's merged entry: the upstream's fields, its raw entry, and where it is."""
+def connection_entry(model: AvailableModel) -> dict[str, Any]:
+    """The upstream's entry as Open WebUI keeps it per connection (its `openai` object):
+    the connection's prefix on the id, its tags, and its connection type."""
     entry = model.entry
-    out = dict(entry.info, id=model.id, name=model.name, owned_by="openai",
-               openai=dict(entry.info), connection_type=entry.connection_type,
-               urlIdx=entry.urls[0])
+    out = dict(entry.info, id=entry.id, connection_type=entry.connection_type)
     if entry.tags is not None:
         out["tags"] = list(entry.tags)
     return out
+
+
+def model_entry(model: AvailableModel) -> dict[str, Any]:
+    """Open WebUI's merged entry: the upstream's fields, its own entry, and where it is."""
+    kept = connection_entry(model)
+    return dict(kept, id=model.id, name=model.name, owned_by="openai", openai=kept,
+                provider=kept.get("provider", ""), urlIdx=model.entry.urls[0])
 
 
 def plain_model(model: AvailableModel) -> dict[str, Any]:

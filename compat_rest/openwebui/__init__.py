@@ -18,4 +18,5 @@ def routes() -> list[BaseRoute]:
             LazyRoutes("compat_rest.openwebui.completions",
                        ("/api/chat/completions", "/api/v1/chat/completions",
                         "/api/embeddings", "/api/v1/embeddings")),
-            LazyRoutes("compat_rest.openwebui.tasks", ("/api/tasks",))]
+            LazyRoutes("compat_rest.openwebui.tasks", ("/api/tasks",)),
+            LazyRoutes("compat_rest.openwebui.task_config", ("/api/v1/tasks/config",))]

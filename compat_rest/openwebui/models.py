@@ -12,6 +12,8 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from compat_rest.common import BadBody, parse_body
+from compat_rest.ollama import serializers as ollama_shapes
+from compat_rest.openai import serializers as openai_shapes
 from compat_rest.openwebui.errors import (
     ACCESS_PROHIBITED,
     NOT_FOUND,
@@ -79,11 +81,11 @@ def runtime_json(model: AvailableModel) -> dict[str, Any]:
                            "tags": list(entry.tags or []), "actions": [], "filters": []}
     if model.preset:
         out["preset"] = True
-    elif entry.kind == "ollama":
-        out.update(ollama=dict(entry.info), urls=list(entry.urls),
+    elif entry.kind == "ollama":  # its `ollama` object is its `/ollama/api/tags` entry
+        out.update(ollama=ollama_shapes.tag_entry(model), urls=list(entry.urls),
                    loaded=entry.expires_at is not None)
-    else:
-        out.update(openai=dict(entry.info), urlIdx=entry.urls[0])
+    else:  # the `/openai/models` entry, the upstream's own fields included
+        out = {**openai_shapes.model_entry(model), **out}
     row = model.row
     if row is not None:
         params = row.params if isinstance(row.params, dict) else {}

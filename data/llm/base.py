@@ -26,6 +26,7 @@ class Connection:
     model_ids: tuple[str, ...] = ()
     tags: tuple[Any, ...] | None = None
     connection_type: str = "local"
+    provider: str = ""  # e.g. azure, llama.cpp, lmstudio: what the server is, if said
     auth_type: str = "bearer"
     headers: Mapping[str, str] = field(default_factory=dict)
 
@@ -81,6 +82,7 @@ def _connection(kind: str, idx: int, url: Any, key: Any, options: Mapping[str, A
         model_ids=tuple(str(m) for m in model_ids) if isinstance(model_ids, list) else (),
         tags=tuple(tags) if isinstance(tags, list) and tags else None,
         connection_type=str(options.get("connection_type") or default_type),
+        provider=str(options.get("provider") or ""),
         auth_type=str(options.get("auth_type") or "bearer"),
         headers=dict(headers) if isinstance(headers, Mapping) else {},
     )

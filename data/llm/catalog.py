@@ -174,6 +174,8 @@ async def _fetched_openai_models(connection: Connection, get_json: GetJson
 def _openai_entries(connection: Connection, items: list[dict]) -> list[ModelEntry]:
     entries = []
     for item in items:
+        if connection.provider:  # the connection's word wins, as in Open WebUI
+            item = dict(item, provider=connection.provider)
         model_id = _prefixed(connection, item["id"])
         name = item.get("name") if isinstance(item.get("name"), str) else item["id"]
         created = item.get("created") if isinstance(item.get("created"), int) else 0

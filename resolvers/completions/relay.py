@@ -170,9 +170,13 @@ class Relay(UpstreamCall):
             await self.aclose()
 
 
+# Where a preset's defaults apply: Ollama's chat, OpenAI's, and Ollama's OpenAI-style one.
+_CHAT_PATHS = ("/api/chat", "/chat/completions", "/v1/chat/completions")
+
+
 def request_body(route: Route, spec: RelaySpec) -> bytes:
     body = {k: v for k, v in spec.body.items() if k not in spec.drop}
-    if route.preset is not None and spec.path in ("/api/chat", "/chat/completions"):
+    if route.preset is not None and spec.path in _CHAT_PATHS:
         body = apply_preset(body, route.preset, ollama_native=spec.path == "/api/chat")
     body["model"] = route.upstream_model
     return json.dumps(body, separators=(",", ":")).encode()

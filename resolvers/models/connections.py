@@ -7,7 +7,7 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-from data.llm.base import OLLAMA, OPENAI, UpstreamError
+from data.llm.base import OLLAMA, OPENAI, Connection, UpstreamError
 from resolvers.completions.relay import upstream_failed
 from resolvers.context import Context
 from resolvers.errors import Invalid, NotFound, UpstreamFailed
@@ -65,6 +65,39 @@ async def connection_models(ctx: Context, kind: str, url_idx: int) -> Any:
                                                secrets=conns.secrets())
     except UpstreamError as error:
         raise upstream_failed(error) from None
+
+
+async def loaded_models(ctx: Context) -> list[dict[str, Any]]:
+    """Administrators: the models the enabled Ollama connections hold in memory (their
+    `/api/ps`), each connection's prefix applied, merged by model with the indexes of
+    the connections holding it (`urls`). A connection that fails adds nothing."""
+    await require_admin(ctx)
+    conns = await connections(ctx)
+    targets = conns.of_kind(OLLAMA)
+
+    async def loaded_on(connection: Connection) -> Any:
+        try:
+            return await ctx.services.llm.get_json(connection, "/api/ps",
+                                                   secrets=conns.secrets())
+        except UpstreamError:
+            return None
+
+    answers = await asyncio.gather(*map(loaded_on, targets))
+    merged: dict[str, dict[str, Any]] = {}
+    for connection, answer in zip(targets, answers, strict=True):
+        items = answer.get("models") if isinstance(answer, dict) else None
+        for item in items if isinstance(items, list) else []:
+            if not isinstance(item, dict) or not isinstance(item.get("model"), str):
+                continue
+            model = item["model"]
+            if connection.prefix_id:
+                model = f"{connection.prefix_id}.{model}"
+            seen = merged.get(model)
+            if seen is None:
+                merged[model] = dict(item, model=model, urls=[connection.idx])
+            elif connection.idx not in seen["urls"]:
+                seen["urls"].append(connection.idx)
+    return list(merged.values())
 
 
 @dataclass(frozen=True)

@@ -173,11 +173,14 @@ async def route_model(ctx: Context, viewer: Viewer, model_id: str, *, kind: str 
                       url_idx: int | None = None, conns: Connections | None = None) -> Route:
     """Check access to `model_id` and pick the connection for it: `url_idx` when given
     (administrators: any connection; others: one that serves the model), else one of
-    the connections serving it, at random, so load spreads over them."""
+    the connections serving it, at random, so load spreads over them. On Ollama's routes
+    a name without a tag means its `:latest`, as Ollama reads it."""
     conns = conns or await connections(ctx)
     if kind is not None:
         require_kind(conns, kind)
     found = await ctx.services.llm.catalog(conns, max_age=math.inf)
+    if kind == OLLAMA:
+        model_id = ollama_name(found, model_id)
     entry = _lookup(found, model_id, kind)
     row: ModelRow | None = None
     if entry is None or viewer.role != "admin":
@@ -186,7 +189,10 @@ async def route_model(ctx: Context, viewer: Viewer, model_id: str, *, kind: str 
     target = preset.base_model_id if preset is not None else model_id
     entry = _lookup(found, target, kind)
     if entry is None:  # maybe new upstream-side: ask the upstreams once more
-        entry = _lookup(await catalog(ctx, refresh=True, conns=conns), target, kind)
+        found = await catalog(ctx, refresh=True, conns=conns)
+        if kind == OLLAMA and preset is None and (named := ollama_name(found, target)) != target:
+            return await route_model(ctx, viewer, named, kind=kind, url_idx=url_idx, conns=conns)
+        entry = _lookup(found, target, kind)
     if url_idx is not None:
         return _explicit(conns, viewer, kind or (entry.kind if entry else OLLAMA), url_idx,
                          model_id, target, entry, preset)
@@ -198,6 +204,16 @@ async def route_model(ctx: Context, viewer: Viewer, model_id: str, *, kind: str 
         raise NotFound(f"Model '{model_id}' was not found", reason="model_not_found")
     connection = random.choice(serving)
     return Route(connection, model_id, connection.upstream_id(target), entry, preset)
+
+
+def ollama_name(found: Catalog, model_id: str) -> str:
+    """The model Ollama itself would run for this name: one without a tag means its
+    `:latest` (a tag follows the last `:` of the name's last path segment; the host part
+    of `host:port/model` is no tag)."""
+    if model_id in found.ollama or ":" in model_id.rsplit("/", 1)[-1]:
+        return model_id
+    latest = f"{model_id}:latest"
+    return latest if latest in found.ollama else model_id
 
 
 def _lookup(found: Catalog, model_id: str, kind: str | None) -> ModelEntry | None:

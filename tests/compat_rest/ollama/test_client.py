@@ -1,23 +1,7 @@
 """The official `ollama` client pointed at Parley's `/ollama`: listing, chat and generate
 (streamed and not), embeddings, version, all relayed from the scripted upstream."""
 
-import ollama
-import pytest
-
 from tests.conftest import bearer
-
-
-@pytest.fixture
-async def client_for(live):
-    made = []
-
-    def make(token: str) -> ollama.AsyncClient:
-        made.append(ollama.AsyncClient(host=f"{live}/ollama", headers=bearer(token)))
-        return made[-1]
-
-    yield make
-    for client in made:
-        await client.close()
 
 
 async def test_list_chat_generate_and_embed(accounts, client_for, upstream):

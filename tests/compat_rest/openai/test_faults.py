@@ -68,7 +68,9 @@ async def test_mid_stream_failure_is_an_error_event_then_done(live, admin, upstr
 
 
 async def test_listing_shapes_and_the_connection_route(client, admin, accounts):
-    merged = (await client.get("/openai/models", headers=admin)).json()["data"]
+    answer = (await client.get("/openai/models", headers=admin)).json()
+    assert list(answer) == ["data"]  # Open WebUI's merged list: no `object` key
+    merged = answer["data"]
     assert merged[0]["id"] == "gpt-4o" and merged[0]["urlIdx"] == 0
     assert merged[0]["owned_by"] == "openai" and merged[0]["openai"]["id"] == "gpt-4o"
     plain = (await client.get("/openai/v1/models", headers=admin)).json()

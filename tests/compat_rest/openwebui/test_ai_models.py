@@ -209,3 +209,34 @@ async def test_every_model_route_refuses_unknown_and_forbidden_models(client, pe
         answer = await client.post(path, headers=user, json=dict(body, model=name))
         assert answer.status_code == status, (path, name, answer.text)
         assert "Model not found" in answer.text
+
+
+async def test_each_model_carries_its_connections_own_entry(client, people):
+    """`openai` / `ollama` on each listed model is the entry as its connection shaped it
+    (prefix, tags, connection type, provider; for Ollama the serving connections and the
+    unload time), as Open WebUI lists them."""
+    admin, _, _ = people
+    plain = (await client.get("/api/models", headers=admin)).json()["data"]
+    assert plain[0]["id"] == "gpt-4o" and plain[0]["provider"] == ""
+    assert "provider" not in plain[0]["openai"]
+    tags = [{"name": "fast"}]
+    for path, body in (("/openai/config/update", {"OPENAI_API_CONFIGS": {"0": {
+            "prefix_id": "up", "tags": tags, "connection_type": "local",
+            "provider": "llama.cpp"}}}),
+            ("/ollama/config/update", {"OLLAMA_API_CONFIGS": {"0": {
+                "connection_type": "external"}}})):
+        assert (await client.post(path, headers=admin, json=body)).status_code == 200
+    answer = await client.get("/api/models", headers=admin, params={"refresh": "true"})
+    models = {m["id"]: m for m in answer.json()["data"]}
+    gpt, llama = models["up.gpt-4o"], models["llama3:8b"]
+    assert gpt["openai"] == {"id": "up.gpt-4o", "object": "model", "created": 1700000000,
+                             "owned_by": "scripted", "tags": tags, "connection_type": "local",
+                             "provider": "llama.cpp"}
+    assert (gpt["owned_by"], gpt["connection_type"], gpt["created"], gpt["tags"],
+            gpt["provider"]) == ("openai", "local", 1700000000, tags, "llama.cpp")
+    assert llama["ollama"]["connection_type"] == "external"
+    assert llama["ollama"]["urls"] == [0] and llama["ollama"]["model"] == "llama3:8b"
+    assert isinstance(llama["ollama"]["expires_at"], int)
+    assert llama["ollama"]["details"]["format"] == "gguf"
+    listed = (await client.get("/openai/models", headers=admin)).json()["data"]
+    assert listed[0]["openai"]["connection_type"] == "local"
