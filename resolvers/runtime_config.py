@@ -30,6 +30,7 @@ DEFAULTS: dict[str, Any] = {
     "auth.enable_api_keys": False,
     "auth.admin.show": True,
     "user.permissions": None,  # resolvers.permissions supplies the default map
+    "ui.default_interface_settings": {},  # fills a person's unset `ui` settings
     # Upstream connections; list indexes are Open WebUI's `url_idx`.
     "ollama.enable": True,
     "ollama.base_urls": ["http://localhost:11434"],

@@ -25,17 +25,19 @@ from schema.models.queries import ModelQueries
 from schema.tasks.queries import TaskMutations, TaskQueries
 from schema.users.mutations import UserMutations
 from schema.users.queries import UserQueries
+from schema.users.settings import SettingsMutations, SettingsQueries
 
 
 @strawberry.type(description="Everything a client can read.")
-class Query(AuthQueries, UserQueries, ChatQueries, GroupQueries, ModelQueries, TaskQueries):
+class Query(AuthQueries, UserQueries, ChatQueries, GroupQueries, ModelQueries, TaskQueries,
+            SettingsQueries):
     pass
 
 
 @strawberry.type(description="Everything a client can change. Each mutation takes one "
                              "`input` and is one transaction.")
 class Mutation(AuthMutations, UserMutations, ChatMutations, MessageMutations, ModelMutations,
-               TaskMutations, CompletionMutations):
+               TaskMutations, CompletionMutations, SettingsMutations):
     pass
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, RootModel
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -14,7 +15,7 @@ from compat_rest.common import BadBody, parse_body
 from compat_rest.openwebui import serializers
 from compat_rest.openwebui.errors import endpoint
 from data.tables.base import now_s
-from resolvers import users
+from resolvers import user_settings, users
 from resolvers.context import Context
 from resolvers.permissions import require_admin
 
@@ -31,6 +32,21 @@ class UserUpdateForm(BaseModel):
     email: str | None = None
     profile_image_url: str | None = None
     password: str | None = None
+
+
+class SettingsForm(BaseModel):
+    """Open WebUI's UserSettings: `ui` and any other keys the client keeps."""
+
+    model_config = ConfigDict(extra="allow")
+    ui: dict[str, Any] = {}
+
+
+class InfoForm(RootModel[dict[str, Any]]):
+    pass
+
+
+class PermissionsForm(RootModel[dict[str, dict[str, bool]]]):
+    pass
 
 
 def _page(request: Request) -> int:
@@ -73,6 +89,54 @@ async def get_user_info(request: Request, ctx: Context) -> dict:
     return serializers.user_info(user, _groups(groups), now_s())
 
 
+@endpoint()
+async def all_users(request: Request, ctx: Context) -> dict:
+    found = await user_settings.list_directory(ctx)
+    now = now_s()
+    return {"users": [serializers.user_info(u, _groups(found.groups.get(u.id, [])), now)
+                      for u in found.users],
+            "total": len(found.users)}
+
+
+@endpoint()
+async def own_permissions(request: Request, ctx: Context) -> dict:
+    return await user_settings.viewer_permissions(ctx)
+
+
+@endpoint()
+async def default_permissions(request: Request, ctx: Context) -> dict:
+    return await user_settings.get_default_permissions(ctx)
+
+
+@endpoint(write=True)
+async def update_default_permissions(request: Request, ctx: Context) -> dict:
+    form = await parse_body(request, PermissionsForm)
+    return await user_settings.set_default_permissions(ctx, form.root)
+
+
+@endpoint()
+async def own_settings(request: Request, ctx: Context) -> dict | None:
+    raw = request.query_params.get("raw", "").lower() in ("true", "1", "yes", "on")
+    return await user_settings.get_own_settings(ctx, raw=raw)
+
+
+@endpoint(write=True)
+async def update_own_settings(request: Request, ctx: Context) -> dict:
+    form = await parse_body(request, SettingsForm)
+    return await user_settings.update_own_settings(ctx, form.model_dump())
+
+
+@endpoint()
+async def own_info(request: Request, ctx: Context) -> dict | None:
+    return await user_settings.get_own_info(ctx)
+
+
+@endpoint(write=True)
+async def update_own_info(request: Request, ctx: Context) -> dict:
+    form = await parse_body(request, InfoForm)
+    return await user_settings.update_own_info(ctx, form.root)
+
+
 @endpoint(write=True)
 async def update_user(request: Request, ctx: Context) -> dict:
     form = await parse_body(request, UserUpdateForm)
@@ -111,6 +175,15 @@ def routes() -> list[Route]:
     v1 = "/api/v1/users"
     return [
         Route(v1, list_users, methods=["GET"]),
+        # Fixed paths before `/{user_id}...`, which would take `permissions` for an id.
+        Route(f"{v1}/all", all_users, methods=["GET"]),
+        Route(f"{v1}/permissions", own_permissions, methods=["GET"]),
+        Route(f"{v1}/default/permissions", default_permissions, methods=["GET"]),
+        Route(f"{v1}/default/permissions", update_default_permissions, methods=["POST"]),
+        Route(f"{v1}/user/settings", own_settings, methods=["GET"]),
+        Route(f"{v1}/user/settings/update", update_own_settings, methods=["POST"]),
+        Route(f"{v1}/user/info", own_info, methods=["GET"]),
+        Route(f"{v1}/user/info/update", update_own_info, methods=["POST"]),
         Route(f"{v1}/{{user_id}}", get_user, methods=["GET"]),
         Route(f"{v1}/{{user_id}}", delete_user, methods=["DELETE"]),
         Route(f"{v1}/{{user_id}}/update", update_user, methods=["POST"]),

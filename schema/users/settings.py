@@ -1,0 +1,87 @@
+"""One's own settings, info and permissions, and the default permissions: the same
+resolvers as Open WebUI's `/api/v1/users/user/*` and `/default/permissions` routes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+from strawberry.scalars import JSON
+
+from resolvers import user_settings
+from schema.context import Info
+
+
+@strawberry.input(description="Changes to the caller's settings: top-level keys replace "
+                              "the stored ones; `ui` changes key by key, null removing a "
+                              "key.")
+class UpdateViewerSettingsInput:
+    settings: JSON = strawberry.field(description="A JSON object, as Open WebUI's web client "
+                                                 "stores it (`ui`, ...).")
+
+
+@strawberry.input(description="Keys to set in the caller's info; the others stay.")
+class UpdateViewerInfoInput:
+    info: JSON = strawberry.field(description="A JSON object.")
+
+
+@strawberry.input(description="Default permissions to change; flags left out keep their "
+                              "value.")
+class UpdateDefaultPermissionsInput:
+    permissions: JSON = strawberry.field(
+        description='Sections of true/false flags, e.g. {"chat": {"delete": false}}.')
+
+
+@strawberry.type(description="The caller's settings after the change.")
+class ViewerSettingsPayload:
+    settings: JSON = strawberry.field(description="The settings as stored.")
+
+
+@strawberry.type(description="The caller's info after the change.")
+class ViewerInfoPayload:
+    info: JSON = strawberry.field(description="The info as stored.")
+
+
+@strawberry.type(description="The default permissions after the change.")
+class DefaultPermissionsPayload:
+    permissions: JSON = strawberry.field(description="Sections of true/false flags.")
+
+
+@strawberry.type
+class SettingsQueries:
+    @strawberry.field(description="What every account may do before its groups add to it "
+                                  "(administrators only).")
+    async def default_permissions(self, info: Info) -> JSON:
+        return await user_settings.get_default_permissions(info.context)
+
+
+@strawberry.type
+class SettingsMutations:
+    @strawberry.mutation(description="Change the caller's own settings (approved accounts). "
+                                     "Tool servers need the direct_tool_servers "
+                                     "permission and are dropped without it.")
+    async def update_viewer_settings(
+            self, info: Info,
+            input: Annotated[UpdateViewerSettingsInput,
+                             strawberry.argument(description="The changes.")]
+    ) -> ViewerSettingsPayload:
+        settings = await user_settings.update_own_settings(info.context, input.settings)
+        return ViewerSettingsPayload(settings=settings)
+
+    @strawberry.mutation(description="Set keys of the caller's own info (approved accounts).")
+    async def update_viewer_info(
+            self, info: Info,
+            input: Annotated[UpdateViewerInfoInput, strawberry.argument(description="The keys.")]
+    ) -> ViewerInfoPayload:
+        return ViewerInfoPayload(info=await user_settings.update_own_info(info.context,
+                                                                          input.info))
+
+    @strawberry.mutation(description="Change the default permissions (administrators only).")
+    async def update_default_permissions(
+            self, info: Info,
+            input: Annotated[UpdateDefaultPermissionsInput,
+                             strawberry.argument(description="The flags to change.")]
+    ) -> DefaultPermissionsPayload:
+        permissions = await user_settings.set_default_permissions(info.context,
+                                                                  input.permissions)
+        return DefaultPermissionsPayload(permissions=permissions)
