@@ -155,6 +155,12 @@ async def update_admin_config(request: Request, ctx: Context) -> dict:
     return _admin_config(await server_config.update_auth_config(ctx, changes))
 
 
+@endpoint(auth_route=True)
+async def admin_details(request: Request, ctx: Context) -> dict:
+    contact = await server_config.admin_contact(ctx)
+    return {"name": contact.name, "email": contact.email}
+
+
 def routes() -> list[Route]:
     v1 = "/api/v1/auths"
     return [
@@ -168,6 +174,7 @@ def routes() -> list[Route]:
         Route(f"{v1}/api_key", get_api_key, methods=["GET"]),
         Route(f"{v1}/api_key", create_api_key, methods=["POST"]),
         Route(f"{v1}/api_key", delete_api_key, methods=["DELETE"]),
+        Route(f"{v1}/admin/details", admin_details, methods=["GET"]),
         Route(f"{v1}/admin/config", get_admin_config, methods=["GET"]),
         Route(f"{v1}/admin/config", update_admin_config, methods=["POST"]),
         # The documented short routes.

@@ -8,7 +8,7 @@ from typing import Annotated
 import strawberry
 from strawberry.scalars import JSON
 
-from resolvers import user_settings
+from resolvers import server_config, user_settings
 from schema.context import Info
 
 
@@ -47,8 +47,22 @@ class DefaultPermissionsPayload:
     permissions: JSON = strawberry.field(description="Sections of true/false flags.")
 
 
+@strawberry.type(description="Whom to ask for help with one's account.")
+class AdminContact:
+    name: str | None = strawberry.field(description="The administrator's name.")
+    email: str | None = strawberry.field(description="The administrator's e-mail address.")
+
+
 @strawberry.type
 class SettingsQueries:
+    @strawberry.field(description="The administrator people should contact: the configured "
+                                  "admin e-mail (ADMIN_EMAIL), else the primary "
+                                  "administrator. Any signed-in account, pending ones too; "
+                                  "FORBIDDEN when administrators hide it.")
+    async def admin_contact(self, info: Info) -> AdminContact:
+        contact = await server_config.admin_contact(info.context)
+        return AdminContact(name=contact.name, email=contact.email)
+
     @strawberry.field(description="What every account may do before its groups add to it "
                                   "(administrators only).")
     async def default_permissions(self, info: Info) -> JSON:
