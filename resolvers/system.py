@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import text
 
@@ -27,9 +28,12 @@ class PublicConfig:
     auth: AuthConfig
     has_users: bool
     viewer: Viewer | None
+    interface_defaults: dict[str, Any]  # the `ui` settings accounts start from
 
 
 async def public_config(ctx: Context, viewer: Viewer | None) -> PublicConfig:
     """Anyone; what a client needs before and after sign-in."""
     has_users = viewer is not None or await UserRepo(ctx.session).count() > 0
-    return PublicConfig(auth=await read_auth_config(ctx), has_users=has_users, viewer=viewer)
+    defaults = await ctx.services.config.get(ctx.session, "ui.default_interface_settings")
+    return PublicConfig(auth=await read_auth_config(ctx), has_users=has_users, viewer=viewer,
+                        interface_defaults=defaults if isinstance(defaults, dict) else {})
