@@ -10,7 +10,7 @@ from compat_rest.common import parse_body
 from compat_rest.openwebui import chat_serializers as out
 from compat_rest.openwebui.chats import DEFAULT, V1
 from compat_rest.openwebui.errors import ACCESS_PROHIBITED, NOT_FOUND, endpoint
-from resolvers import chat_sharing, chat_tags
+from resolvers import chat_sharing, chat_tags, chats
 from resolvers.context import Context
 
 TAGS_READ = {"chat_not_found": (401, NOT_FOUND)}
@@ -22,6 +22,20 @@ SHARED = {"share_not_found": (401, NOT_FOUND), "role_pending": (401, NOT_FOUND)}
 
 class TagForm(BaseModel):
     name: str
+
+
+class TagFilterForm(TagForm):
+    skip: int = 0
+    limit: int = 50
+
+
+@endpoint()
+async def chats_by_tag(request: Request, ctx: Context) -> list[dict]:
+    """The caller's chats carrying a tag (pinned and foldered ones too), newest first."""
+    form = await parse_body(request, TagFilterForm)
+    found = await chats.list_chats(ctx, filter=chats.ChatFilter(tag=form.name),
+                                   offset=form.skip, limit=form.limit, count=False)
+    return [out.title_item(chat) for chat in found.chats]
 
 
 @endpoint()
@@ -69,6 +83,7 @@ def routes() -> list[Route]:
     one = f"{V1}/{{chat_id}}"
     return [
         Route(f"{V1}/all/tags", all_tags, methods=["GET"]),
+        Route(f"{V1}/tags", chats_by_tag, methods=["POST"]),  # before POST /{chat_id}
         Route(f"{V1}/share/{{share_id}}", shared_chat, methods=["GET"]),
         Route(f"{one}/tags", chat_tag_list, methods=["GET"]),
         Route(f"{one}/tags", add_tag, methods=["POST"]),
