@@ -11,6 +11,7 @@ from graphql import GraphQLError
 from schema.auth.mutations import AuthMutations
 from schema.auth.queries import AuthQueries
 from schema.chats.mutations.chats import ChatMutations
+from schema.chats.mutations.extras import ChatExtrasMutations
 from schema.chats.mutations.messages import MessageMutations
 from schema.chats.queries import ChatQueries
 from schema.chats.subscriptions import ChatSubscriptions
@@ -37,7 +38,7 @@ class Query(AuthQueries, UserQueries, ChatQueries, GroupQueries, ModelQueries, T
 @strawberry.type(description="Everything a client can change. Each mutation takes one "
                              "`input` and is one transaction.")
 class Mutation(AuthMutations, UserMutations, ChatMutations, MessageMutations, ModelMutations,
-               TaskMutations, CompletionMutations, SettingsMutations):
+               TaskMutations, CompletionMutations, SettingsMutations, ChatExtrasMutations):
     pass
 
 
