@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from data.repos.groups import GroupRepo
-from data.repos.users import UserRepo
+from data.repos.users import SORTABLE, UserRepo
 from data.tables import GroupRow, UserRow
 from data.tables.base import now_s
 from resolvers.context import Context
@@ -22,6 +22,7 @@ from resolvers.errors import Invalid, NotFound
 from resolvers.loaders import serial
 from resolvers.permissions import require_admin, require_verified
 from resolvers.user_permissions import allows, default_permissions, effective_permissions
+from resolvers.users import MAX_PAGE
 
 DEFAULT_INTERFACE = "ui.default_interface_settings"
 # Client settings a person may keep only with a permission (admins always may).
@@ -32,6 +33,7 @@ GUARDED_UI_KEYS = {"toolServers": "features.direct_tool_servers"}
 class Directory:
     users: Sequence[UserRow]
     groups: dict[str, list[GroupRow]]  # user id -> groups, by name
+    total: int
 
 
 async def _own(ctx: Context) -> UserRow:
@@ -104,13 +106,33 @@ async def update_own_info(ctx: Context, changes: dict[str, Any]) -> dict[str, An
     return info
 
 
+async def _directory(ctx: Context, **page: Any) -> Directory:
+    users, total = await UserRepo(ctx.session).page(**page)
+    return Directory(users=users, total=total,
+                     groups=await GroupRepo(ctx.session).for_users([u.id for u in users]))
+
+
 async def list_directory(ctx: Context) -> Directory:
     """Administrators: every account with its groups, newest first, in one list."""
     await require_admin(ctx)
-    users, _ = await UserRepo(ctx.session).page(query=None, order_by="created_at",
-                                                descending=True, offset=0, limit=None)
-    return Directory(users=users,
-                     groups=await GroupRepo(ctx.session).for_users([u.id for u in users]))
+    return await _directory(ctx, query=None, order_by="created_at", descending=True,
+                            offset=0, limit=None)
+
+
+async def search_directory(ctx: Context, *, query: str | None, order_by: str = "created_at",
+                           descending: bool = True, offset: int = 0, limit: int = 30
+                           ) -> Directory:
+    """Any approved account (to share with someone, say): a page of accounts whose name
+    or e-mail contains `query`, with their public card's fields and groups."""
+    await require_verified(ctx)
+    if order_by not in SORTABLE:
+        raise Invalid(f"order_by must be one of {', '.join(sorted(SORTABLE))}.",
+                      reason="invalid_order", field="order_by")
+    if offset < 0 or not 0 < limit <= MAX_PAGE:
+        raise Invalid(f"Pages hold 1 to {MAX_PAGE} users from offset 0 on.",
+                      reason="invalid_page")
+    return await _directory(ctx, query=query, order_by=order_by, descending=descending,
+                            offset=offset, limit=limit)
 
 
 async def viewer_permissions(ctx: Context) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -16,10 +17,16 @@ from data.tables.base import now_s
 from resolvers import validation
 from resolvers.context import Context
 from resolvers.errors import Forbidden, Invalid, NotFound
-from resolvers.permissions import require_admin, require_admin_or_scope, require_verified
+from resolvers.permissions import (
+    require_admin,
+    require_admin_or_scope,
+    require_user,
+    require_verified,
+)
 from resolvers.security import new_session_stamp
 
 MAX_PAGE = 100
+ACTIVE_WINDOW = 180  # seconds: Open WebUI calls an account active if seen this recently
 
 
 @dataclass(frozen=True)
@@ -186,3 +193,29 @@ async def get_user_card(ctx: Context, user_id: str) -> tuple[UserRow, Sequence[G
     if user is None:
         raise NotFound("No such user.", reason="user_not_found")
     return user, await GroupRepo(ctx.session).for_user(user_id)
+
+
+async def update_timezone(ctx: Context, timezone: str) -> UserRow:
+    """Any signed-in account, pending ones too, for itself: an IANA time zone name
+    (e.g. Europe/Paris), as the web client reports it."""
+    viewer = await require_user(ctx)
+    try:
+        if not 0 < len(timezone) <= 64:
+            raise ValueError
+        zoneinfo.ZoneInfo(timezone)
+    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+        raise Invalid("timezone must be an IANA time zone name, e.g. Europe/Paris.",
+                      reason="invalid_timezone", field="timezone") from None
+    repo = UserRepo(ctx.session)
+    await repo.update_user(viewer.id, {"timezone": timezone, "updated_at": now_s()})
+    user = await repo.get(viewer.id)
+    await ctx.session.refresh(user)
+    return user
+
+
+async def is_active(ctx: Context, user_id: str) -> bool:
+    """Any approved account: whether the account was seen in the last three minutes (an
+    unknown account is not)."""
+    await require_verified(ctx)
+    user = await UserRepo(ctx.session).get(user_id)
+    return user is not None and (user.last_active_at or 0) >= now_s() - ACTIVE_WINDOW

@@ -48,6 +48,15 @@ class ProfileForm(BaseModel):
     date_of_birth: str | None = None
 
 
+class LdapForm(BaseModel):
+    user: str
+    password: str
+
+
+class TimezoneForm(BaseModel):
+    timezone: str
+
+
 class AdminConfigForm(BaseModel):
     ENABLE_SIGNUP: bool | None = None
     ENABLE_LOGIN_FORM: bool | None = None
@@ -119,6 +128,20 @@ async def update_profile(request: Request, ctx: Context) -> dict:
             "profile_image_url": user.profile_image_url}
 
 
+@endpoint(write=True, auth_route=True)
+async def update_timezone(request: Request, ctx: Context) -> dict:
+    form = await parse_body(request, TimezoneForm)
+    await users.update_timezone(ctx, form.timezone)
+    return {"status": True}
+
+
+@endpoint(auth_route=True)
+async def ldap_sign_in(request: Request, ctx: Context) -> Response:
+    """LDAP sign-in is not offered (`/api/config` says `features.enable_ldap: false`)."""
+    await parse_body(request, LdapForm)
+    return JSONResponse({"detail": "LDAP authentication is not enabled"}, status_code=400)
+
+
 @endpoint(auth_route=True)
 async def get_api_key(request: Request, ctx: Context) -> dict:
     return {"api_key": await auth.get_api_key(ctx)}
@@ -171,6 +194,8 @@ def routes() -> list[Route]:
         Route(f"{v1}/add", add_user, methods=["POST"]),
         Route(f"{v1}/update/password", update_password, methods=["POST"]),
         Route(f"{v1}/update/profile", update_profile, methods=["POST"]),
+        Route(f"{v1}/update/timezone", update_timezone, methods=["POST"]),
+        Route(f"{v1}/ldap", ldap_sign_in, methods=["POST"]),
         Route(f"{v1}/api_key", get_api_key, methods=["GET"]),
         Route(f"{v1}/api_key", create_api_key, methods=["POST"]),
         Route(f"{v1}/api_key", delete_api_key, methods=["DELETE"]),

@@ -95,7 +95,25 @@ async def all_users(request: Request, ctx: Context) -> dict:
     now = now_s()
     return {"users": [serializers.user_info(u, _groups(found.groups.get(u.id, [])), now)
                       for u in found.users],
-            "total": len(found.users)}
+            "total": found.total}
+
+
+@endpoint()
+async def search_users(request: Request, ctx: Context) -> dict:
+    params = request.query_params
+    found = await user_settings.search_directory(
+        ctx, query=params.get("query") or None, order_by=params.get("order_by") or "created_at",
+        descending=params.get("direction", "desc") != "asc",
+        offset=(_page(request) - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    now = now_s()
+    return {"users": [serializers.user_info(u, _groups(found.groups.get(u.id, [])), now)
+                      for u in found.users],
+            "total": found.total}
+
+
+@endpoint()
+async def user_active(request: Request, ctx: Context) -> dict:
+    return {"active": await users.is_active(ctx, request.path_params["user_id"])}
 
 
 @endpoint()
@@ -177,6 +195,7 @@ def routes() -> list[Route]:
         Route(v1, list_users, methods=["GET"]),
         # Fixed paths before `/{user_id}...`, which would take `permissions` for an id.
         Route(f"{v1}/all", all_users, methods=["GET"]),
+        Route(f"{v1}/search", search_users, methods=["GET"]),
         Route(f"{v1}/permissions", own_permissions, methods=["GET"]),
         Route(f"{v1}/default/permissions", default_permissions, methods=["GET"]),
         Route(f"{v1}/default/permissions", update_default_permissions, methods=["POST"]),
@@ -188,6 +207,7 @@ def routes() -> list[Route]:
         Route(f"{v1}/{{user_id}}", delete_user, methods=["DELETE"]),
         Route(f"{v1}/{{user_id}}/update", update_user, methods=["POST"]),
         Route(f"{v1}/{{user_id}}/info", get_user_info, methods=["GET"]),
+        Route(f"{v1}/{{user_id}}/active", user_active, methods=["GET"]),
         Route(f"{v1}/{{user_id}}/profile/image", profile_image, methods=["GET"]),
         Route(f"{v1}/{{user_id}}/sessions/revoke", revoke_sessions, methods=["POST"]),
         # The documented short routes.

@@ -8,8 +8,10 @@ from typing import Annotated
 import strawberry
 from strawberry.scalars import JSON
 
-from resolvers import server_config, user_settings
+from resolvers import server_config, user_settings, users
 from schema.context import Info
+from schema.users.mutations import UserPayload
+from schema.users.types import User
 
 
 @strawberry.input(description="Changes to the caller's settings: top-level keys replace "
@@ -30,6 +32,11 @@ class UpdateViewerInfoInput:
 class UpdateDefaultPermissionsInput:
     permissions: JSON = strawberry.field(
         description='Sections of true/false flags, e.g. {"chat": {"delete": false}}.')
+
+
+@strawberry.input(description="The caller's time zone.")
+class UpdateViewerTimezoneInput:
+    timezone: str = strawberry.field(description="An IANA time zone name, e.g. Europe/Paris.")
 
 
 @strawberry.type(description="The caller's settings after the change.")
@@ -81,6 +88,16 @@ class SettingsMutations:
     ) -> ViewerSettingsPayload:
         settings = await user_settings.update_own_settings(info.context, input.settings)
         return ViewerSettingsPayload(settings=settings)
+
+    @strawberry.mutation(description="Record the caller's time zone (any signed-in "
+                                     "account).")
+    async def update_viewer_timezone(
+            self, info: Info,
+            input: Annotated[UpdateViewerTimezoneInput,
+                             strawberry.argument(description="The time zone.")]
+    ) -> UserPayload:
+        row = await users.update_timezone(info.context, input.timezone)
+        return UserPayload(user=User.from_row(row))
 
     @strawberry.mutation(description="Set keys of the caller's own info (approved accounts).")
     async def update_viewer_info(

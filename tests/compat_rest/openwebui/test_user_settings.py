@@ -115,3 +115,28 @@ async def test_default_permissions_reach_every_account(client, accounts):
         refused = await client.request(method, f"{V1}/default/permissions",
                                        headers=bearer(user["token"]), json={})
         assert refused.status_code == 401, method
+
+
+async def test_search_and_activity_for_approved_accounts(client, accounts):
+    await accounts.admin()
+    user = await accounts.user("seeker@example.com", name="Seeker")
+    await accounts.user("zed@example.com", name="Zed Zebra")
+    headers = bearer(user["token"])
+    found = await client.get(f"{V1}/search", params={"query": "zebra"}, headers=headers)
+    assert found.status_code == 200, found.text
+    assert found.json()["total"] == 1
+    assert [u["email"] for u in found.json()["users"]] == ["zed@example.com"]
+    assert "settings" not in found.json()["users"][0]  # the public card's fields only
+    everyone = await client.get(f"{V1}/search", params={"order_by": "name",
+                                                          "direction": "asc"}, headers=headers)
+    names = [u["name"] for u in everyone.json()["users"]]
+    assert names == sorted(names) and everyone.json()["total"] == 3
+    bad = await client.get(f"{V1}/search", params={"order_by": "password"}, headers=headers)
+    assert bad.status_code == 400
+    active = await client.get(f"{V1}/{user['id']}/active", headers=headers)
+    assert active.status_code == 200 and active.json() == {"active": True}
+    unknown = await client.get(f"{V1}/no-such-user/active", headers=headers)
+    assert unknown.json() == {"active": False}
+    pending = await accounts.user("p@example.com", role="pending")
+    refused = await client.get(f"{V1}/search", headers=bearer(pending["token"]))
+    assert refused.status_code == 401
