@@ -9,6 +9,7 @@ from sqlalchemy import text
 
 from data.repos.users import UserRepo
 from resolvers.context import Context, Viewer
+from resolvers.permissions import require_verified
 from resolvers.server_config import AuthConfig, read_auth_config
 
 NAME = "Parley"
@@ -37,3 +38,10 @@ async def public_config(ctx: Context, viewer: Viewer | None) -> PublicConfig:
     defaults = await ctx.services.config.get(ctx.session, "ui.default_interface_settings")
     return PublicConfig(auth=await read_auth_config(ctx), has_users=has_users, viewer=viewer,
                         interface_defaults=defaults if isinstance(defaults, dict) else {})
+
+
+async def latest_version(ctx: Context) -> str:
+    """Approved accounts. This server does not look for updates on the internet, so the
+    latest version it knows is its own."""
+    await require_verified(ctx)
+    return VERSION

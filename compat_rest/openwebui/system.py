@@ -77,6 +77,16 @@ async def version(request: Request) -> JSONResponse:
 
 
 @endpoint()
+async def version_updates(request: Request, ctx: Context) -> dict:
+    return {"current": system.VERSION, "latest": await system.latest_version(ctx)}
+
+
+async def changelog(request: Request) -> JSONResponse:
+    """Open WebUI's release notes, keyed by version; Parley ships none."""
+    return JSONResponse({})
+
+
+@endpoint()
 async def app_config(request: Request, ctx: Context) -> dict:
     viewer = await auth.viewer_or_none(ctx)
     config = await system.public_config(ctx, viewer)
@@ -117,5 +127,7 @@ def routes() -> list[Route]:
         Route("/ready", ready, methods=["GET"]),
         Route("/health/db", health_db, methods=["GET"]),
         Route("/api/version", version, methods=["GET"]),
+        Route("/api/version/updates", version_updates, methods=["GET"]),
+        Route("/api/changelog", changelog, methods=["GET"]),
         Route("/api/config", app_config, methods=["GET"]),
     ]

@@ -76,3 +76,14 @@ async def test_config_has_open_webuis_keys_for_each_caller(client, accounts):
                                    "iframe_csp"}
     assert set(approved["code"]) == {"engine", "interpreter_engine"}
     assert set(approved["audio"]) == {"realtime", "tts", "stt"}
+
+
+async def test_version_updates_and_changelog(client, accounts):
+    assert (await client.get("/api/version/updates")).status_code == 401
+    admin = await accounts.admin()
+    updates = await client.get("/api/version/updates", headers=bearer(admin["token"]))
+    assert updates.status_code == 200
+    current = (await client.get("/api/version")).json()["version"]
+    assert updates.json() == {"current": current, "latest": current}  # no update check
+    changelog = await client.get("/api/changelog")
+    assert changelog.status_code == 200 and changelog.json() == {}
