@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.requests import Request
 from starlette.routing import Route
 
@@ -25,8 +25,9 @@ class TagForm(BaseModel):
 
 
 class TagFilterForm(TagForm):
-    skip: int = 0
-    limit: int = 50
+    # Bounded so the row offset stays a 64-bit integer and one answer stays small.
+    skip: int = Field(0, ge=0, le=2**31 - 1)
+    limit: int = Field(50, ge=0, le=10_000)
 
 
 @endpoint()

@@ -20,6 +20,7 @@ from resolvers.context import Context
 from resolvers.permissions import require_admin
 
 PAGE_SIZE = 30
+MAX_PAGE_NUMBER = 2**31 - 1
 _DEFAULT_AVATAR = (  # our own: a neutral silhouette
     '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect width="64" height="64" '
     'fill="#d4d4d8"/><circle cx="32" cy="25" r="11" fill="#fafafa"/><path d="M12 58c2-12 '
@@ -51,7 +52,8 @@ class PermissionsForm(RootModel[dict[str, dict[str, bool]]]):
 
 def _page(request: Request) -> int:
     raw = request.query_params.get("page", "1")
-    if not raw.isdigit() or int(raw) < 1:
+    # Bounded so the row offset stays a 64-bit integer on both databases.
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_NUMBER:
         raise BadBody([{"type": "int_parsing", "loc": ["query", "page"],
                         "msg": "Input should be a positive whole number", "input": raw}])
     return int(raw)

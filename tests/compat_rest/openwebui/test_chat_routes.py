@@ -30,8 +30,9 @@ async def test_chats_by_tag_name(client, owner):  # noqa: F811
     none = await client.post(f"{V1}/tags", headers=headers, json={"name": "nothing"})
     assert none.status_code == 200 and none.json() == []
     assert (await client.post(f"{V1}/tags", headers=headers, json={})).status_code == 422
-    negative = await client.post(f"{V1}/tags", headers=headers, json={"name": "x", "skip": -1})
-    assert negative.status_code == 400
+    for bad in ({"skip": -1}, {"skip": 2**62}, {"limit": 10**30}):
+        refused = await client.post(f"{V1}/tags", headers=headers, json={"name": "x", **bad})
+        assert refused.status_code == 422, bad
     assert (await client.post(f"{V1}/tags", json={"name": "x"})).status_code == 401
 
 

@@ -133,6 +133,9 @@ async def test_search_and_activity_for_approved_accounts(client, accounts):
     assert names == sorted(names) and everyone.json()["total"] == 3
     bad = await client.get(f"{V1}/search", params={"order_by": "password"}, headers=headers)
     assert bad.status_code == 400
+    for page in ("0", "x", "99999999999999999999"):
+        refused = await client.get(f"{V1}/search", params={"page": page}, headers=headers)
+        assert refused.status_code == 422, page
     active = await client.get(f"{V1}/{user['id']}/active", headers=headers)
     assert active.status_code == 200 and active.json() == {"active": True}
     unknown = await client.get(f"{V1}/no-such-user/active", headers=headers)
