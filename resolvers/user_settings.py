@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from data.repos.groups import GroupRepo
-from data.repos.users import SORTABLE, UserRepo
+from data.repos.users import UserRepo
 from data.tables import GroupRow, UserRow
 from data.tables.base import now_s
 from resolvers.context import Context
@@ -22,7 +22,7 @@ from resolvers.errors import Invalid, NotFound
 from resolvers.loaders import serial
 from resolvers.permissions import require_admin, require_verified
 from resolvers.user_permissions import allows, default_permissions, effective_permissions
-from resolvers.users import MAX_PAGE
+from resolvers.users import check_page
 
 DEFAULT_INTERFACE = "ui.default_interface_settings"
 # Client settings a person may keep only with a permission (admins always may).
@@ -125,12 +125,7 @@ async def search_directory(ctx: Context, *, query: str | None, order_by: str = "
     """Any approved account (to share with someone, say): a page of accounts whose name
     or e-mail contains `query`, with their public card's fields and groups."""
     await require_verified(ctx)
-    if order_by not in SORTABLE:
-        raise Invalid(f"order_by must be one of {', '.join(sorted(SORTABLE))}.",
-                      reason="invalid_order", field="order_by")
-    if offset < 0 or not 0 < limit <= MAX_PAGE:
-        raise Invalid(f"Pages hold 1 to {MAX_PAGE} users from offset 0 on.",
-                      reason="invalid_page")
+    check_page(order_by, offset, limit)
     return await _directory(ctx, query=query, order_by=order_by, descending=descending,
                             offset=offset, limit=limit)
 

@@ -26,7 +26,6 @@ from resolvers.permissions import (
 from resolvers.security import new_session_stamp
 
 MAX_PAGE = 100
-ACTIVE_WINDOW = 180  # seconds: Open WebUI calls an account active if seen this recently
 
 
 @dataclass(frozen=True)
@@ -56,16 +55,21 @@ class ProfileUpdate:
     date_of_birth: str | None = None
 
 
-async def list_users(ctx: Context, *, query: str | None = None, order_by: str = "created_at",
-                     descending: bool = True, offset: int = 0, limit: int = 30) -> UserPage:
-    """Admins only. Name/e-mail search, sorted, one page with the total."""
-    await require_admin(ctx)
+def check_page(order_by: str, offset: int, limit: int) -> None:
+    """A sortable column and a page of 1 to MAX_PAGE accounts, for every account list."""
     if order_by not in SORTABLE:
         raise Invalid(f"order_by must be one of {', '.join(sorted(SORTABLE))}.",
                       reason="invalid_order", field="order_by")
     if offset < 0 or not 0 < limit <= MAX_PAGE:
         raise Invalid(f"Pages hold 1 to {MAX_PAGE} users from offset 0 on.",
                       reason="invalid_page")
+
+
+async def list_users(ctx: Context, *, query: str | None = None, order_by: str = "created_at",
+                     descending: bool = True, offset: int = 0, limit: int = 30) -> UserPage:
+    """Admins only. Name/e-mail search, sorted, one page with the total."""
+    await require_admin(ctx)
+    check_page(order_by, offset, limit)
     users, total = await UserRepo(ctx.session).page(
         query=query, order_by=order_by, descending=descending, offset=offset, limit=limit)
     group_ids = await GroupRepo(ctx.session).ids_for_users([u.id for u in users])
@@ -213,9 +217,8 @@ async def update_timezone(ctx: Context, timezone: str) -> UserRow:
     return user
 
 
-async def is_active(ctx: Context, user_id: str) -> bool:
-    """Any approved account: whether the account was seen in the last three minutes (an
-    unknown account is not)."""
+async def find_user(ctx: Context, user_id: str) -> UserRow | None:
+    """Any approved account: another account (to show whether it is active, say), or
+    None when there is no such account."""
     await require_verified(ctx)
-    user = await UserRepo(ctx.session).get(user_id)
-    return user is not None and (user.last_active_at or 0) >= now_s() - ACTIVE_WINDOW
+    return await UserRepo(ctx.session).get(user_id)

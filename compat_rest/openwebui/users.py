@@ -59,13 +59,18 @@ def _page(request: Request) -> int:
     return int(raw)
 
 
+def _listing(request: Request) -> dict[str, Any]:
+    """Open WebUI's list parameters: `query`, `order_by`, `direction`, `page`."""
+    params = request.query_params
+    return {"query": params.get("query") or None,
+            "order_by": params.get("order_by") or "created_at",
+            "descending": params.get("direction", "desc") != "asc",
+            "offset": (_page(request) - 1) * PAGE_SIZE, "limit": PAGE_SIZE}
+
+
 @endpoint()
 async def list_users(request: Request, ctx: Context) -> dict:
-    params = request.query_params
-    page = await users.list_users(
-        ctx, query=params.get("query") or None, order_by=params.get("order_by") or "created_at",
-        descending=params.get("direction", "desc") != "asc",
-        offset=(_page(request) - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    page = await users.list_users(ctx, **_listing(request))
     return {"users": [serializers.user_model(u) | {"group_ids": page.group_ids.get(u.id, [])}
                       for u in page.users],
             "total": page.total}
@@ -91,31 +96,27 @@ async def get_user_info(request: Request, ctx: Context) -> dict:
     return serializers.user_info(user, _groups(groups), now_s())
 
 
-@endpoint()
-async def all_users(request: Request, ctx: Context) -> dict:
-    found = await user_settings.list_directory(ctx)
+def _cards(found: user_settings.Directory) -> dict:
     now = now_s()
     return {"users": [serializers.user_info(u, _groups(found.groups.get(u.id, [])), now)
                       for u in found.users],
             "total": found.total}
+
+
+@endpoint()
+async def all_users(request: Request, ctx: Context) -> dict:
+    return _cards(await user_settings.list_directory(ctx))
 
 
 @endpoint()
 async def search_users(request: Request, ctx: Context) -> dict:
-    params = request.query_params
-    found = await user_settings.search_directory(
-        ctx, query=params.get("query") or None, order_by=params.get("order_by") or "created_at",
-        descending=params.get("direction", "desc") != "asc",
-        offset=(_page(request) - 1) * PAGE_SIZE, limit=PAGE_SIZE)
-    now = now_s()
-    return {"users": [serializers.user_info(u, _groups(found.groups.get(u.id, [])), now)
-                      for u in found.users],
-            "total": found.total}
+    return _cards(await user_settings.search_directory(ctx, **_listing(request)))
 
 
 @endpoint()
 async def user_active(request: Request, ctx: Context) -> dict:
-    return {"active": await users.is_active(ctx, request.path_params["user_id"])}
+    user = await users.find_user(ctx, request.path_params["user_id"])
+    return {"active": user is not None and serializers.is_active(user, now_s())}
 
 
 @endpoint()
