@@ -30,7 +30,9 @@ DEFAULTS: dict[str, Any] = {
     "auth.jwt_expiry": "4w",
     "auth.enable_api_keys": False,
     "auth.admin.show": True,
+    "auth.admin.email": None,  # the admin contact shown; None: the primary admin
     "user.permissions": None,  # resolvers.permissions supplies the default map
+    "ui.default_interface_settings": {},  # fills a person's unset `ui` settings
     # Upstream connections; list indexes are Open WebUI's `url_idx`.
     "ollama.enable": True,
     "ollama.base_urls": ["http://localhost:11434"],

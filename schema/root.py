@@ -11,6 +11,7 @@ from graphql import GraphQLError
 from schema.auth.mutations import AuthMutations
 from schema.auth.queries import AuthQueries
 from schema.chats.mutations.chats import ChatMutations
+from schema.chats.mutations.extras import ChatExtrasMutations
 from schema.chats.mutations.messages import MessageMutations
 from schema.chats.queries import ChatQueries
 from schema.chats.subscriptions import ChatSubscriptions
@@ -26,18 +27,20 @@ from schema.tasks.config import TaskConfigMutations, TaskConfigQueries
 from schema.tasks.queries import TaskMutations, TaskQueries
 from schema.users.mutations import UserMutations
 from schema.users.queries import UserQueries
+from schema.users.settings import SettingsMutations, SettingsQueries
 
 
 @strawberry.type(description="Everything a client can read.")
 class Query(AuthQueries, UserQueries, ChatQueries, GroupQueries, ModelQueries, TaskQueries,
-            TaskConfigQueries):
+            TaskConfigQueries, SettingsQueries):
     pass
 
 
 @strawberry.type(description="Everything a client can change. Each mutation takes one "
                              "`input` and is one transaction.")
 class Mutation(AuthMutations, UserMutations, ChatMutations, MessageMutations, ModelMutations,
-               TaskMutations, TaskConfigMutations, CompletionMutations):
+               TaskMutations, TaskConfigMutations, CompletionMutations, SettingsMutations,
+               ChatExtrasMutations):
     pass
 
 

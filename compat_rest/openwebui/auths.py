@@ -50,6 +50,15 @@ class ProfileForm(BaseModel):
     date_of_birth: str | None = None
 
 
+class LdapForm(BaseModel):
+    user: str
+    password: str
+
+
+class TimezoneForm(BaseModel):
+    timezone: str
+
+
 class AdminConfigForm(BaseModel):
     ENABLE_SIGNUP: bool | None = None
     ENABLE_LOGIN_FORM: bool | None = None
@@ -121,6 +130,20 @@ async def update_profile(request: Request, ctx: Context) -> dict:
             "profile_image_url": user.profile_image_url}
 
 
+@endpoint(write=True, auth_route=True)
+async def update_timezone(request: Request, ctx: Context) -> dict:
+    form = await parse_body(request, TimezoneForm)
+    await users.update_timezone(ctx, form.timezone)
+    return {"status": True}
+
+
+@endpoint(auth_route=True)
+async def ldap_sign_in(request: Request, ctx: Context) -> Response:
+    """LDAP sign-in is not offered (`/api/config` says `features.enable_ldap: false`)."""
+    await parse_body(request, LdapForm)
+    return JSONResponse({"detail": "LDAP authentication is not enabled"}, status_code=400)
+
+
 @endpoint(auth_route=True)
 async def get_api_key(request: Request, ctx: Context) -> dict:
     return {"api_key": await auth.get_api_key(ctx)}
@@ -157,6 +180,12 @@ async def update_admin_config(request: Request, ctx: Context) -> dict:
     return _admin_config(await server_config.update_auth_config(ctx, changes))
 
 
+@endpoint(auth_route=True)
+async def admin_details(request: Request, ctx: Context) -> dict:
+    contact = await server_config.admin_contact(ctx)
+    return {"name": contact.name, "email": contact.email}
+
+
 def routes() -> list[Route]:
     v1 = "/api/v1/auths"
     return [
@@ -167,9 +196,12 @@ def routes() -> list[Route]:
         Route(f"{v1}/add", add_user, methods=["POST"]),
         Route(f"{v1}/update/password", update_password, methods=["POST"]),
         Route(f"{v1}/update/profile", update_profile, methods=["POST"]),
+        Route(f"{v1}/update/timezone", update_timezone, methods=["POST"]),
+        Route(f"{v1}/ldap", ldap_sign_in, methods=["POST"]),
         Route(f"{v1}/api_key", get_api_key, methods=["GET"]),
         Route(f"{v1}/api_key", create_api_key, methods=["POST"]),
         Route(f"{v1}/api_key", delete_api_key, methods=["DELETE"]),
+        Route(f"{v1}/admin/details", admin_details, methods=["GET"]),
         Route(f"{v1}/admin/config", get_admin_config, methods=["GET"]),
         Route(f"{v1}/admin/config", update_admin_config, methods=["POST"]),
         # The documented short routes.

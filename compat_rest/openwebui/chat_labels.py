@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.requests import Request
 from starlette.routing import Route
 
@@ -10,6 +10,7 @@ from compat_rest.common import parse_body
 from compat_rest.openwebui import chat_serializers as out
 from compat_rest.openwebui.chats import DEFAULT, V1
 from compat_rest.openwebui.errors import ACCESS_PROHIBITED, NOT_FOUND, endpoint
+from resolvers.chats import chats
 from resolvers.chats import sharing as chat_sharing
 from resolvers.chats import tags as chat_tags
 from resolvers.context import Context
@@ -23,6 +24,21 @@ SHARED = {"share_not_found": (401, NOT_FOUND), "role_pending": (401, NOT_FOUND)}
 
 class TagForm(BaseModel):
     name: str
+
+
+class TagFilterForm(TagForm):
+    # Bounded so the row offset stays a 64-bit integer and one answer stays small.
+    skip: int = Field(0, ge=0, le=2**31 - 1)
+    limit: int = Field(50, ge=0, le=10_000)
+
+
+@endpoint()
+async def chats_by_tag(request: Request, ctx: Context) -> list[dict]:
+    """The caller's chats carrying a tag (pinned and foldered ones too), newest first."""
+    form = await parse_body(request, TagFilterForm)
+    found = await chats.list_chats(ctx, filter=chats.ChatFilter(tag=form.name),
+                                   offset=form.skip, limit=form.limit, count=False)
+    return [out.title_item(chat) for chat in found.chats]
 
 
 @endpoint()
@@ -70,6 +86,7 @@ def routes() -> list[Route]:
     one = f"{V1}/{{chat_id}}"
     return [
         Route(f"{V1}/all/tags", all_tags, methods=["GET"]),
+        Route(f"{V1}/tags", chats_by_tag, methods=["POST"]),  # before POST /{chat_id}
         Route(f"{V1}/share/{{share_id}}", shared_chat, methods=["GET"]),
         Route(f"{one}/tags", chat_tag_list, methods=["GET"]),
         Route(f"{one}/tags", add_tag, methods=["POST"]),

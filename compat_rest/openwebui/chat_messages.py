@@ -17,6 +17,7 @@ from compat_rest.openwebui import chat_serializers as out
 from compat_rest.openwebui.chats import V1, query_error
 from compat_rest.openwebui.errors import ACCESS_PROHIBITED, NOT_FOUND, endpoint
 from data.tables import ChatMessageRow
+from resolvers.chats import events as chat_events
 from resolvers.chats import limits as chat_limits
 from resolvers.chats import messages
 from resolvers.context import Context
@@ -40,6 +41,11 @@ class NewMessageForm(BaseModel):
     done: bool = True
 
 
+class EventForm(BaseModel):
+    type: str
+    data: dict[str, Any]
+
+
 def _ids(request: Request) -> tuple[str, str]:
     return request.path_params["chat_id"], request.path_params["message_id"]
 
@@ -57,6 +63,13 @@ async def upsert_message(request: Request, ctx: Context) -> dict:
 async def delete_message(request: Request, ctx: Context) -> dict:
     change = await messages.delete_message(ctx, *_ids(request))
     return out.chat_response(change.chat)
+
+
+@endpoint(overrides=OPEN_WEBUI)
+async def message_event(request: Request, ctx: Context) -> bool:
+    """Relay an event about a message to whoever follows the chat; nothing is stored."""
+    form = await parse_body(request, EventForm)
+    return await chat_events.send_message_event(ctx, *_ids(request), form.type, form.data)
 
 
 async def _with_children(ctx: Context, rows: list[ChatMessageRow]) -> list[dict]:
@@ -115,6 +128,7 @@ def routes() -> list[Route]:
     return [
         Route(f"{V1}{one}", upsert_message, methods=["POST"]),
         Route(f"{V1}{one}", delete_message, methods=["DELETE"]),
+        Route(f"{V1}{one}/event", message_event, methods=["POST"]),
         # Documented short routes: full message CRUD in Open WebUI's style.
         Route("/api/chats/{chat_id}/messages", list_messages, methods=["GET"]),
         Route("/api/chats/{chat_id}/messages", add_message, methods=["POST"]),

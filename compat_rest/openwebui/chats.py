@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, RootModel
 from starlette.requests import Request
 from starlette.routing import Route
 
@@ -35,6 +35,10 @@ class ChatForm(BaseModel):
     chat: dict[str, Any]
     variables: dict[str, Any] | None = None
     folder_id: str | None = None
+
+
+class ParamsForm(RootModel[dict[str, Any]]):
+    pass
 
 
 def query_error(name: str, message: str, value: str) -> BadBody:
@@ -134,6 +138,13 @@ async def update_chat(request: Request, ctx: Context) -> dict:
     return out.chat_response(chat)
 
 
+@endpoint(write=True, overrides=UPDATE)
+async def update_params(request: Request, ctx: Context) -> dict:
+    """Merge keys into the chat's generation params; answers with all of them."""
+    form = await parse_body(request, ParamsForm)
+    return await chats.update_chat_params(ctx, request.path_params["chat_id"], form.root)
+
+
 @endpoint(write=True, overrides=DELETE)
 async def delete_chat(request: Request, ctx: Context) -> bool:
     return await chats.delete_chat(ctx, request.path_params["chat_id"])
@@ -176,7 +187,8 @@ def routes() -> list[Route]:
         Route(f"{V1}/archived", archived_chats, methods=["GET"]),
         Route(f"{V1}/search", search_chats, methods=["GET"]),
         Route(one, get_chat, methods=["GET"]),
-        Route(one, update_chat, methods=["POST"]),
+        Route(one, update_chat, methods=["POST", "PATCH"]),
+        Route(f"{one}/params", update_params, methods=["PATCH"]),
         Route(one, delete_chat, methods=["DELETE"]),
         Route(f"{one}/archive", archive_chat, methods=["POST"]),
         Route(f"{one}/pin", pin_chat, methods=["POST"]),
@@ -186,7 +198,7 @@ def routes() -> list[Route]:
         Route("/api/chats", list_chats, methods=["GET"]),
         Route("/api/chats", create_chat, methods=["POST"]),
         Route("/api/chats/{chat_id}", get_chat, methods=["GET"]),
-        Route("/api/chats/{chat_id}", update_chat, methods=["POST"]),
+        Route("/api/chats/{chat_id}", update_chat, methods=["POST", "PATCH"]),
         Route("/api/chats/{chat_id}", delete_chat, methods=["DELETE"]),
         Route("/api/chats/{chat_id}/archive", archive_chat, methods=["POST"]),
     ]

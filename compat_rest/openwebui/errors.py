@@ -51,6 +51,8 @@ DIALECT: Mapping[str, tuple[int, str]] = {
                                     "measure."),
     "primary_admin": (403, "The requested action has been restricted as a security measure."),
     "self_delete": (403, "The requested action has been restricted as a security measure."),
+    "admin_details_hidden": (400, "The requested action has been restricted as a security "
+                                  "measure."),
     "user_not_found": (400, NOT_FOUND),
     "rate_limited": (429, "API rate limit exceeded"),
 }

@@ -25,6 +25,31 @@ _SIGNED_IN_FEATURES = {
     "enable_tags_generation": False, "enable_community_sharing": False,
     "enable_message_rating": False, "enable_user_webhooks": False, "enable_memories": False,
     "enable_admin_export": False, "enable_admin_analytics": False,
+    "enable_pyodide_file_persistence": False, "enable_public_active_users_count": False,
+    "enable_easter_eggs": False, "enable_direct_integrations": False, "enable_plugins": False,
+    "enable_tool_servers": False, "enable_terminal_servers": False,
+    "folder_max_file_count": None, "enable_encrypted_channels": False, "enable_apps": False,
+    "enable_calendar": False, "enable_automations": False, "enable_context_compaction": False,
+    "enable_tool_permissions": False, "enable_web_search_confirmation": False,
+    "web_search_confirmation_content": "", "enable_follow_up_generation": False,
+    "enable_user_status": False, "enable_google_drive_integration": False,
+    "enable_onedrive_integration": False, "enable_subagents": False,
+}
+# Keys Open WebUI's web client reads after sign-in, at the values that mean "not offered"
+# (the engines are Open WebUI's defaults; nothing runs them while the features are off).
+_SIGNED_IN_KEYS = {
+    "default_models": "", "default_pinned_models": "", "default_prompt_suggestions": [],
+    "default_prompt_suggestions_i18n": {},
+    "code": {"engine": "pyodide", "interpreter_engine": "pyodide"},
+    "audio": {"realtime": {"enabled": False, "model": "", "voice": ""},
+              "tts": {"engine": "", "voice": "", "split_on": "punctuation"},
+              "stt": {"engine": ""}},
+    "file": {"max_size": None, "max_count": None,
+             "image_compression": {"width": None, "height": None}},
+    "google_drive": {"client_id": "", "api_key": ""},
+    "onedrive": {"client_id_personal": "", "client_id_business": "", "sharepoint_url": "",
+                 "sharepoint_tenant_id": ""},
+    "license_metadata": None,
 }
 
 
@@ -53,14 +78,27 @@ async def version(request: Request) -> JSONResponse:
 
 
 @endpoint()
+async def version_updates(request: Request, ctx: Context) -> dict:
+    return {"current": system.VERSION, "latest": await system.latest_version(ctx)}
+
+
+async def changelog(request: Request) -> JSONResponse:
+    """Open WebUI's release notes, keyed by version; Parley ships none."""
+    return JSONResponse({})
+
+
+@endpoint()
 async def app_config(request: Request, ctx: Context) -> dict:
     viewer = await auth.viewer_or_none(ctx)
     config = await system.public_config(ctx, viewer)
     flags = config.auth
     body = {
         "status": True, "name": system.NAME, "version": system.VERSION,
-        "default_locale": "", "oauth": {"providers": {}, "auto_redirect": False},
-        "features": {"auth": True, "auth_trusted_header": False, "enable_ldap": False,
+        # No translations of our own: the client's bundled ones and its own choice apply.
+        "default_locale": "", "i18n": {},
+        "oauth": {"providers": {}, "auto_redirect": False},
+        "features": {"slim": False, "auth": True, "auth_trusted_header": False,
+                     "enable_ldap": False,
                      "enable_signup_password_confirmation": False,
                      "enable_signup": flags.enable_signup,
                      "enable_login_form": flags.enable_login_form, "enable_websocket": True},
@@ -75,14 +113,11 @@ async def app_config(request: Request, ctx: Context) -> dict:
     if viewer.role == "pending":
         body["ui"] = {"pending_user_overlay_title": "", "pending_user_overlay_content": ""}
         return body
-    body |= {
-        "default_models": "", "default_pinned_models": "", "default_prompt_suggestions": [],
-        "file": {"max_size": None, "max_count": None,
-                 "image_compression": {"width": None, "height": None}},
+    body |= _SIGNED_IN_KEYS | {
         "permissions": await effective_permissions(ctx, viewer.user),
-        "ui": {"default_interface_settings": {}, "pending_user_overlay_title": "",
-               "pending_user_overlay_content": ""},
-        "license_metadata": None,
+        "ui": {"default_interface_settings": config.interface_defaults, "visibility": {},
+               "pending_user_overlay_title": "", "pending_user_overlay_content": "",
+               "response_watermark": "", "iframe_csp": ""},
     }
     return body
 
@@ -93,5 +128,7 @@ def routes() -> list[Route]:
         Route("/ready", ready, methods=["GET"]),
         Route("/health/db", health_db, methods=["GET"]),
         Route("/api/version", version, methods=["GET"]),
+        Route("/api/version/updates", version_updates, methods=["GET"]),
+        Route("/api/changelog", changelog, methods=["GET"]),
         Route("/api/config", app_config, methods=["GET"]),
     ]

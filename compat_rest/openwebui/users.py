@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, RootModel
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -16,9 +17,11 @@ from compat_rest.openwebui.errors import endpoint
 from data.tables.base import now_s
 from resolvers.context import Context
 from resolvers.permissions import require_admin
+from resolvers.users import settings as user_settings
 from resolvers.users import users
 
 PAGE_SIZE = 30
+MAX_PAGE_NUMBER = 2**31 - 1
 _DEFAULT_AVATAR = (  # our own: a neutral silhouette
     '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect width="64" height="64" '
     'fill="#d4d4d8"/><circle cx="32" cy="25" r="11" fill="#fafafa"/><path d="M12 58c2-12 '
@@ -33,21 +36,42 @@ class UserUpdateForm(BaseModel):
     password: str | None = None
 
 
+class SettingsForm(BaseModel):
+    """Open WebUI's UserSettings: `ui` and any other keys the client keeps."""
+
+    model_config = ConfigDict(extra="allow")
+    ui: dict[str, Any] = {}
+
+
+class InfoForm(RootModel[dict[str, Any]]):
+    pass
+
+
+class PermissionsForm(RootModel[dict[str, dict[str, bool]]]):
+    pass
+
+
 def _page(request: Request) -> int:
     raw = request.query_params.get("page", "1")
-    if not raw.isdigit() or int(raw) < 1:
+    # Bounded so the row offset stays a 64-bit integer on both databases.
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_NUMBER:
         raise BadBody([{"type": "int_parsing", "loc": ["query", "page"],
                         "msg": "Input should be a positive whole number", "input": raw}])
     return int(raw)
 
 
+def _listing(request: Request) -> dict[str, Any]:
+    """Open WebUI's list parameters: `query`, `order_by`, `direction`, `page`."""
+    params = request.query_params
+    return {"query": params.get("query") or None,
+            "order_by": params.get("order_by") or "created_at",
+            "descending": params.get("direction", "desc") != "asc",
+            "offset": (_page(request) - 1) * PAGE_SIZE, "limit": PAGE_SIZE}
+
+
 @endpoint()
 async def list_users(request: Request, ctx: Context) -> dict:
-    params = request.query_params
-    page = await users.list_users(
-        ctx, query=params.get("query") or None, order_by=params.get("order_by") or "created_at",
-        descending=params.get("direction", "desc") != "asc",
-        offset=(_page(request) - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    page = await users.list_users(ctx, **_listing(request))
     return {"users": [serializers.user_model(u) | {"group_ids": page.group_ids.get(u.id, [])}
                       for u in page.users],
             "total": page.total}
@@ -71,6 +95,68 @@ async def get_user(request: Request, ctx: Context) -> dict:
 async def get_user_info(request: Request, ctx: Context) -> dict:
     user, groups = await users.get_user_card(ctx, request.path_params["user_id"])
     return serializers.user_info(user, _groups(groups), now_s())
+
+
+def _cards(found: user_settings.Directory) -> dict:
+    now = now_s()
+    return {"users": [serializers.user_info(u, _groups(found.groups.get(u.id, [])), now)
+                      for u in found.users],
+            "total": found.total}
+
+
+@endpoint()
+async def all_users(request: Request, ctx: Context) -> dict:
+    return _cards(await user_settings.list_directory(ctx))
+
+
+@endpoint()
+async def search_users(request: Request, ctx: Context) -> dict:
+    return _cards(await user_settings.search_directory(ctx, **_listing(request)))
+
+
+@endpoint()
+async def user_active(request: Request, ctx: Context) -> dict:
+    user = await users.find_user(ctx, request.path_params["user_id"])
+    return {"active": user is not None and serializers.is_active(user, now_s())}
+
+
+@endpoint()
+async def own_permissions(request: Request, ctx: Context) -> dict:
+    return await user_settings.viewer_permissions(ctx)
+
+
+@endpoint()
+async def default_permissions(request: Request, ctx: Context) -> dict:
+    return await user_settings.get_default_permissions(ctx)
+
+
+@endpoint(write=True)
+async def update_default_permissions(request: Request, ctx: Context) -> dict:
+    form = await parse_body(request, PermissionsForm)
+    return await user_settings.set_default_permissions(ctx, form.root)
+
+
+@endpoint()
+async def own_settings(request: Request, ctx: Context) -> dict | None:
+    raw = request.query_params.get("raw", "").lower() in ("true", "1", "yes", "on")
+    return await user_settings.get_own_settings(ctx, raw=raw)
+
+
+@endpoint(write=True)
+async def update_own_settings(request: Request, ctx: Context) -> dict:
+    form = await parse_body(request, SettingsForm)
+    return await user_settings.update_own_settings(ctx, form.model_dump())
+
+
+@endpoint()
+async def own_info(request: Request, ctx: Context) -> dict | None:
+    return await user_settings.get_own_info(ctx)
+
+
+@endpoint(write=True)
+async def update_own_info(request: Request, ctx: Context) -> dict:
+    form = await parse_body(request, InfoForm)
+    return await user_settings.update_own_info(ctx, form.root)
 
 
 @endpoint(write=True)
@@ -111,10 +197,21 @@ def routes() -> list[Route]:
     v1 = "/api/v1/users"
     return [
         Route(v1, list_users, methods=["GET"]),
+        # Fixed paths before `/{user_id}...`, which would take `permissions` for an id.
+        Route(f"{v1}/all", all_users, methods=["GET"]),
+        Route(f"{v1}/search", search_users, methods=["GET"]),
+        Route(f"{v1}/permissions", own_permissions, methods=["GET"]),
+        Route(f"{v1}/default/permissions", default_permissions, methods=["GET"]),
+        Route(f"{v1}/default/permissions", update_default_permissions, methods=["POST"]),
+        Route(f"{v1}/user/settings", own_settings, methods=["GET"]),
+        Route(f"{v1}/user/settings/update", update_own_settings, methods=["POST"]),
+        Route(f"{v1}/user/info", own_info, methods=["GET"]),
+        Route(f"{v1}/user/info/update", update_own_info, methods=["POST"]),
         Route(f"{v1}/{{user_id}}", get_user, methods=["GET"]),
         Route(f"{v1}/{{user_id}}", delete_user, methods=["DELETE"]),
         Route(f"{v1}/{{user_id}}/update", update_user, methods=["POST"]),
         Route(f"{v1}/{{user_id}}/info", get_user_info, methods=["GET"]),
+        Route(f"{v1}/{{user_id}}/active", user_active, methods=["GET"]),
         Route(f"{v1}/{{user_id}}/profile/image", profile_image, methods=["GET"]),
         Route(f"{v1}/{{user_id}}/sessions/revoke", revoke_sessions, methods=["POST"]),
         # The documented short routes.

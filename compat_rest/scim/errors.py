@@ -47,6 +47,7 @@ no_target = _bad_request("noTarget")
 _REASONS: Mapping[str, tuple[int, str | None]] = {
     "email_taken": (409, "uniqueness"),
     "user_name_taken": (409, "uniqueness"),
+    "group_name_taken": (409, "uniqueness"),
     "invalid_filter": (400, "invalidFilter"),
     "not_authenticated": (401, None),
     "scim_token_invalid": (401, None),

@@ -148,10 +148,23 @@ class _Parser:
         if operator is None:
             found = f"'{nxt.text}'" if nxt else "the end of the filter"
             raise self.fail(f"Expected an operator after '{token.text}', found {found}.")
-        attr, target_attr = self.attribute(token.text, parent)
         if operator == "pr":
-            return wrap(attr, target_attr, Present)
+            return self.present(token.text, parent)
+        attr, target_attr = self.attribute(token.text, parent)
         return self.compare(attr, target_attr, operator, self.literal())
+
+    def present(self, name: str, parent: Attribute | None) -> Filter:
+        """`pr` on a single complex attribute (`name pr`) holds when it "contains a
+        non-empty node" (RFC 7644 §3.4.2.2): when any of its sub-attributes has a value."""
+        target = self.lookup(name, parent)
+        complex_ = target.attr if target.sub is None else None
+        if complex_ is None or complex_.type != "complex" or complex_.multi:
+            attr, found = self.attribute(name, parent)
+            return wrap(attr, found, Present)
+        subs = [s for s in complex_.sub if s.returned != "never"]
+        terms = tuple(wrap(Attr(s.name, type=s.type, case_exact=s.case_exact),
+                           Target(target.extension, complex_, s), Present) for s in subs)
+        return terms[0] if len(terms) == 1 else Or(terms)
 
     def value_path(self, token: _Token) -> Filter:
         target = self.lookup(token.text, None)

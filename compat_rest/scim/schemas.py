@@ -208,7 +208,8 @@ ENTERPRISE = Schema(ENTERPRISE_USER, "EnterpriseUser", "Enterprise user", (
 ))
 
 GROUP = Schema(CORE_GROUP, "Group", "A group of users", (
-    Attribute("displayName", required=True, description="The group's name."),
+    Attribute("displayName", required=True, uniqueness="server",
+              description="The group's name, unique ignoring letter case."),
     Attribute("members", type="complex", multi=True,
               description="The users in the group (groups cannot be members).", sub=(
                   Attribute("value", mutability="immutable", case_exact=True, required=True,

@@ -146,6 +146,11 @@ class DirectoryGroupRepo:
             found[group_id].append((user_id, name))
         return dict(found)
 
+    async def named(self, name: str) -> list[str]:
+        """The ids of the groups called `name`, ignoring letter case (Unicode-aware)."""
+        stmt = select(GroupRow.id).where(self.sql.lower(GroupRow.name) == name.lower())
+        return list((await self.session.execute(stmt)).scalars().all())
+
     async def existing_users(self, user_ids: Sequence[str]) -> set[str]:
         if not user_ids:
             return set()

@@ -68,7 +68,8 @@ class UserRepo:
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
     async def page(self, *, query: str | None, order_by: str, descending: bool,
-                   offset: int, limit: int) -> tuple[Sequence[UserRow], int]:
+                   offset: int, limit: int | None) -> tuple[Sequence[UserRow], int]:
+        """One page (every row from `offset` when `limit` is None) and the total."""
         where = []
         if query:
             pattern = _like(query)

@@ -196,6 +196,24 @@ async def update_chat(ctx: Context, chat_id: str, changes: ChatUpdate) -> ChatRo
     return row
 
 
+async def update_chat_params(ctx: Context, chat_id: str, params: dict[str, Any]
+                             ) -> dict[str, Any]:
+    """The owner only: `params` keys replace those of the chat's generation parameters
+    (`chat.params`); returns them all. Publishes chat.updated."""
+    if not isinstance(params, dict):
+        raise Invalid("params must be a JSON object.", reason="invalid_params", field="params")
+    viewer = await require_verified(ctx)
+    locked = await lock_chat(ctx, viewer, chat_id)
+    row = locked.row
+    blob = dict(row.chat) if isinstance(row.chat, dict) else {}
+    current = blob.get("params") if isinstance(blob.get("params"), dict) else {}
+    blob["params"] = {**current, **params}
+    row.chat = blob
+    await save_tree(ctx, locked, touch=False)
+    chat_events.publish(ctx, row.user_id, row.id, chat_events.CHAT_UPDATED)
+    return blob["params"]
+
+
 async def _rewrite_tree(ctx: Context, locked: LockedChat, viewer: Viewer,
                         changes: ChatUpdate) -> None:
     row = locked.row

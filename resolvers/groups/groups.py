@@ -16,17 +16,21 @@ from data.repos.directory_groups import (
     DirectoryGroupRepo,
     meta_with_external_id,
 )
+from data.repos.locks import serialize
 from data.repos.users import UserRepo
 from data.tables import GroupRow, UserRow
 from data.tables.base import now_s
 from resolvers import validation
 from resolvers.context import Context
-from resolvers.errors import Invalid, NotFound
+from resolvers.errors import Conflict, Invalid, NotFound
 from resolvers.loaders import loaders
 from resolvers.permissions import require_admin, require_admin_or_scope, require_admin_or_self
 from resolvers.users.directory import MAX_RESULTS, SCOPE, invalid_filter
 
 MAX_PAGE = 100  # GraphQL pages
+# Open WebUI's `group` table has no unique constraint on names (and must not get one: it
+# is Open WebUI's table), so writers that name a group take this lock, then look.
+_NAME_LOCK = "parley:group-names"
 
 
 @dataclass(frozen=True)
@@ -71,8 +75,16 @@ async def get_directory_group(ctx: Context, group_id: str, *, lock: bool = False
     return found
 
 
-async def _checked(ctx: Context, data: GroupInput) -> tuple[str, list[str]]:
+async def _checked(ctx: Context, data: GroupInput, group_id: str | None = None
+                   ) -> tuple[str, list[str]]:
+    """The name and members to store. A name is unique, ignoring letter case: a second
+    group of the same name would be the identity provider's mistake (it creates a group
+    it did not find), and members would split between the two."""
     name = validation.name(data.display_name)
+    await serialize(ctx.session, _NAME_LOCK)
+    if any(other != group_id for other in await DirectoryGroupRepo(ctx.session).named(name)):
+        raise Conflict(f"A group named {name!r} already exists.", reason="group_name_taken",
+                       field="displayName")
     member_ids = list(dict.fromkeys(data.member_ids))
     unknown = set(member_ids) - await DirectoryGroupRepo(ctx.session).existing_users(member_ids)
     if unknown:
@@ -83,7 +95,8 @@ async def _checked(ctx: Context, data: GroupInput) -> tuple[str, list[str]]:
 
 async def create_directory_group(ctx: Context, data: GroupInput) -> DirectoryGroup:
     """The provisioning client and admins. The group belongs to the primary
-    administrator, as Open WebUI's do to an admin."""
+    administrator, as Open WebUI's do to an admin. A name already taken (ignoring case)
+    is a Conflict."""
     await require_admin_or_scope(ctx, SCOPE)
     name, member_ids = await _checked(ctx, data)
     repo, now = DirectoryGroupRepo(ctx.session), now_s()
@@ -105,7 +118,7 @@ async def replace_directory_group(ctx: Context, group_id: str, data: GroupInput
     current = await repo.get(group_id, lock=True, with_members=False)
     if current is None:
         raise NotFound("No such group.", reason="group_not_found")
-    name, member_ids = await _checked(ctx, data)
+    name, member_ids = await _checked(ctx, data, group_id)
     now = now_s()
     changed = await repo.set_members(group_id, member_ids, now)
     values = {}

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 
+from data.repos.users import UserRepo
 from data.settings import SettingsError, parse_duration
 from resolvers import validation
 from resolvers.context import Context
-from resolvers.errors import Invalid
-from resolvers.permissions import require_admin
+from resolvers.errors import Forbidden, Invalid
+from resolvers.loaders import serial
+from resolvers.permissions import require_admin, require_user
 
 _KEYS = {
     "enable_signup": "ui.enable_signup",
@@ -18,6 +20,14 @@ _KEYS = {
     "enable_api_keys": "auth.enable_api_keys",
     "show_admin_details": "auth.admin.show",
 }
+
+
+@dataclass(frozen=True)
+class AdminContact:
+    """Whom people ask for help: the configured admin e-mail, else the primary admin."""
+
+    name: str | None
+    email: str | None
 
 
 @dataclass(frozen=True)
@@ -64,3 +74,23 @@ async def update_auth_config(ctx: Context, changes: dict) -> AuthConfig:
     updated = replace(current, **changes)
     await ctx.services.config.set(ctx.session, {_KEYS[n]: getattr(updated, n) for n in changes})
     return updated
+
+
+async def admin_contact(ctx: Context) -> AdminContact:
+    """Any signed-in account, pending ones too (they wait for this admin), unless
+    administrators hide it (`auth.admin.show`)."""
+    async with serial(ctx):
+        await require_user(ctx)
+        values = await ctx.services.config.get_all(ctx.session)
+        if not values["auth.admin.show"]:
+            raise Forbidden("Administrators keep their contact details hidden.",
+                            reason="admin_details_hidden")
+        repo = UserRepo(ctx.session)
+        email = values["auth.admin.email"]
+        if email:
+            admin = await repo.get_by_email(email)
+            return AdminContact(name=admin.name if admin else None, email=email)
+        admin_id = await repo.primary_admin_id()
+        admin = await repo.get(admin_id) if admin_id else None
+        return AdminContact(name=admin.name if admin else None,
+                            email=admin.email if admin else None)

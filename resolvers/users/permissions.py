@@ -34,7 +34,8 @@ def _merge_true(into: dict[str, Any], extra: dict[str, Any]) -> None:
             into[key] = value
 
 
-async def effective_permissions(ctx: Context, user: UserRow) -> dict[str, Any]:
+async def default_permissions(ctx: Context) -> dict[str, dict[str, Any]]:
+    """The configured defaults (`user.permissions`) over Open WebUI's."""
     configured = await ctx.services.config.get(ctx.session, "user.permissions")
     # Sections of booleans: copying each section is a full copy, and far cheaper than a
     # deepcopy on every request that reads permissions (GET /api/v1/auths/ does).
@@ -43,6 +44,11 @@ async def effective_permissions(ctx: Context, user: UserRow) -> dict[str, Any]:
         for key, value in configured.items():
             if isinstance(value, dict):
                 permissions.setdefault(key, {}).update(value)
+    return permissions
+
+
+async def effective_permissions(ctx: Context, user: UserRow) -> dict[str, Any]:
+    permissions = await default_permissions(ctx)
     for group in await PrincipalReader(ctx.services.reader).groups(user.id):
         if isinstance(group.permissions, dict):
             _merge_true(permissions, group.permissions)
@@ -56,3 +62,4 @@ def allows(permissions: dict[str, Any], path: str) -> bool:
             return False
         node = node.get(part)
     return node is True
+

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -17,7 +18,12 @@ from resolvers import validation
 from resolvers.auth.security import new_session_stamp
 from resolvers.context import Context
 from resolvers.errors import Forbidden, Invalid, NotFound
-from resolvers.permissions import require_admin, require_admin_or_scope, require_verified
+from resolvers.permissions import (
+    require_admin,
+    require_admin_or_scope,
+    require_user,
+    require_verified,
+)
 
 MAX_PAGE = 100
 
@@ -49,16 +55,21 @@ class ProfileUpdate:
     date_of_birth: str | None = None
 
 
-async def list_users(ctx: Context, *, query: str | None = None, order_by: str = "created_at",
-                     descending: bool = True, offset: int = 0, limit: int = 30) -> UserPage:
-    """Admins only. Name/e-mail search, sorted, one page with the total."""
-    await require_admin(ctx)
+def check_page(order_by: str, offset: int, limit: int) -> None:
+    """A sortable column and a page of 1 to MAX_PAGE accounts, for every account list."""
     if order_by not in SORTABLE:
         raise Invalid(f"order_by must be one of {', '.join(sorted(SORTABLE))}.",
                       reason="invalid_order", field="order_by")
     if offset < 0 or not 0 < limit <= MAX_PAGE:
         raise Invalid(f"Pages hold 1 to {MAX_PAGE} users from offset 0 on.",
                       reason="invalid_page")
+
+
+async def list_users(ctx: Context, *, query: str | None = None, order_by: str = "created_at",
+                     descending: bool = True, offset: int = 0, limit: int = 30) -> UserPage:
+    """Admins only. Name/e-mail search, sorted, one page with the total."""
+    await require_admin(ctx)
+    check_page(order_by, offset, limit)
     users, total = await UserRepo(ctx.session).page(
         query=query, order_by=order_by, descending=descending, offset=offset, limit=limit)
     group_ids = await GroupRepo(ctx.session).ids_for_users([u.id for u in users])
@@ -186,3 +197,28 @@ async def get_user_card(ctx: Context, user_id: str) -> tuple[UserRow, Sequence[G
     if user is None:
         raise NotFound("No such user.", reason="user_not_found")
     return user, await GroupRepo(ctx.session).for_user(user_id)
+
+
+async def update_timezone(ctx: Context, timezone: str) -> UserRow:
+    """Any signed-in account, pending ones too, for itself: an IANA time zone name
+    (e.g. Europe/Paris), as the web client reports it."""
+    viewer = await require_user(ctx)
+    try:
+        if not 0 < len(timezone) <= 64:
+            raise ValueError
+        zoneinfo.ZoneInfo(timezone)
+    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+        raise Invalid("timezone must be an IANA time zone name, e.g. Europe/Paris.",
+                      reason="invalid_timezone", field="timezone") from None
+    repo = UserRepo(ctx.session)
+    await repo.update_user(viewer.id, {"timezone": timezone, "updated_at": now_s()})
+    user = await repo.get(viewer.id)
+    await ctx.session.refresh(user)
+    return user
+
+
+async def find_user(ctx: Context, user_id: str) -> UserRow | None:
+    """Any approved account: another account (to show whether it is active, say), or
+    None when there is no such account."""
+    await require_verified(ctx)
+    return await UserRepo(ctx.session).get(user_id)

@@ -6,9 +6,12 @@ from datetime import datetime
 from enum import Enum
 
 import strawberry
+from strawberry.scalars import JSON
 
 from resolvers.auth.accounts import Session
 from resolvers.context import Viewer as SignedIn
+from resolvers.users import settings as user_settings
+from schema.context import Info
 from schema.scalars import timestamp
 from schema.users.types import User
 
@@ -30,6 +33,22 @@ class Viewer(User):
     def from_viewer(cls, viewer: SignedIn) -> Viewer:
         return cls(**User.fields_of(viewer.user), auth_method=AuthMethod(viewer.via),
                    session_expires_at=timestamp(viewer.expires_at))
+
+    @strawberry.field(description="The caller's settings as Open WebUI's web client keeps "
+                                  "them (`ui`, ...), the administrators' default interface "
+                                  "settings filling unset `ui` keys; null until first saved.")
+    async def settings(self, info: Info) -> JSON | None:
+        return await user_settings.get_own_settings(info.context)
+
+    @strawberry.field(description="Free JSON the client keeps about the caller; null until "
+                                  "first saved.")
+    async def info(self, info: Info) -> JSON | None:
+        return await user_settings.get_own_info(info.context)
+
+    @strawberry.field(description="What the caller may do: the default permissions OR-ed "
+                                  "with those of the caller's groups.")
+    async def permissions(self, info: Info) -> JSON:
+        return await user_settings.viewer_permissions(info.context)
 
 
 @strawberry.type(description="A new session: keep the token and send it as "

@@ -7,6 +7,7 @@ from enum import Enum
 from typing import Annotated
 
 import strawberry
+from strawberry.scalars import JSON
 
 from resolvers.chats import events as chat_events
 from schema.context import Info
@@ -27,6 +28,9 @@ class ChatEventKind(Enum):
                                             description="A message changed.")
     MESSAGE_DELETED = strawberry.enum_value(
         chat_events.MESSAGE_DELETED, description="A message (and its direct answers) went.")
+    MESSAGE_EVENT = strawberry.enum_value(
+        chat_events.MESSAGE_EVENT, description="A client's event about a message "
+                                               "(sendMessageEvent): see type and data.")
 
 
 @strawberry.type(description="A change to a chat. Events carry ids only: read the chat or "
@@ -36,6 +40,10 @@ class ChatEvent:
     chat_id: strawberry.ID = strawberry.field(description="The chat.")
     message_id: strawberry.ID | None = strawberry.field(
         description="The message concerned, for message events.")
+    type: str | None = strawberry.field(default=None,
+                                        description="For MESSAGE_EVENT: the event's type.")
+    data: JSON | None = strawberry.field(default=None,
+                                         description="For MESSAGE_EVENT: the event's data.")
 
 
 @strawberry.type
@@ -51,4 +59,5 @@ class ChatSubscriptions:
             message_id = event.get("message_id")
             yield ChatEvent(kind=ChatEventKind(event["kind"]),
                             chat_id=strawberry.ID(event["chat_id"]),
-                            message_id=strawberry.ID(message_id) if message_id else None)
+                            message_id=strawberry.ID(message_id) if message_id else None,
+                            type=event.get("type"), data=event.get("data"))

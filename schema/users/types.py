@@ -36,6 +36,9 @@ class User:
         description="An http(s) URL, a server path or a data: URL of the avatar.")
     bio: str | None = strawberry.field(description="Free text the person wrote about "
                                                    "themselves.")
+    timezone: str | None = strawberry.field(default=None,
+                                            description="The IANA time zone the person's "
+                                                        "client reported, e.g. Europe/Paris.")
     created_at: datetime = strawberry.field(description="When the account was created.")
     updated_at: datetime = strawberry.field(description="When the account last changed.")
     last_active_at: datetime = strawberry.field(
@@ -45,7 +48,7 @@ class User:
     def fields_of(cls, row: UserRow) -> dict:
         return dict(id=strawberry.ID(row.id), email=row.email, name=row.name,
                     role=Role(row.role), profile_image_url=row.profile_image_url,
-                    bio=row.bio, created_at=timestamp(row.created_at),
+                    bio=row.bio, timezone=row.timezone, created_at=timestamp(row.created_at),
                     updated_at=timestamp(row.updated_at),
                     last_active_at=timestamp(row.last_active_at))
 

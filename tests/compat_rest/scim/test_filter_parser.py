@@ -44,6 +44,16 @@ def test_multi_valued_attributes_are_tested_value_by_value():
         Attr("members", type="complex"), Present(Attr("value", case_exact=True)))
 
 
+def test_present_on_a_complex_attribute_means_any_sub_attribute_has_a_value():
+    # RFC 7644 §3.4.2.2: `pr` matches "a non-empty node for complex attributes".
+    parsed = parse_filter("NAME pr", USERS)
+    assert isinstance(parsed, Or) and Present(Attr("name", sub="givenName")) in parsed.terms
+    assert {term.attr.sub for term in parsed.terms} == {
+        "formatted", "familyName", "givenName", "middleName", "honorificPrefix",
+        "honorificSuffix"}
+    assert parse_filter("name.givenName pr", USERS) == Present(Attr("name", sub="givenName"))
+
+
 def test_literals():
     created = Attr("meta", sub="created", type="dateTime")
     assert parse_filter('meta.created ge "2024-05-01T12:00:00Z"', USERS) == Compare(

@@ -69,6 +69,8 @@ async def test_logic_precedence_names_and_value_paths(scim, people):
         n for n in EVERYONE if n != "Carol"]  # accounts SCIM never wrote have one work e-mail
     assert await f('phoneNumbers[type eq "mobile"]') == ["alice"]
     assert await f('name.givenName eq "alice" and NAME.familyName sw "arch"') == ["alice"]
+    assert await f("name pr") == ["alice"]  # a complex attribute: any part of it
+    assert await f("not (name pr) and title pr") == ["bob", "dave@corp.example"]
     assert await f(f'{ENTERPRISE}:department eq "r&d"') == ["alice"]
     assert await f('urn:ietf:params:scim:schemas:core:2.0:User:userName eq "carol"') == [
         "Carol"]

@@ -1,6 +1,8 @@
 """Groups over SCIM are Open WebUI's groups: members are users, changes show on REST,
 and the membership forms identity providers send all work."""
 
+import asyncio
+
 import pytest
 
 from tests.compat_rest.scim.conftest import GROUP, PATCH_OP, scim_error
@@ -112,3 +114,40 @@ async def test_deleting_groups_and_members(client, scim, team):
     rest = await client.get(f"/api/v1/users/{team['ann']}",
                             headers=bearer(team["admin"]["token"]))
     assert rest.json()["groups"] == []
+
+
+async def test_display_names_are_unique_ignoring_case(scim, team):
+    research = await scim.create_group("Research", team["ann"])
+    for name in ("Research", "RESEARCH"):
+        taken = await scim.call("POST", "/Groups", {"schemas": [GROUP], "displayName": name,
+                                                    "members": [{"value": team["ben"]}]},
+                                status=409)
+        scim_error(taken, 409, "uniqueness")
+    listed = await scim.get("/Groups")
+    assert listed["totalResults"] == 1  # nothing half-written: no group, no membership
+    assert member_ids(listed["Resources"][0]) == [team["ann"]]
+    other = await scim.create_group("Ops")
+    renamed = await scim.call("PUT", f"/Groups/{other['id']}", {
+        "schemas": [GROUP], "displayName": "research"}, status=409)
+    scim_error(renamed, 409, "uniqueness")
+    patched = await scim.call("PATCH", f"/Groups/{other['id']}", {
+        "schemas": [PATCH_OP],
+        "Operations": [{"op": "replace", "path": "displayName", "value": "Research"}]},
+        status=409)
+    scim_error(patched, 409, "uniqueness")
+    assert (await scim.get(f"/Groups/{other['id']}"))["displayName"] == "Ops"
+    # A group keeps its own name, in any case, through a replace.
+    kept = await scim.call("PUT", f"/Groups/{research['id']}", {
+        "schemas": [GROUP], "displayName": "research", "members": [{"value": team["cid"]}]})
+    assert kept.json()["displayName"] == "research"
+
+
+async def test_concurrent_creates_of_one_name_make_one_group(scim, team):
+    async def create():
+        return await scim.client.post(
+            "/scim/v2/Groups", headers=scim.headers,
+            json={"schemas": [GROUP], "displayName": "Racers"})
+
+    statuses = sorted(r.status_code for r in await asyncio.gather(*(create() for _ in range(4))))
+    assert statuses == [201, 409, 409, 409]
+    assert await scim.filter('displayName eq "racers"', "/Groups") == ["Racers"]
