@@ -88,8 +88,8 @@ async def test_bodies_over_the_limit_are_refused_by_the_guard_on_both_framings(
             yield b"x" * 512
         yield b'"}]}'
 
-    streamed = await client.post("/openai/chat/completions", headers=admin,
-                                 content=pieces())
+    streamed = await client.post("/openai/chat/completions", content=pieces(),
+                                 headers={**admin, "Content-Type": "application/json"})
     assert streamed.status_code == 413 and "detail" in streamed.json()
     small = await client.post("/openai/chat/completions", headers=admin, json=CHAT)
     assert small.status_code == 200 and went_direct(small)
