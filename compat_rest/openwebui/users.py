@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from compat_rest.common import BadBody, parse_body
+from compat_rest.common import page_number, parse_body
 from compat_rest.openwebui import serializers
 from compat_rest.openwebui.errors import endpoint
 from data.tables.base import now_s
@@ -33,21 +33,13 @@ class UserUpdateForm(BaseModel):
     password: str | None = None
 
 
-def _page(request: Request) -> int:
-    raw = request.query_params.get("page", "1")
-    if not raw.isdigit() or int(raw) < 1:
-        raise BadBody([{"type": "int_parsing", "loc": ["query", "page"],
-                        "msg": "Input should be a positive whole number", "input": raw}])
-    return int(raw)
-
-
 @endpoint()
 async def list_users(request: Request, ctx: Context) -> dict:
     params = request.query_params
     page = await users.list_users(
         ctx, query=params.get("query") or None, order_by=params.get("order_by") or "created_at",
         descending=params.get("direction", "desc") != "asc",
-        offset=(_page(request) - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+        offset=(page_number(request, PAGE_SIZE) - 1) * PAGE_SIZE, limit=PAGE_SIZE)
     return {"users": [serializers.user_model(u) | {"group_ids": page.group_ids.get(u.id, [])}
                       for u in page.users],
             "total": page.total}
