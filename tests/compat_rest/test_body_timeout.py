@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from data.settings import SettingsError, load_settings
 from tests.compat_rest.scim.conftest import TOKEN as SCIM_TOKEN
 from tests.support.server import serving_in_loop
 from tests.support.waiting import eventually
@@ -89,3 +90,12 @@ async def test_a_body_that_arrives_in_time_is_served(app):
         answer = await asyncio.wait_for(reader.read(), 10)
         writer.close()
     assert answer.startswith(b"HTTP/1.1 400"), answer[:200]  # wrong credentials: served
+
+
+def test_the_timeout_is_a_number_of_seconds(tmp_path):
+    base = {"DATA_DIR": str(tmp_path), "WEBUI_SECRET_KEY": "k" * 32}
+    assert load_settings(base).body_read_timeout == 60
+    assert load_settings(base | {"BODY_READ_TIMEOUT": "2.5"}).body_read_timeout == 2.5
+    for bad in ("soon", "0", "-1", "86400"):
+        with pytest.raises(SettingsError, match="BODY_READ_TIMEOUT"):
+            load_settings(base | {"BODY_READ_TIMEOUT": bad})
