@@ -28,9 +28,12 @@ INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 _WHOLE = re.compile(r"[+-]?[0-9]{1,25}")  # longer runs are out of range anyway
 # Within JSON text a NUL can only arrive as this escape (raw control characters are not
 # JSON), and an integer past 64 bits needs 19 digits or more: bodies with neither (nearly
-# all) skip the walk over every value.
+# all) skip the walk over every value. Digits are found by mapping every byte to "0" or
+# " " and searching for 19 zeros: ten times faster than a regular expression's scan,
+# which took twice the parse's time on a 14 MB chat.
 _NUL_ESCAPE = b"\\u0000"
-_LONG_NUMBER = re.compile(rb"[0-9]{19}")
+_DIGITS_ONLY = bytes(0x30 if 0x30 <= byte <= 0x39 else 0x20 for byte in range(256))
+_LONG_NUMBER = b"0" * 19
 
 
 def decode_json(raw: bytes | str, *, check_values: bool = True) -> Any:
@@ -46,7 +49,7 @@ def decode_json(raw: bytes | str, *, check_values: bool = True) -> Any:
         raise Invalid(f"The body is not valid JSON: {text}.", reason="json_invalid") from None
     if check_values:
         data = raw.encode() if isinstance(raw, str) else raw
-        if _NUL_ESCAPE in data or _LONG_NUMBER.search(data):
+        if _NUL_ESCAPE in data or _LONG_NUMBER in data.translate(_DIGITS_ONLY):
             check_value(value)
     return value
 

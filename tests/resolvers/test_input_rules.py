@@ -27,3 +27,14 @@ def test_values_are_checked_wherever_they_sit():
     for raw in ("1e3", "0x10", "", "9" * 5000, str(2**63), True, 1.5):
         with pytest.raises(Invalid):
             whole_number(raw, "n")
+
+
+def test_the_reader_finds_every_value_the_rules_refuse():
+    """Bodies skip the walk when no 19-digit run or \\u0000 escape could hide a refused
+    value; these sit right at those edges."""
+    assert decode_json(b'{"n": [9223372036854775807, -9223372036854775808]}')
+    assert decode_json(b'{"t": "\\\\u0000 is only text here"}')
+    for raw in (b"[9223372036854775808]", b'{"a": {"b": -9223372036854775809}}',
+                b'["x\\u0000"]', b'{"k\\u0000": 1}'):
+        with pytest.raises(Invalid):
+            decode_json(raw)
