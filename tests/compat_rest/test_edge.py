@@ -130,3 +130,21 @@ async def test_a_nul_in_the_url_is_a_400_in_each_dialect(client, admin):
     graphql = await client.get("/graphql?query={me{id}}%00", headers=bearer(admin))
     assert graphql.status_code == 400
     assert graphql.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+
+
+async def test_a_page_cors_admits_can_read_the_refusal(client, admin):
+    """The edge sits inside CORS: an allowed page sees why its request was refused."""
+    response = await client.post("/api/v1/chats/new", content=CHAT, headers={
+        **bearer(admin), "Origin": FRIEND, "Content-Type": "text/plain"})
+    assert response.status_code == 415
+    assert response.headers["access-control-allow-origin"] == FRIEND
+
+
+async def test_graphql_keeps_its_own_media_type_rule(client, admin):
+    client.cookies.set("token", admin)
+    mutation = 'mutation { createChat(input: {title: "x"}) { __typename } }'
+    response = await client.post("/graphql", content=json.dumps({"query": mutation}),
+                                 headers={"Origin": EVIL, "Content-Type": "text/plain"})
+    client.cookies.clear()
+    assert 400 <= response.status_code < 500, response.text
+    assert await chat_titles(client, admin) == []
