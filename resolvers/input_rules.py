@@ -12,6 +12,7 @@ Each failure is an `Invalid` (400) with a reason the surfaces render in their di
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import pydantic_core
@@ -31,6 +32,7 @@ _WHOLE = re.compile(r"[+-]?[0-9]{1,25}")  # longer runs are out of range anyway
 # all) skip the walk over every value. Digits are found by mapping every byte to "0" or
 # " " and searching for 19 zeros: ten times faster than a regular expression's scan,
 # which took twice the parse's time on a 14 MB chat.
+_SCALARS = (bool, float, type(None))
 _NUL_ESCAPE = b"\\u0000"
 _DIGITS_ONLY = bytes(0x30 if 0x30 <= byte <= 0x39 else 0x20 for byte in range(256))
 _LONG_NUMBER = b"0" * 19
@@ -67,27 +69,43 @@ def check_text(value: str, where: str) -> str:
 
 def check_value(value: Any, where: str = "body") -> None:
     """Every string (keys too) without NUL and every integer within 64 bits, at any depth.
-    Iterative, so no depth exhausts the stack; the path to a bad value is worked out only
-    once one is found."""
+    Iterative, so no depth exhausts the stack; decoded JSON's exact types are told apart
+    first (twice as fast as isinstance chains on a large chat); the path to a bad value
+    is worked out only once one is found."""
     stack = [value]
+    pop, extend = stack.pop, stack.extend
     while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            stack.extend(item)
-            stack.extend(item.values())
+        item = pop()
+        kind = type(item)
+        if kind is str:
+            if "\x00" in item:
+                _raise_at(value, where)
+        elif kind is dict:
+            extend(item)
+            extend(item.values())
+        elif kind is list:
+            extend(item)
+        elif kind is int:
+            if not INT64_MIN <= item <= INT64_MAX:
+                _raise_at(value, where)
+        elif kind in _SCALARS:
+            pass
+        elif isinstance(item, Mapping):
+            extend(item)
+            extend(item.values())
         elif isinstance(item, list | tuple):
-            stack.extend(item)
+            extend(item)
         elif (isinstance(item, str) and "\x00" in item) or (
-                type(item) is int and not INT64_MIN <= item <= INT64_MAX):
+                isinstance(item, int) and not INT64_MIN <= item <= INT64_MAX):
             _raise_at(value, where)
 
 
 def _raise_at(value: Any, path: str) -> None:
     if isinstance(value, str):
         check_text(value, path)
-    elif type(value) is int:
+    elif isinstance(value, int) and not isinstance(value, bool):
         _in_range(value, path)
-    elif isinstance(value, dict):
+    elif isinstance(value, Mapping):
         for key, child in value.items():
             check_text(key, f"{path}.{key!r}")
             _raise_at(child, f"{path}.{key}")
