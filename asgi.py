@@ -19,16 +19,19 @@ import logging
 import sys
 from collections.abc import AsyncIterator
 
+from cross_web import HTTPException
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
+from starlette.responses import Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
 
 import compat_rest
-from compat_rest.common import BodySizeLimit
 from compat_rest.direct import DirectRoutes
+from compat_rest.edge import BodyReader, RequestEdge
 from data.db import create_engine, create_sessionmaker
 from data.llm.upstreams import Upstreams
 from data.migrate import DatabaseRefused, migrate
@@ -43,7 +46,8 @@ from resolvers.system.provisioning import provision_admin, startup_notes
 from resolvers.tasks import control as task_control
 from resolvers.tasks.registry import TaskRegistry
 from schema.graphiql import ASSET_DIR
-from schema.view import graphql_routes
+from schema.view import PATH as GRAPHQL_PATH
+from schema.view import graphql_routes, transport_error
 
 log = logging.getLogger("parley")
 
@@ -60,6 +64,17 @@ class TrailingSlash:
         if scope["type"] in ("http", "websocket") and len(path) > 1 and path.endswith("/"):
             scope = dict(scope, path=path.rstrip("/") or "/")
         await self.app(scope, receive, send)
+
+
+def edge_error(scope: Scope, status: int, text: str,
+               headers: dict[str, str] | None = None) -> Response:
+    """A request refused at the edge, in the dialect of its path (GraphQL's or a REST
+    dialect's)."""
+    if scope.get("path") == GRAPHQL_PATH:
+        response = transport_error(HTTPException(status, text))
+        response.headers.update(headers or {})
+        return response
+    return compat_rest.edge_error(scope, status, text, headers)
 
 
 def build_services(settings: Settings) -> Services:
@@ -123,12 +138,16 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     proxies = compat_rest.proxy_routes()
     middleware = [
-        Middleware(DirectRoutes, tables=proxies, limit=settings.max_body_size),
+        Middleware(DirectRoutes, tables=proxies, reader=BodyReader(
+            settings.max_body_size, settings.body_read_timeout, edge_error)),
         Middleware(TrailingSlash),
-        Middleware(BodySizeLimit, limit=settings.max_body_size, render=compat_rest.too_large),
         Middleware(CORSMiddleware, allow_origins=list(settings.cors_allow_origins),
                    allow_credentials="*" not in settings.cors_allow_origins,
                    allow_methods=["*"], allow_headers=["*"]),
+        # Inside CORS, so that a page allowed to read our answers can read a refusal too.
+        Middleware(RequestEdge, limit=settings.max_body_size,
+                   timeout=settings.body_read_timeout, render=edge_error,
+                   cookie_origins=settings.cors_allow_origins, exempt=(GRAPHQL_PATH,)),
     ]
     routes = [*graphql_routes(settings), *compat_rest.routes(proxies),
               Mount("/static/graphiql", StaticFiles(directory=ASSET_DIR, check_dir=False))]

@@ -1,6 +1,6 @@
 """REST dialects over the same resolvers as GraphQL. Each dialect renders its own errors."""
 
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 from starlette.types import Scope
 
@@ -24,8 +24,19 @@ def routes(proxies: list[LazyRoutes] | None = None) -> list[BaseRoute]:
             *openwebui.routes(), *scim.routes()]
 
 
-def too_large(scope: Scope, text: str) -> Response:
-    """413 in the dialect of the path the body was sent to."""
-    if scope.get("path", "").startswith(scim.PREFIXES):
-        return scim.too_large(text)
-    return error_response(413, text)
+def edge_error(scope: Scope, status: int, text: str,
+               headers: dict[str, str] | None = None) -> Response:
+    """A refusal at the edge (compat_rest.edge) in the dialect of the request's path.
+    The dialects' modules are imported only when one of their paths is refused."""
+    path = scope.get("path", "")
+    if path.startswith(scim.PREFIXES):
+        return scim.edge_error(status, text, headers)
+    if path.startswith("/openai"):
+        from compat_rest.openai.errors import error_body as openai_error
+
+        return JSONResponse(openai_error(text, status, None), status, headers)
+    if path.startswith("/ollama"):
+        from compat_rest.ollama.errors import error_body as ollama_error
+
+        return JSONResponse(ollama_error(text), status, headers)
+    return error_response(status, text, headers)

@@ -1,18 +1,18 @@
-"""What every REST dialect shares: a resolver Context from the request, JSON bodies
-parsed into typed models, one unit of work per request, and an ASGI guard for body size."""
+"""What every REST dialect shares: a resolver Context from the request, and JSON bodies
+read once and parsed into typed models."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.types import Scope
 
 from resolvers.context import Context, Credentials, Services
+from resolvers.errors import Invalid
+from resolvers.input_rules import INT64_MAX, decode_json, whole_number
 
 API_KEY_HEADER = "x-api-key"
 Body = TypeVar("Body", bound=BaseModel)
@@ -42,17 +42,49 @@ def rest_context(request: Request) -> Context:
     return Context(services(request), credentials(request))
 
 
-async def parse_body(request: Request, model: type[Body]) -> Body:
+async def read_json(request: Request) -> Any:
+    """The one reader of REST JSON bodies (the edge, compat_rest/edge.py, has already
+    received it whole): None when empty, else the document held to the input rules
+    (depth, 64-bit integers, no NUL)."""
     raw = await request.body()
+    if not raw:
+        return None
     try:
-        data = json.loads(raw) if raw else None
-    except ValueError as error:
-        raise BadBody([{"type": "json_invalid", "loc": ["body", 0],
-                        "msg": f"JSON decode error: {error}", "input": {}}]) from None
+        return decode_json(raw)
+    except Invalid as error:
+        kind = "json_invalid" if error.reason.startswith("json") else "value_error"
+        raise BadBody([{"type": kind, "loc": ["body"], "msg": error.message}]) from None
+
+
+async def parse_body(request: Request, model: type[Body]) -> Body:
+    data = await read_json(request)
     try:
         return model.model_validate(data)
     except ValidationError as error:
         raise BadBody([_jsonable(e) for e in error.errors(include_url=False)]) from None
+
+
+def query_int(request: Request, name: str, *, low: int, high: int = INT64_MAX,
+              default: int | None = None) -> int | None:
+    """The one reader of integer query parameters (pages, skips, limits): a whole number
+    within 64 bits (resolvers/input_rules.py) and within [low, high], else a 422 in
+    FastAPI's shape; `default` when absent or empty."""
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = whole_number(raw, name)
+    except Invalid:
+        value = None
+    if value is None or not low <= value <= high:
+        raise BadBody([{"type": "value_error", "loc": ["query", name], "input": raw,
+                        "msg": f"Input should be a whole number from {low} to {high}"}])
+    return value
+
+
+def page_number(request: Request, size: int, *, default: int | None = 1) -> int | None:
+    """A 1-based `page` of `size` items, no further than an offset within 64 bits."""
+    return query_int(request, "page", low=1, high=INT64_MAX // size, default=default)
 
 
 def _jsonable(error: dict[str, Any]) -> dict[str, Any]:
@@ -63,54 +95,6 @@ def _jsonable(error: dict[str, Any]) -> dict[str, Any]:
 
 
 Handler = Callable[[Request, Context], Awaitable[Response | Any]]
-
-
-class BodySizeLimit:
-    """Refuse bodies over `limit` bytes with 413 before a handler buffers them, whether
-    the client declared Content-Length or streams chunks."""
-
-    def __init__(self, app, limit: int, render: Callable[[Scope, str], Response]):
-        self.app, self.limit, self.render = app, limit, render
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        headers = dict(scope["headers"])
-        declared = headers.get(b"content-length")
-        too_large = f"The request body is larger than {self.limit} bytes."
-        if declared is not None and declared.isdigit():
-            if int(declared) > self.limit:
-                return await self.render(scope, too_large)(scope, receive, send)
-            # The server's parser ends the body at the declared length: nothing to count.
-            return await self.app(scope, receive, send)
-        if b"transfer-encoding" not in headers:  # neither length nor chunks: no body
-            return await self.app(scope, receive, send)
-        seen = 0
-        started = False
-
-        async def guarded_receive():
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.limit:
-                    raise _TooLarge
-            return message
-
-        async def tracking_send(message):
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, guarded_receive, tracking_send)
-        except _TooLarge:
-            if not started:
-                await self.render(scope, too_large)(scope, receive, send)
-
-
-class _TooLarge(Exception):
-    pass
 
 
 def json_response(content: Any, status: int = 200, headers: dict | None = None) -> Response:

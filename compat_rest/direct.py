@@ -1,15 +1,16 @@
 """The relay routes' way past the middleware stack and the router.
 
 A proxied request's added latency is the figure its users watch, and on a small machine
-each layer it crosses costs: the trailing-slash, body-size and CORS middleware, the
+each layer it crosses costs: the trailing-slash, CORS and edge middleware, the
 exception middleware, the router's walk and Starlette's wrappers around the endpoint, and
 three wrapped `send`s for every piece of the answer. For most relay requests none of that
 layer acts: a script or server-side client sends no `Origin` (so CORS adds nothing a
-client reads), declares its body's length within the limit (so the size guard passes it
-untouched), and names a fixed path (so routing is one lookup). Such a request goes from
-here straight to its endpoint; every other request, a browser's included, takes the
-whole stack as before. The endpoints are the very ones the router would call, so both
-ways answer alike.
+client reads), declares a JSON body's length within the limit (so the edge's rules,
+compat_rest/edge.py, pass it), and names a fixed path (so routing is one lookup). Such
+a request goes from here straight to its endpoint; every other request, a browser's
+included, takes the whole stack as before. The endpoints are the very ones the router
+would call, and the body is read by the edge's own reader (its size and time limits), so
+both ways answer alike.
 
 One difference, on purpose: Starlette's CORS middleware adds `Vary: Origin` to every
 response, also to requests without an Origin, for shared caches. Answers to these POSTs
@@ -25,6 +26,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from compat_rest.edge import BodyReader, is_json_media, replay
 from compat_rest.lazy import LazyRoutes
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -32,10 +34,10 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 class DirectRoutes:
     """ASGI middleware, first in the stack, for the POST routes of `tables` that have no
-    path parameters. `limit` is the body-size guard's limit."""
+    path parameters. `reader` reads bodies as the edge does."""
 
-    def __init__(self, app: ASGIApp, tables: Sequence[LazyRoutes], limit: int):
-        self.app, self.limit = app, limit
+    def __init__(self, app: ASGIApp, tables: Sequence[LazyRoutes], reader: BodyReader):
+        self.app, self.reader, self.limit = app, reader, reader.limit
         self.tables = {prefix: table for table in tables for prefix in table.prefixes}
         self.prefixes = tuple(self.tables)
         self._endpoints: dict[str, Endpoint] = {}
@@ -49,7 +51,10 @@ class DirectRoutes:
         path = scope["path"]
         if path.endswith("/"):  # as the trailing-slash middleware would have it
             scope = dict(scope, path=path.rstrip("/"))
-        response = await endpoint(Request(scope, receive, send))
+        body = await self.reader.read(scope, receive, send)
+        if body is None:  # answered (too large, too slow) or the client left
+            return
+        response = await endpoint(Request(scope, replay(body, receive), send))
         await response(scope, receive, send)
 
     def _endpoint(self, scope: Scope) -> Endpoint | None:
@@ -60,20 +65,26 @@ class DirectRoutes:
         if endpoint is None and not self._all_loaded():
             self._load(path)
             endpoint = self._endpoints.get(path.rstrip("/"))
-        if endpoint is None or not self._untouched(scope["headers"]):
+        if (endpoint is None or b"%00" in scope["query_string"]
+                or not self._untouched(scope["headers"])):
             return None
         return endpoint
 
     def _untouched(self, headers: Sequence[tuple[bytes, bytes]]) -> bool:
-        """Whether no middleware would act on a request with these headers: no Origin,
-        and a declared length within the limit (or no body at all)."""
+        """Whether no middleware would act on a request with these headers: not from a
+        browser page (no Origin or Sec-Fetch-Site), a JSON body and a declared length
+        within the limit (or no body at all)."""
+        length, json = 0, None
         for name, value in headers:
-            if name == b"origin" or name == b"transfer-encoding":
+            if name in (b"origin", b"sec-fetch-site", b"transfer-encoding"):
                 return False
-            if name == b"content-length" and not (value.isdigit()
-                                                   and int(value) <= self.limit):
-                return False
-        return True
+            if name == b"content-length":
+                if not (value.isdigit() and int(value) <= self.limit):
+                    return False
+                length = int(value)
+            elif name == b"content-type":
+                json = is_json_media(value.decode("latin-1"))
+        return json if json is not None else not length
 
     def _all_loaded(self) -> bool:
         return len(self._loaded) == len(self.tables)

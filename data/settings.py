@@ -136,6 +136,7 @@ class Settings:
     enable_password_auth: bool = True
     enable_admin_chat_access: bool = True
     max_body_size: int = 32 * 1024**2
+    body_read_timeout: float = 60.0  # seconds a client has to send a whole request body
     graphql_max_depth: int = 15
     graphql_max_aliases: int = 30
     graphql_max_tokens: int = 5000
@@ -198,6 +199,20 @@ def _make_data_dir(data_dir: Path) -> None:
     except OSError as error:
         raise SettingsError(f"DATA_DIR={str(data_dir)!r}: cannot create it ({error.strerror})"
                             ) from None
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float, low: float, high: float
+             ) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r}: expected a number of seconds") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name}={raw!r}: expected seconds from {low:g} to {high:g}")
+    return value
 
 
 def _secret(env: Mapping[str, str], data_dir: Path) -> str:
@@ -287,6 +302,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         enable_password_auth=_bool(env, "ENABLE_PASSWORD_AUTH", True),
         enable_admin_chat_access=_bool(env, "ENABLE_ADMIN_CHAT_ACCESS", True),
         max_body_size=parse_size(env.get("MAX_BODY_SIZE") or "32MB"),
+        body_read_timeout=_seconds(env, "BODY_READ_TIMEOUT", 60.0, 0.1, 3600),
         graphql_max_depth=_int(env, "GRAPHQL_MAX_DEPTH", 15, 2, 100),
         graphql_max_aliases=_int(env, "GRAPHQL_MAX_ALIASES", 30, 1, 1000),
         graphql_max_tokens=_int(env, "GRAPHQL_MAX_TOKENS", 5000, 100, 1_000_000),

@@ -7,12 +7,21 @@ import logging
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-from graphql import FieldNode, GraphQLError, MaxIntrospectionDepthRule, get_operation_ast
+from graphql import (
+    FieldNode,
+    GraphQLError,
+    MaxIntrospectionDepthRule,
+    StringValueNode,
+    ValidationRule,
+    get_operation_ast,
+)
 from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
 from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.types.graphql import OperationType
 
+from resolvers.errors import Invalid
+from resolvers.input_rules import check_text, check_value
 from schema.errors import UNEXPECTED, formatted
 
 log = logging.getLogger("parley.graphql")
@@ -122,6 +131,11 @@ class OperationPolicy(ParserCache, ValidationCache):
             yield
 
     def on_validate(self) -> Iterator[None]:
+        refused = _refused_variables(self.execution_context.variables)
+        if refused is not None:  # answered instead of validating (strawberry skips it)
+            self.execution_context.pre_execution_errors = [refused]
+            yield
+            return
         if self._cacheable():
             yield from ValidationCache.on_validate(self)
         else:
@@ -142,6 +156,27 @@ class OperationPolicy(ParserCache, ValidationCache):
                              for e in result.errors]
 
 
+class TextRule(ValidationRule):
+    """String literals in the document held to the input rules (resolvers/input_rules.py)
+    as variables are: a NUL is the client's mistake, BAD_USER_INPUT."""
+
+    def enter_string_value(self, node: StringValueNode, *_args: Any) -> None:
+        try:
+            check_text(node.value, "A string argument")
+        except Invalid as error:
+            self.report_error(GraphQLError(error.message, node, extensions={
+                "code": error.code, "reason": error.reason}))
+
+
+def _refused_variables(variables: dict[str, Any] | None) -> GraphQLError | None:
+    try:
+        check_value(variables or {}, "variables")
+    except Invalid as error:
+        return GraphQLError(error.message, extensions={"code": error.code,
+                                                       "reason": error.reason})
+    return None
+
+
 def extensions_for(*, max_depth: int, max_aliases: int, max_tokens: int) -> list:
     """Extension factories (strawberry makes fresh instances per operation). The limit
     rules are built here, once: the validation cache keys on the rule classes, so new
@@ -150,5 +185,6 @@ def extensions_for(*, max_depth: int, max_aliases: int, max_tokens: int) -> list
 
     The depth limiter skips introspection fields, so graphql-js's introspection rule
     bounds `fields { type { ofType { fields ... } } }` cycles instead."""
-    rules = (depth_rule(max_depth, None), alias_rule(max_aliases), MaxIntrospectionDepthRule)
+    rules = (depth_rule(max_depth, None), alias_rule(max_aliases), MaxIntrospectionDepthRule,
+             TextRule)
     return [lambda: OperationPolicy(max_tokens, rules), UnitOfWork]

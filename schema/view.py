@@ -3,6 +3,7 @@ graphql-transport-ws and the legacy graphql-ws), plus our own GraphiQL page."""
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable
 from datetime import timedelta
@@ -26,7 +27,8 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
 from resolvers.auth.authenticate import current_viewer
-from resolvers.errors import DomainError
+from resolvers.errors import DomainError, Invalid
+from resolvers.input_rules import decode_json
 from schema.context import GraphQLContext, http_credentials, ws_credentials
 from schema.errors import domain_extensions, formatted
 from schema.graphiql import assets_available, graphiql_page
@@ -98,8 +100,22 @@ class GraphQLView(GraphQL):
         # __call__ serves our page first; here a GET without a query is a bad request.
         return False
 
+    def decode_json(self, data: str | bytes) -> object:
+        # No deeper than the input rules allow (strawberry's json.loads would recurse
+        # until Python stops it); strawberry answers a JSONDecodeError with a 400 over
+        # HTTP and closes a WebSocket with 4400. Values are checked per operation, as
+        # BAD_USER_INPUT (schema/extensions.py).
+        try:
+            return decode_json(data, check_values=False)
+        except Invalid as error:
+            raise json.JSONDecodeError(error.message, "", 0) from None
+
     def parse_json(self, data: str | bytes):
-        value = super().parse_json(data)
+        try:
+            value = self.decode_json(data)
+        except json.JSONDecodeError as error:
+            raise HTTPException(400, f"Unable to parse request body as JSON: {error.msg}"
+                                ) from None
         if not isinstance(value, dict | list):  # strawberry would fail on `.get` with a 500
             raise HTTPException(400, "The request body must be a JSON object.")
         return value

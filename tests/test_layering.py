@@ -50,7 +50,7 @@ def test_migrations_are_not_a_package():
 
 # The pieces every domain shares; everything else in resolvers/ is a domain package.
 SHARED_RESOLVER_MODULES = {"__init__", "context", "errors", "permissions", "loaders",
-                           "validation", "filters", "runtime_config"}
+                           "validation", "filters", "runtime_config", "input_rules"}
 
 
 def test_resolvers_are_grouped_by_domain():

@@ -12,9 +12,9 @@ from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.routing import Route
 
-from compat_rest.common import parse_body
+from compat_rest.common import parse_body, query_int
 from compat_rest.openwebui import chat_serializers as out
-from compat_rest.openwebui.chats import V1, query_error
+from compat_rest.openwebui.chats import V1
 from compat_rest.openwebui.errors import ACCESS_PROHIBITED, NOT_FOUND, endpoint
 from data.tables import ChatMessageRow
 from resolvers.chats import events as chat_events
@@ -79,15 +79,6 @@ async def _with_children(ctx: Context, rows: list[ChatMessageRow]) -> list[dict]
     return [out.message(row, kids) for row, kids in zip(rows, children, strict=True)]
 
 
-def _int_param(request: Request, name: str, default: int, low: int, high: int) -> int:
-    raw = request.query_params.get(name)
-    if raw is None or raw == "":
-        return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise query_error(name, f"Input should be a whole number from {low} to {high}", raw)
-    return int(raw)
-
-
 @endpoint(overrides=OURS)
 async def list_messages(request: Request, ctx: Context) -> dict:
     """`scope` branch (default: root to the current message) or tree (every message,
@@ -96,9 +87,10 @@ async def list_messages(request: Request, ctx: Context) -> dict:
     params = request.query_params
     window = messages.MessageWindow(
         scope=params.get("scope") or "branch", from_end=params.get("from") == "end",
-        skip=_int_param(request, "skip", 0, 0, chat_limits.MAX_MESSAGES_PER_CHAT),
-        limit=_int_param(request, "limit", chat_limits.OPEN_WEBUI_PAGE, 1,
-                         chat_limits.MAX_MESSAGE_PAGE))
+        skip=query_int(request, "skip", low=0, high=chat_limits.MAX_MESSAGES_PER_CHAT,
+                       default=0),
+        limit=query_int(request, "limit", low=1, high=chat_limits.MAX_MESSAGE_PAGE,
+                        default=chat_limits.OPEN_WEBUI_PAGE))
     page = await messages.list_messages(ctx, request.path_params["chat_id"], window)
     return {"items": await _with_children(ctx, page.rows), "total": page.total}
 

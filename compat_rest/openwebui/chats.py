@@ -10,7 +10,7 @@ from pydantic import BaseModel, RootModel
 from starlette.requests import Request
 from starlette.routing import Route
 
-from compat_rest.common import BadBody, parse_body
+from compat_rest.common import BadBody, page_number, parse_body
 from compat_rest.openwebui import chat_serializers as out
 from compat_rest.openwebui.errors import ACCESS_PROHIBITED, NOT_FOUND, endpoint
 from resolvers.chats import chats
@@ -47,12 +47,7 @@ def query_error(name: str, message: str, value: str) -> BadBody:
 
 
 def page_param(request: Request, *, default: int | None = None) -> int | None:
-    raw = request.query_params.get("page")
-    if raw is None or raw == "":
-        return default
-    if not raw.isdigit() or int(raw) < 1:
-        raise query_error("page", "Input should be a whole number from 1", raw)
-    return int(raw)
+    return page_number(request, PAGE, default=default)
 
 
 def bool_param(request: Request, name: str, default: bool = False) -> bool:

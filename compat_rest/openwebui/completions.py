@@ -14,7 +14,6 @@ whole `chat.completion`.
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from typing import Any
@@ -23,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from compat_rest.common import BadBody
+from compat_rest.common import BadBody, read_json
 from compat_rest.openai import serializers
 from compat_rest.openai.errors import frame
 from compat_rest.openwebui.errors import NOT_FOUND, error_response, render_domain_error
@@ -55,12 +54,7 @@ endpoint = dialect_endpoint(lambda error: render_domain_error(error, _OVERRIDES)
 
 
 async def _json_body(request: Request) -> dict:
-    raw = await request.body()
-    try:
-        body = json.loads(raw) if raw else None
-    except ValueError as error:
-        raise BadBody([{"type": "json_invalid", "loc": ["body", 0],
-                        "msg": f"JSON decode error: {error}", "input": {}}]) from None
+    body = await read_json(request)
     if not isinstance(body, dict):
         raise BadBody([{"type": "dict_type", "loc": ["body"],
                         "msg": "Input should be a valid dictionary"}])

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from compat_rest.common import BadBody, parse_body
+from compat_rest.common import page_number, parse_body
 from compat_rest.openwebui import serializers
 from compat_rest.openwebui.errors import endpoint
 from data.tables.base import now_s
@@ -21,7 +21,6 @@ from resolvers.users import settings as user_settings
 from resolvers.users import users
 
 PAGE_SIZE = 30
-MAX_PAGE_NUMBER = 2**31 - 1
 _DEFAULT_AVATAR = (  # our own: a neutral silhouette
     '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect width="64" height="64" '
     'fill="#d4d4d8"/><circle cx="32" cy="25" r="11" fill="#fafafa"/><path d="M12 58c2-12 '
@@ -51,22 +50,13 @@ class PermissionsForm(RootModel[dict[str, dict[str, bool]]]):
     pass
 
 
-def _page(request: Request) -> int:
-    raw = request.query_params.get("page", "1")
-    # Bounded so the row offset stays a 64-bit integer on both databases.
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_NUMBER:
-        raise BadBody([{"type": "int_parsing", "loc": ["query", "page"],
-                        "msg": "Input should be a positive whole number", "input": raw}])
-    return int(raw)
-
-
 def _listing(request: Request) -> dict[str, Any]:
     """Open WebUI's list parameters: `query`, `order_by`, `direction`, `page`."""
     params = request.query_params
     return {"query": params.get("query") or None,
             "order_by": params.get("order_by") or "created_at",
             "descending": params.get("direction", "desc") != "asc",
-            "offset": (_page(request) - 1) * PAGE_SIZE, "limit": PAGE_SIZE}
+            "offset": (page_number(request, PAGE_SIZE) - 1) * PAGE_SIZE, "limit": PAGE_SIZE}
 
 
 @endpoint()

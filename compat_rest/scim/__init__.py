@@ -16,7 +16,8 @@ def routes() -> list[BaseRoute]:
     return [LazyRoutes("compat_rest.scim.route_table", PREFIXES)]
 
 
-def too_large(text: str) -> Response:
-    from compat_rest.scim.errors import error_response  # only when a body was too large
+def edge_error(status: int, text: str, headers: dict[str, str] | None = None) -> Response:
+    from compat_rest.scim.errors import error_response  # only when a request was refused
 
-    return error_response(413, text)
+    return error_response(status, text, "invalidValue" if status == 400 else None,
+                          headers=headers)

@@ -12,13 +12,14 @@ filter silently ignored.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from dataclasses import dataclass
 
 from compat_rest.scim.errors import ScimError
 from compat_rest.scim.schemas import Attribute, ResourceType, Target, resolve
+from resolvers.errors import Invalid
 from resolvers.filters import OPERATORS, And, Attr, Compare, Filter, HasValue, Not, Or, Present
+from resolvers.input_rules import decode_json
 
 MAX_LENGTH = 4096
 MAX_DEPTH = 10  # nested parentheses, `not` and value paths
@@ -210,18 +211,19 @@ class _Parser:
             raise self.fail("A value is missing at the end of the filter.")
         self.position += 1
         if token.kind == "string":
-            try:
-                return json.loads(token.text)
-            except ValueError:
-                raise self.fail(f"Bad string at character {token.at + 1}.") from None
+            try:  # the input rules (no NUL, resolvers/input_rules.py) as for any body
+                return decode_json(token.text)
+            except Invalid as error:
+                raise self.fail(f"Bad string at character {token.at + 1}: "
+                                f"{error.message}") from None
         lowered = token.text.lower()
         if lowered in ("true", "false"):
             return lowered == "true"
         if lowered == "null":
             return None
         try:
-            number = json.loads(token.text)
-        except ValueError:
+            number = decode_json(token.text)
+        except Invalid:
             number = None
         if isinstance(number, int | float) and not isinstance(number, bool):
             return number

@@ -6,13 +6,14 @@ unassigned values (null, [], {}) left out, read-only attributes ignored (RFC 764
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from compat_rest.scim.errors import invalid_syntax, invalid_value
 from compat_rest.scim.schemas import Attribute, ResourceType, resolve
+from resolvers.errors import Invalid
 from resolvers.groups.groups import GroupInput
+from resolvers.input_rules import decode_json
 from resolvers.users.directory import DirectoryUserInput
 
 _SIMPLE = {"string", "reference", "binary"}
@@ -22,12 +23,16 @@ _USER_FIELDS = {"userName", "externalId", "displayName", "active", "password", "
 
 
 def read_json(raw: bytes) -> Any:
+    """The body held to the input rules (resolvers/input_rules.py): bad JSON or JSON
+    nested too deep is invalidSyntax, a NUL or an integer past 64 bits invalidValue."""
     if not raw.strip():
         raise invalid_syntax("The request needs a JSON body.")
     try:
-        return json.loads(raw)
-    except (ValueError, RecursionError):
-        raise invalid_syntax("The body is not valid JSON.") from None
+        return decode_json(raw)
+    except Invalid as error:
+        if error.reason.startswith("json"):
+            raise invalid_syntax(error.message) from None
+        raise invalid_value(error.message) from None
 
 
 def _boolean(value: Any, where: str) -> bool:

@@ -13,7 +13,9 @@ from starlette.responses import Response
 from compat_rest.scim.errors import ScimError, invalid_syntax, invalid_value, scim_response
 from compat_rest.scim.schemas import SEARCH_REQUEST, ResourceType, resolve
 from compat_rest.scim.serializers import project
+from resolvers.errors import Invalid
 from resolvers.filters import Attr, SortKey
+from resolvers.input_rules import whole_number
 from resolvers.permissions import require_scope
 from resolvers.users.directory import MAX_RESULTS
 
@@ -48,14 +50,14 @@ class ListQuery:
 
 
 def _integer(raw: Any, name: str) -> int | None:
+    """A whole number within 64 bits (the input rules' integer parser), from the URL or
+    a SearchRequest alike; in range, the RFC's clamping applies (`_query`)."""
     if raw is None or raw == "":
         return None
-    if isinstance(raw, bool):
-        raise invalid_value(f"{name} must be a whole number.")
     try:
-        return int(raw)
-    except (TypeError, ValueError):
-        raise invalid_value(f"{name} must be a whole number.") from None
+        return whole_number(raw, name)
+    except Invalid as error:
+        raise invalid_value(error.message) from None
 
 
 def _names(raw: Any, name: str) -> list[str] | None:

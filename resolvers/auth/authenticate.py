@@ -40,6 +40,8 @@ def _provisioning_client(ctx: Context, token: str) -> Viewer:
 
 
 async def authenticate_token(ctx: Context, token: str) -> Viewer:
+    if "\x00" in token:  # no token has one, and PostgreSQL could not look it up
+        raise Unauthenticated("The token is invalid or has expired.", reason="token_invalid")
     if is_api_key(token):
         return await _by_api_key(ctx, token)
     claims = read_token(ctx.settings.secret_key, token)

@@ -89,8 +89,8 @@ async def test_bodies_over_the_limit_are_refused_by_the_guard_on_both_framings(
             yield b"x" * 512
         yield b'"}]}'
 
-    streamed = await client.post("/openai/chat/completions", headers=admin,
-                                 content=pieces())
+    streamed = await client.post("/openai/chat/completions", content=pieces(),
+                                 headers={**admin, "Content-Type": "application/json"})
     assert streamed.status_code == 413 and "detail" in streamed.json()
     small = await client.post("/openai/chat/completions", headers=admin, json=CHAT)
     assert small.status_code == 200 and went_direct(small)
@@ -102,5 +102,5 @@ def test_the_middleware_list_is_the_one_direct_routes_was_reviewed_against(tmp_p
     whether such requests need it too; then update this list."""
     app = create_app(make_settings(tmp_path, f"sqlite:///{tmp_path / 'webui.db'}"))
     names = [entry.cls.__name__ for entry in app.user_middleware]
-    assert names == ["DirectRoutes", "TrailingSlash", "BodySizeLimit", "CORSMiddleware"], (
+    assert names == ["DirectRoutes", "TrailingSlash", "CORSMiddleware", "RequestEdge"], (
         "the middleware list changed: review compat_rest/direct.py for the new layer")

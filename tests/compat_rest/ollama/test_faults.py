@@ -41,7 +41,8 @@ async def test_unknown_model_and_bad_bodies(client, admin):
                  {"model": "llama3:8b", "messages": [{"role": "user"}]}):
         bad = await client.post("/ollama/api/chat", headers=admin, json=body)
         assert bad.status_code == 400 and is_envelope(bad.json()), body
-    not_json = await client.post("/ollama/api/generate", headers=admin, content=b"{oops")
+    not_json = await client.post("/ollama/api/generate", content=b"{oops",
+                                 headers={**admin, "Content-Type": "application/json"})
     assert not_json.status_code == 400 and is_envelope(not_json.json())
     anonymous = await client.post("/ollama/api/chat", json=CHAT)
     assert anonymous.status_code == 401 and is_envelope(anonymous.json())

@@ -95,7 +95,8 @@ async def test_errors_before_and_during_the_answer(accounts, client, live, upstr
     unknown = await client.post("/api/chat/completions", headers=admin,
                                 json=dict(CHAT, model="nope"))
     assert unknown.status_code == 400 and unknown.json() == {"detail": "Model not found"}
-    bad = await client.post("/api/chat/completions", headers=admin, content=b"[1]")
+    bad = await client.post("/api/chat/completions", content=b"[1]",
+                            headers={**admin, "Content-Type": "application/json"})
     assert bad.status_code == 422
     no_messages = await client.post("/api/chat/completions", headers=admin,
                                     json={"model": "llama3:8b"})

@@ -282,8 +282,8 @@ async def test_malformed_input_is_refused_and_nothing_is_written(client, app, ow
         assert response.status_code == 400, response.text
     assert await stored(app, chat["id"]) == before
     for body in (b"{not json", b'{"title": "no chat key"}', b'{"chat": []}'):
-        response = await client.post(f"/api/v1/chats/{chat['id']}", headers=bearer(owner),
-                                     content=body)
+        response = await client.post(f"/api/v1/chats/{chat['id']}", content=body, headers={
+            **bearer(owner), "Content-Type": "application/json"})
         assert response.status_code == 422 and isinstance(response.json()["detail"], list)
     missing = await client.get(f"/api/v1/chats/{uuid.uuid4()}", headers=bearer(owner))
     assert missing.status_code == 401
