@@ -33,7 +33,7 @@ from data.db import create_engine, create_sessionmaker
 from data.llm.upstreams import Upstreams
 from data.migrate import DatabaseRefused, migrate
 from data.point_reads import create_point_reader
-from data.pubsub import PubSub
+from data.pubsub import PubSub, signing_key
 from data.settings import Settings, SettingsError, load_settings
 from resolvers import task_control
 from resolvers.context import Services
@@ -62,13 +62,18 @@ class TrailingSlash:
         await self.app(scope, receive, send)
 
 
+def pubsub_for(settings: Settings) -> PubSub:
+    return PubSub(settings.pubsub_url, prefix=settings.redis_key_prefix,
+                  key=signing_key(settings.secret_key))
+
+
 def build_services(settings: Settings) -> Services:
     engine = create_engine(settings.database_url)
     reader = create_point_reader(settings.database_url)
     return Services(
         settings=settings, engine=engine, sessionmaker=create_sessionmaker(engine),
         write_sessionmaker=create_sessionmaker(engine, write=True),
-        config=RuntimeConfig(settings.runtime, reader), pubsub=PubSub(settings.pubsub_url),
+        config=RuntimeConfig(settings.runtime, reader), pubsub=pubsub_for(settings),
         signin_limiter=SlidingWindow(settings.signin_attempts, settings.signin_window_seconds),
         reader=reader, tasks=TaskRegistry(),
         passwords=Passwords(settings.password_argon2))
@@ -185,7 +190,7 @@ async def _prepare(settings: Settings) -> str:
         raise ServiceUnreachable(f"cannot use the database: {_first_line(error)}") from None
     finally:
         await engine.dispose()
-    pubsub = PubSub(settings.pubsub_url)
+    pubsub = pubsub_for(settings)
     try:
         await asyncio.wait_for(pubsub.connect(), timeout=10)
         await pubsub.disconnect()

@@ -1,12 +1,21 @@
 """Pub/sub between instances over broadcaster: `memory://` in one process, `redis://` or
 `postgres://` across processes. This module owns every channel name and the event encoding
-(JSON objects)."""
+(JSON objects).
+
+Brokers are shared: Redis pub/sub ignores the database number in its URL, so deployments
+on one Redis meet on any channel name. Every channel is therefore namespaced with the
+deployment's prefix (REDIS_KEY_PREFIX), and every message carries an HMAC of its channel
+and body under a key derived from the server secret: a message from a deployment that
+shares the prefix but not the secret is dropped here, before anyone reads it."""
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
+import hmac
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import urlsplit
@@ -17,6 +26,9 @@ from broadcaster._base import Unsubscribed
 
 # PostgreSQL's NOTIFY payload limit is 8000 bytes; leave room for the channel name.
 POSTGRES_MAX_PAYLOAD = 7900
+# PostgreSQL channel names are identifiers: at most 63 bytes.
+POSTGRES_MAX_CHANNEL = 63
+SIGNATURE_CHARS = 22  # 16 bytes of HMAC-SHA256, base64url without padding
 
 
 class PayloadTooLarge(ValueError):
@@ -75,10 +87,18 @@ class _OneAtATime(BroadcastBackend):
         return await self.inner.next_published()
 
 
+def signing_key(secret: str) -> bytes:
+    """The key messages are signed with, derived from the server secret (which every
+    instance of a deployment shares, as its tokens must verify everywhere)."""
+    return hmac.digest(secret.encode(), b"parley pub/sub messages", "sha256")
+
+
 class PubSub:
-    def __init__(self, url: str):
+    def __init__(self, url: str, *, prefix: str, key: bytes):
         self.url = url
         self.scheme = urlsplit(url).scheme
+        self.prefix = prefix
+        self._key = key
         if self.scheme == "postgres":
             from broadcaster._backends.postgres import PostgresBackend
 
@@ -97,13 +117,45 @@ class PubSub:
             self.connected = False
             await self._broadcast.disconnect()
 
+    def broker_channel(self, channel: str) -> str:
+        """The name the broker knows `channel` by: in this deployment's namespace."""
+        name = f"{self.prefix}:{channel}"
+        if self.scheme == "postgres" and len(name.encode()) > POSTGRES_MAX_CHANNEL:
+            # A hash keeps long names distinct where PostgreSQL would truncate them.
+            name = "parley-" + hashlib.sha256(name.encode()).hexdigest()[:48]
+        return name
+
+    def _signature(self, channel: str, body: str) -> str:
+        mac = hmac.new(self._key, channel.encode(), "sha256")
+        mac.update(b"\n" + body.encode())
+        return base64.urlsafe_b64encode(mac.digest()[:16]).decode()[:SIGNATURE_CHARS]
+
     async def publish(self, channel: str, event: dict[str, Any]) -> None:
-        message = json.dumps(event, separators=(",", ":"))
+        name = self.broker_channel(channel)
+        body = json.dumps(event, separators=(",", ":"))
+        message = self._signature(name, body) + body
         if self.scheme == "postgres" and len(message.encode()) > POSTGRES_MAX_PAYLOAD:
             raise PayloadTooLarge(
                 f"a {len(message.encode())}-byte event exceeds PostgreSQL's NOTIFY limit; "
                 "publish a reference to stored data instead")
-        await self._broadcast.publish(channel, message)
+        await self._broadcast.publish(name, message)
+
+    def _opened(self, event) -> dict[str, Any] | None:
+        """The event's JSON object, or None when it was not signed by this deployment.
+        broadcaster hands one Event object to every local subscriber: check it once.
+        Readers get the same dict and must not change it."""
+        try:
+            return event.opened
+        except AttributeError:
+            pass
+        message = event.message
+        body = message[SIGNATURE_CHARS:]
+        value = None
+        if hmac.compare_digest(message[:SIGNATURE_CHARS].encode(),
+                               self._signature(event.channel, body).encode()):
+            value = json.loads(body)
+        event.opened = value
+        return value
 
     @asynccontextmanager
     async def subscribe(self, channel: str) -> AsyncIterator[Events]:
@@ -112,18 +164,18 @@ class PubSub:
         Entering and leaving are serialised: broadcaster registers a channel's first
         subscriber only after the broker confirms, and a second subscriber arriving in
         between (or one leaving) would otherwise be lost on Redis and PostgreSQL."""
-        subscription = self._broadcast.subscribe(channel)
+        subscription = self._broadcast.subscribe(self.broker_channel(channel))
         async with self._subscribing:
             subscriber = await subscription.__aenter__()
         try:
-            yield Events(subscriber)
+            yield Events(subscriber, self._opened)
         finally:
             async with self._subscribing:
                 await subscription.__aexit__(None, None, None)
 
     async def ping(self) -> bool:
         try:
-            await asyncio.wait_for(self._broadcast.publish("parley:ping", "{}"), timeout=2)
+            await asyncio.wait_for(self.publish("ping", {}), timeout=2)
         except Exception:  # any backend failure means "not ready"
             return False
         return True
@@ -133,18 +185,22 @@ class Events:
     """A subscription's events, decoded. Waiting for the next one may be cancelled (a
     timeout, say) without ending the subscription, unlike an async generator's."""
 
-    def __init__(self, subscriber):
+    def __init__(self, subscriber, opened: Callable[[Any], dict[str, Any] | None]):
         self._subscriber = subscriber
+        self._opened = opened
 
     def __aiter__(self) -> Events:
         return self
 
     async def __anext__(self) -> dict[str, Any]:
-        try:
-            event = await self._subscriber.get()
-        except Unsubscribed:
-            raise StopAsyncIteration from None
-        return _decoded(event)
+        while True:
+            try:
+                event = await self._subscriber.get()
+            except Unsubscribed:
+                raise StopAsyncIteration from None
+            value = self._opened(event)
+            if value is not None:
+                return value
 
     def waiting(self) -> list[dict[str, Any]]:
         """The events already received and not yet read, without waiting: a reader that
@@ -156,14 +212,7 @@ class Events:
             if event is None:  # the end of the subscription: leave it for __anext__
                 queue.put_nowait(None)
                 break
-            found.append(_decoded(event))
+            value = self._opened(event)
+            if value is not None:
+                found.append(value)
         return found
-
-
-def _decoded(event) -> dict[str, Any]:
-    """broadcaster hands one Event object to every local subscriber: decode it once.
-    Readers get the same dict and must not change it."""
-    value = getattr(event, "decoded", None)
-    if value is None:
-        value = event.decoded = json.loads(event.message)
-    return value

@@ -6,13 +6,13 @@ import uuid
 
 import pytest
 
-from data.pubsub import PubSub, completion_channel
-from tests.support.databases import PG_DSN, REDIS_URL, service_missing
+from data.pubsub import completion_channel
+from tests.support.brokers import connected
+from tests.support.databases import PG_DSN, REDIS_URL
 
 
 async def test_waiting_events_and_cancelled_waits():
-    pubsub = PubSub("memory://")
-    await pubsub.connect()
+    pubsub = await connected("memory://")
     channel = completion_channel("t1")
     try:
         async with pubsub.subscribe(channel) as events:
@@ -39,11 +39,7 @@ async def test_waiting_events_and_cancelled_waits():
 async def test_many_subscribers_to_one_channel_at_once_all_receive(url):
     """broadcaster alone loses subscribers that arrive while the channel's first one is
     being registered with Redis or PostgreSQL."""
-    pubsub = PubSub(url)
-    try:
-        await pubsub.connect()
-    except OSError as error:
-        service_missing(url.split(":")[0], error)
+    pubsub = await connected(url)
     channel = completion_channel(uuid.uuid4().hex)
     ready, got = asyncio.Event(), []
 
