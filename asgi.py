@@ -34,11 +34,12 @@ from data.llm.upstreams import Upstreams
 from data.migrate import DatabaseRefused, migrate
 from data.point_reads import create_point_reader
 from data.pubsub import PubSub, signing_key
+from data.rate_counts import RedisCounts
 from data.settings import Settings, SettingsError, load_settings
 from resolvers import task_control
 from resolvers.context import Services
 from resolvers.provisioning import provision_admin
-from resolvers.ratelimit import SlidingWindow
+from resolvers.ratelimit import SharedLimit
 from resolvers.runtime_config import RuntimeConfig
 from resolvers.security import Passwords
 from resolvers.task_registry import TaskRegistry
@@ -70,12 +71,18 @@ def pubsub_for(settings: Settings) -> PubSub:
 def build_services(settings: Settings) -> Services:
     engine = create_engine(settings.database_url)
     reader = create_point_reader(settings.database_url)
+    write_sessionmaker = create_sessionmaker(engine, write=True)
+    # With Redis, limits are counted there; otherwise in the database all instances share.
+    counts = RedisCounts(settings.pubsub_url, settings.redis_key_prefix) \
+        if settings.pubsub_url.startswith(("redis:", "rediss:")) else None
     return Services(
         settings=settings, engine=engine, sessionmaker=create_sessionmaker(engine),
-        write_sessionmaker=create_sessionmaker(engine, write=True),
+        write_sessionmaker=write_sessionmaker,
         config=RuntimeConfig(settings.runtime, reader), pubsub=pubsub_for(settings),
-        signin_limiter=SlidingWindow(settings.signin_attempts, settings.signin_window_seconds),
-        reader=reader, tasks=TaskRegistry(),
+        signin_limiter=SharedLimit("signin", settings.signin_attempts,
+                                   settings.signin_window_seconds,
+                                   sessionmaker=write_sessionmaker, counts=counts),
+        counts=counts, reader=reader, tasks=TaskRegistry(),
         passwords=Passwords(settings.password_argon2))
 
 
@@ -103,6 +110,8 @@ async def stop(services: Services) -> None:
             await asyncio.wait_for(task, timeout=2)
     await task_control.stop(services)
     await services.pubsub.disconnect()
+    if services.counts is not None:
+        await services.counts.close()
     if services.llm is not None:
         await services.llm.aclose()
     await services.reader.close()
