@@ -15,6 +15,8 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
+import secrets
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -29,6 +31,10 @@ POSTGRES_MAX_PAYLOAD = 7900
 # PostgreSQL channel names are identifiers: at most 63 bytes.
 POSTGRES_MAX_CHANNEL = 63
 SIGNATURE_CHARS = 22  # 16 bytes of HMAC-SHA256, base64url without padding
+PROBE = "~probe"  # the key of the message confirming a new Redis subscription
+PROBE_WAIT = 5.0  # seconds
+
+log = logging.getLogger("parley.pubsub")
 
 
 class PayloadTooLarge(ValueError):
@@ -154,21 +160,46 @@ class PubSub:
         if hmac.compare_digest(message[:SIGNATURE_CHARS].encode(),
                                self._signature(event.channel, body).encode()):
             value = json.loads(body)
+            if PROBE in value:  # for the subscriber that sent it (_confirmed), no reader
+                value = None
         event.opened = value
         return value
 
+    async def _confirmed(self, name: str, subscriber) -> list[Any]:
+        """Wait until the broker delivers on a new subscription. Redis answers SUBSCRIBE
+        without redis-py waiting for it, so a message published by anyone at once could
+        still miss it: a probe sent after SUBSCRIBE comes back only once the subscription
+        is live. Returns what arrived before the probe, for the reader."""
+        body = json.dumps({PROBE: secrets.token_hex(8)})
+        probe = self._signature(name, body) + body
+        earlier = []
+        try:
+            async with asyncio.timeout(PROBE_WAIT):
+                await self._broadcast.publish(name, probe)
+                while (event := await subscriber.get()).message != probe:
+                    earlier.append(event)
+        except TimeoutError:  # a slow broker: go on as broadcaster would, unconfirmed
+            log.warning("pub/sub: %s not confirmed within %s s", name, PROBE_WAIT)
+        return earlier
+
     @asynccontextmanager
     async def subscribe(self, channel: str) -> AsyncIterator[Events]:
-        """Subscribe first, then read: nothing published after entering is missed.
+        """Subscribe first, then read: nothing published after entering is missed, by
+        this instance or any other (the broker has confirmed the subscription).
 
         Entering and leaving are serialised: broadcaster registers a channel's first
         subscriber only after the broker confirms, and a second subscriber arriving in
         between (or one leaving) would otherwise be lost on Redis and PostgreSQL."""
-        subscription = self._broadcast.subscribe(self.broker_channel(channel))
+        name = self.broker_channel(channel)
+        subscription = self._broadcast.subscribe(name)
+        earlier: list[Any] = []
         async with self._subscribing:
+            first = name not in self._broadcast._subscribers
             subscriber = await subscription.__aenter__()
+            if first and self.scheme in ("redis", "rediss"):
+                earlier = await self._confirmed(name, subscriber)
         try:
-            yield Events(subscriber, self._opened)
+            yield Events(subscriber, self._opened, earlier)
         finally:
             async with self._subscribing:
                 await subscription.__aexit__(None, None, None)
@@ -185,19 +216,24 @@ class Events:
     """A subscription's events, decoded. Waiting for the next one may be cancelled (a
     timeout, say) without ending the subscription, unlike an async generator's."""
 
-    def __init__(self, subscriber, opened: Callable[[Any], dict[str, Any] | None]):
+    def __init__(self, subscriber, opened: Callable[[Any], dict[str, Any] | None],
+                 earlier: list[Any]):
         self._subscriber = subscriber
         self._opened = opened
+        self._earlier = earlier  # received while the subscription was being confirmed
 
     def __aiter__(self) -> Events:
         return self
 
     async def __anext__(self) -> dict[str, Any]:
         while True:
-            try:
-                event = await self._subscriber.get()
-            except Unsubscribed:
-                raise StopAsyncIteration from None
+            if self._earlier:
+                event = self._earlier.pop(0)
+            else:
+                try:
+                    event = await self._subscriber.get()
+                except Unsubscribed:
+                    raise StopAsyncIteration from None
             value = self._opened(event)
             if value is not None:
                 return value
@@ -206,7 +242,8 @@ class Events:
         """The events already received and not yet read, without waiting: a reader that
         fell behind can take them at once (and merge them). Reads broadcaster's queue."""
         queue = self._subscriber._queue
-        found = []
+        found = [v for v in map(self._opened, self._earlier) if v is not None]
+        self._earlier = []
         while not queue.empty():
             event = queue.get_nowait()
             if event is None:  # the end of the subscription: leave it for __anext__

@@ -38,6 +38,9 @@ START_IN_CHAT = """mutation($chat: ID!) { startChatCompletion(input: {
   ... on ChatCompletionPayload { task { id } assistantMessage { id } } } }"""
 MESSAGES = """query($chat: ID!) { chat(id: $chat) { messages(last: 10) {
   nodes { id status content } } } }"""
+# Upper bounds on waits for the other processes, not expectations: generous, because a
+# machine shared by several test runs can be slow.
+WAIT = 30
 SIGNUP = {"name": "Ada", "email": "ada@example.com", "password": "a-long-passphrase"}
 
 
@@ -60,7 +63,7 @@ class Deployment:
 
 
 async def admin_token(base: str) -> str:
-    async with httpx.AsyncClient(base_url=base, timeout=10) as client:
+    async with httpx.AsyncClient(base_url=base, timeout=WAIT) as client:
         return (await client.post("/api/v1/auths/signup", json=SIGNUP)).json()["token"]
 
 
@@ -92,20 +95,29 @@ async def listed_tasks(client: httpx.AsyncClient, headers: dict, count: int) -> 
         found[:] = (await client.get("/api/tasks", headers=headers)).json()["tasks"]
         return len(found) == count
 
-    await eventually(listed, 10)
+    await eventually(listed, WAIT)
     return found
+
+
+async def sent_at_least(upstream: ScriptedUpstream, index: int, chunks: int) -> None:
+    """Wait until the upstream has sent `chunks` pieces of its `index`th answer."""
+    async def sent() -> bool:
+        return len(upstream.streams) > index and upstream.streams[index].sent >= chunks
+
+    await eventually(sent, WAIT)
 
 
 async def test_a_completion_on_a_streams_to_b_and_a_stop_on_b_stops_it(instances):
     a, b, upstream, token = instances.a, instances.b, instances.upstream, instances.token
-    async with httpx.AsyncClient(base_url=a, timeout=10) as on_a, \
-            httpx.AsyncClient(base_url=b, timeout=10) as on_b:
+    async with httpx.AsyncClient(base_url=a, timeout=WAIT) as on_a, \
+            httpx.AsyncClient(base_url=b, timeout=WAIT) as on_b:
         headers = {"Authorization": f"Bearer {token}"}
 
         upstream.script("llama3:8b", chunks=40, delay=0.03)
+        answer = len(upstream.streams)
         started = await on_a.post("/graphql", headers=headers, json={"query": START})
         task_id = started.json()["data"]["startCompletion"]["task"]["id"]
-        await asyncio.sleep(0.5)  # B's follower joins part-way through
+        await sent_at_least(upstream, answer, 10)  # B's follower joins part-way through
         events = await follow(b, token, task_id)
         whole = "".join(f"tok{i} " for i in range(40))
         assert events[-1] == {"__typename": "CompletionDone", "content": whole}
@@ -113,6 +125,7 @@ async def test_a_completion_on_a_streams_to_b_and_a_stop_on_b_stops_it(instances
 
         # An answer in a chat, started on A: B follows it, stops it, and reads what A kept.
         upstream.script("llama3:8b", chunks=1000, delay=0.03)
+        answer = len(upstream.streams)
         chat = await on_a.post("/api/v1/chats/new", headers=headers,
                                json={"chat": {"title": "Two"}})
         chat_id = chat.json()["id"]
@@ -121,16 +134,18 @@ async def test_a_completion_on_a_streams_to_b_and_a_stop_on_b_stops_it(instances
         payload = started.json()["data"]["startChatCompletion"]
         task_id, answer_id = payload["task"]["id"], payload["assistantMessage"]["id"]
         following = asyncio.ensure_future(follow(b, token, task_id))
-        await asyncio.sleep(0.5)
+        await sent_at_least(upstream, answer, 2)
         assert await listed_tasks(on_b, headers, 1) == [task_id]  # A's task, listed by B
         stop = await on_b.post(f"/api/tasks/{task_id}/stop", headers=headers)
         assert stop.json()["status"] is True
-        events = await asyncio.wait_for(following, 10)
+        events = await asyncio.wait_for(following, WAIT)
         assert events[-1]["__typename"] == "CompletionFailed"
         assert events[-1]["code"] == "STOPPED"
-        assert events[-1]["partialContent"].startswith("tok0 tok1 ")
-        record = upstream.streams[-1]
-        async with asyncio.timeout(10):
+        # What A had read when the stop came: a beginning of the answer, however far.
+        assert "".join(f"tok{i} " for i in range(1000)).startswith(
+            events[-1]["partialContent"])
+        record = upstream.streams[answer]
+        async with asyncio.timeout(WAIT):
             await record.ended.wait()
         assert record.closed_by_client and not record.finished  # closed by the stop
         kept = await on_b.post("/graphql", headers=headers, json={
@@ -142,8 +157,8 @@ async def test_a_completion_on_a_streams_to_b_and_a_stop_on_b_stops_it(instances
 
 async def test_a_relayed_stream_on_a_is_stopped_from_b(instances):
     a, b, upstream, token = instances.a, instances.b, instances.upstream, instances.token
-    async with httpx.AsyncClient(base_url=a, timeout=10) as on_a, \
-            httpx.AsyncClient(base_url=b, timeout=10) as on_b:
+    async with httpx.AsyncClient(base_url=a, timeout=WAIT) as on_a, \
+            httpx.AsyncClient(base_url=b, timeout=WAIT) as on_b:
         headers = {"Authorization": f"Bearer {token}"}
         upstream.script("llama3:8b", chunks=1000, delay=0.03)
         body = {"model": "llama3:8b", "messages": [{"role": "user", "content": "hi"}]}
@@ -180,14 +195,16 @@ async def strangers(instances, tmp_path_factory, migrated_databases):
 async def test_another_deployment_cannot_list_stop_or_follow_our_tasks(instances, strangers):
     upstream, mine = instances.upstream, {"Authorization": f"Bearer {instances.token}"}
     upstream.script("llama3:8b", chunks=10, hang_after=3)  # runs until stopped
-    async with httpx.AsyncClient(base_url=instances.a, timeout=10) as on_a, \
-            httpx.AsyncClient(base_url=instances.b, timeout=10) as on_b:
+    answer = len(upstream.streams)
+    async with httpx.AsyncClient(base_url=instances.a, timeout=WAIT) as on_a, \
+            httpx.AsyncClient(base_url=instances.b, timeout=WAIT) as on_b:
         started = await on_a.post("/graphql", headers=mine, json={"query": START})
         task_id = started.json()["data"]["startCompletion"]["task"]["id"]
+        await sent_at_least(upstream, answer, 3)
 
         async def intrude(base: str, token: str) -> None:
             theirs = {"Authorization": f"Bearer {token}"}
-            async with httpx.AsyncClient(base_url=base, timeout=10) as client:
+            async with httpx.AsyncClient(base_url=base, timeout=WAIT) as client:
                 listed = await client.get("/api/tasks", headers=theirs)
                 assert listed.json()["tasks"] == []
                 stop = await client.post(f"/api/tasks/{task_id}/stop", headers=theirs)
@@ -205,12 +222,12 @@ async def test_another_deployment_cannot_list_stop_or_follow_our_tasks(instances
             got["task"] = await on_b.get(f"/api/tasks/{task_id}", headers=mine)
             return got["task"].status_code == 200
 
-        await eventually(seen_from_b, 10)
+        await eventually(seen_from_b, WAIT)
         assert got["task"].json()["stopping"] is False
-        assert not upstream.streams[-1].ended.is_set()
+        assert not upstream.streams[answer].ended.is_set()
         following = asyncio.ensure_future(follow(instances.b, instances.token, task_id))
         stop = await on_b.post(f"/api/tasks/{task_id}/stop", headers=mine)
         assert stop.json()["status"] is True
-        events = await asyncio.wait_for(following, 10)
+        events = await asyncio.wait_for(following, WAIT)
         assert events[-1] == {"__typename": "CompletionFailed", "code": "STOPPED",
                               "partialContent": "tok0 tok1 tok2 "}
