@@ -12,7 +12,9 @@ from sqlalchemy import text
 
 from asgi import create_app
 from data.db import create_engine
+from data.rate_counts import RedisCounts
 from data.settings import database_url as async_url
+from resolvers.ratelimit import SharedLimit
 from tests.conftest import make_settings
 from tests.support.brokers import own_prefix
 from tests.support.databases import REDIS_URL
@@ -107,4 +109,19 @@ async def test_sign_up_and_sign_in_in_one_graphql_operation(tmp_path, database_u
             "variables": {"up": {"name": "Ada", **person}, "in": person}}), 10)
         assert response.json()["data"] == {"signUp": {"__typename": "AuthSession"},
                                            "signIn": {"__typename": "AuthSession"}}
+    assert await stored_windows(database_url) == 1
+
+
+async def test_with_redis_unreachable_the_database_counts(app, client, database_url):
+    services = app.state.services
+    counts = RedisCounts("redis://127.0.0.1:1/0", own_prefix())  # nothing listens there
+    services.signin_limiter = SharedLimit("signin", 2, 180, counts=counts,
+                                          sessionmaker=services.write_sessionmaker)
+    try:
+        body = {"email": "ada@example.com", "password": "wrong"}
+        statuses = [(await client.post("/api/v1/auths/signin", json=body)).status_code
+                    for _ in range(3)]
+    finally:
+        await counts.close()
+    assert statuses == [400, 400, 429]
     assert await stored_windows(database_url) == 1
