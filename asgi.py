@@ -94,6 +94,8 @@ async def start(services: Services) -> None:
         await session.commit()
     await provision_admin(services)
     await services.pubsub.connect()
+    if services.pubsub.scheme != "memory":  # instances that should meet can compare it
+        log.info("pub/sub namespace: %s (REDIS_KEY_PREFIX)", services.pubsub.prefix)
     await task_control.start(services)
     services.llm = Upstreams(services.settings.upstreams)
     services.ready = True
