@@ -36,9 +36,10 @@ from data.db import create_engine, create_sessionmaker
 from data.llm.upstreams import Upstreams
 from data.migrate import DatabaseRefused, migrate
 from data.point_reads import create_point_reader
-from data.pubsub import PubSub
+from data.pubsub import PubSub, signing_key
+from data.rate_counts import RedisCounts
 from data.settings import Settings, SettingsError, load_settings
-from resolvers.auth.ratelimit import SlidingWindow
+from resolvers.auth.ratelimit import SharedLimit
 from resolvers.auth.security import Passwords
 from resolvers.context import Services
 from resolvers.runtime_config import RuntimeConfig
@@ -77,15 +78,26 @@ def edge_error(scope: Scope, status: int, text: str,
     return compat_rest.edge_error(scope, status, text, headers)
 
 
+def pubsub_for(settings: Settings) -> PubSub:
+    return PubSub(settings.pubsub_url, prefix=settings.redis_key_prefix,
+                  key=signing_key(settings.secret_key))
+
+
 def build_services(settings: Settings) -> Services:
     engine = create_engine(settings.database_url)
     reader = create_point_reader(settings.database_url)
+    write_sessionmaker = create_sessionmaker(engine, write=True)
+    # With Redis, limits are counted there; otherwise in the database all instances share.
+    counts = RedisCounts(settings.pubsub_url, settings.redis_key_prefix) \
+        if settings.pubsub_url.startswith(("redis:", "rediss:")) else None
     return Services(
         settings=settings, engine=engine, sessionmaker=create_sessionmaker(engine),
-        write_sessionmaker=create_sessionmaker(engine, write=True),
-        config=RuntimeConfig(settings.runtime, reader), pubsub=PubSub(settings.pubsub_url),
-        signin_limiter=SlidingWindow(settings.signin_attempts, settings.signin_window_seconds),
-        reader=reader, tasks=TaskRegistry(),
+        write_sessionmaker=write_sessionmaker,
+        config=RuntimeConfig(settings.runtime, reader), pubsub=pubsub_for(settings),
+        signin_limiter=SharedLimit("signin", settings.signin_attempts,
+                                   settings.signin_window_seconds,
+                                   sessionmaker=write_sessionmaker, counts=counts),
+        counts=counts, reader=reader, tasks=TaskRegistry(),
         passwords=Passwords(settings.password_argon2))
 
 
@@ -97,6 +109,8 @@ async def start(services: Services) -> None:
         await session.commit()
     await provision_admin(services)
     await services.pubsub.connect()
+    if services.pubsub.scheme != "memory":  # instances that should meet can compare it
+        log.info("pub/sub namespace: %s (REDIS_KEY_PREFIX)", services.pubsub.prefix)
     await task_control.start(services)
     services.llm = Upstreams(services.settings.upstreams)
     log.info("%s", await startup_notes(services))  # before ready: readiness implies it
@@ -114,6 +128,8 @@ async def stop(services: Services) -> None:
             await asyncio.wait_for(task, timeout=2)
     await task_control.stop(services)
     await services.pubsub.disconnect()
+    if services.counts is not None:
+        await services.counts.close()
     if services.llm is not None:
         await services.llm.aclose()
     await services.reader.close()
@@ -205,7 +221,7 @@ async def _prepare(settings: Settings) -> str:
         raise ServiceUnreachable(f"cannot use the database: {_first_line(error)}") from None
     finally:
         await engine.dispose()
-    pubsub = PubSub(settings.pubsub_url)
+    pubsub = pubsub_for(settings)
     try:
         await asyncio.wait_for(pubsub.connect(), timeout=10)
         await pubsub.disconnect()

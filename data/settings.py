@@ -8,6 +8,7 @@ table (sign-up switch, default role, ...) are only *seeded* from here: see
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import secrets
@@ -79,6 +80,33 @@ def pubsub_url(raw: str) -> str:
     raise SettingsError(f"PUBSUB_URL {raw!r}: use memory://, redis://, rediss:// or postgres://")
 
 
+def deployment_prefix(url: str) -> str:
+    """REDIS_KEY_PREFIX's default: a short hash of the database's identity, so instances
+    on one database share their channels and keys, and deployments on other databases
+    sharing the broker never meet. Who connects (user, password, driver) is left out."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        name = parsed.database or ""
+        if name in ("", ":memory:") or name.startswith("file::memory:"):
+            return f"parley-{secrets.token_hex(6)}"  # a database of this process alone
+        identity = f"sqlite:{Path(name).resolve()}"
+    else:
+        host = parsed.host or parsed.query.get("host") or "localhost"
+        identity = f"postgresql://{str(host).lower()}:{parsed.port or 5432}/{parsed.database}"
+    return f"parley-{hashlib.sha256(identity.encode()).hexdigest()[:12]}"
+
+
+def key_prefix(raw: str | None, database: str) -> str:
+    """An explicit REDIS_KEY_PREFIX wins; it is joined to names with ':' as Open WebUI's."""
+    prefix = (raw or "").strip()
+    if not prefix:
+        return deployment_prefix(database)
+    if any(c.isspace() or not c.isprintable() for c in prefix) or len(prefix) > 64:
+        raise SettingsError(f"REDIS_KEY_PREFIX={raw!r}: expected up to 64 printable "
+                            "characters without spaces")
+    return prefix
+
+
 @dataclass(frozen=True)
 class RuntimeSeed:
     """Values written to the `config` table on first start (Open WebUI's dotted keys)."""
@@ -127,6 +155,7 @@ class Settings:
     port: int = 8080
     workers: int = 1
     pubsub_url: str = "memory://"
+    redis_key_prefix: str = ""  # empty: derived from the database (deployment_prefix)
     cors_allow_origins: tuple[str, ...] = ("*",)
     cookie_secure: bool = False
     cookie_same_site: str = "lax"
@@ -152,6 +181,10 @@ class Settings:
     password_argon2: Argon2Parameters | None = None  # None: the library's recommendation
     runtime: RuntimeSeed = field(default_factory=lambda: RuntimeSeed({}))
     upstreams: UpstreamSettings = field(default_factory=UpstreamSettings)
+
+    def __post_init__(self) -> None:
+        if not self.redis_key_prefix:
+            object.__setattr__(self, "redis_key_prefix", deployment_prefix(self.database_url))
 
     @property
     def is_sqlite(self) -> bool:
@@ -284,14 +317,16 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     if bool(admin_email) != bool(admin_password):
         raise SettingsError("WEBUI_ADMIN_EMAIL and WEBUI_ADMIN_PASSWORD must be set together")
     scim_enabled, scim_token = _scim(env)
+    database = database_url(raw_db)
     return Settings(
         data_dir=data_dir,
-        database_url=database_url(raw_db),
+        database_url=database,
         secret_key=_secret(env, data_dir),
         host=env.get("HOST") or "127.0.0.1",
         port=_int(env, "PORT", 8080, 1, 65535),
         workers=_int(env, "UVICORN_WORKERS", 1, 1, 64),
         pubsub_url=pubsub_url(raw_pubsub),
+        redis_key_prefix=key_prefix(env.get("REDIS_KEY_PREFIX"), database),
         cors_allow_origins=origins or ("*",),
         cookie_secure=_bool(env, "WEBUI_AUTH_COOKIE_SECURE",
                             _bool(env, "WEBUI_SESSION_COOKIE_SECURE", False)),

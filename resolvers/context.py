@@ -17,7 +17,7 @@ from data.settings import Settings
 
 if TYPE_CHECKING:
     from data.tables import UserRow
-    from resolvers.auth.ratelimit import SlidingWindow
+    from resolvers.auth.ratelimit import SharedLimit
     from resolvers.auth.security import Passwords
     from resolvers.runtime_config import RuntimeConfig
 
@@ -73,10 +73,11 @@ class Services:
     sessionmaker: async_sessionmaker[AsyncSession]
     write_sessionmaker: async_sessionmaker[AsyncSession]
     config: RuntimeConfig
-    signin_limiter: SlidingWindow
+    signin_limiter: SharedLimit
     reader: PointReader
     passwords: Passwords
     pubsub: Any = None
+    counts: Any = None  # data.rate_counts.RedisCounts, with Redis: closed by the lifespan
     llm: Any = None  # data.llm.upstreams.Upstreams, opened by the lifespan
     tasks: Any = None  # resolvers.tasks.tasks.TaskRegistry
     ready: bool = False
@@ -134,6 +135,11 @@ class Context:
     @property
     def in_unit_of_work(self) -> bool:
         return self._maker is not None
+
+    @property
+    def writes(self) -> bool:
+        """Whether the open unit of work is a write (on SQLite: holds the write lock)."""
+        return self._maker is not None and self._maker is self.services.write_sessionmaker
 
     @asynccontextmanager
     async def unit_of_work(self, *, write: bool = False) -> AsyncIterator[Context]:

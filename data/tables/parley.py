@@ -27,3 +27,15 @@ class RevokedTokenRow(Base):
     user_id: Mapped[str] = mapped_column(Text, nullable=False)
     expires_at: Mapped[int | None] = mapped_column(BigInteger)  # null: a token that never expires
     revoked_at: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class RateLimitRow(Base):
+    """Attempts at something limited (signing in), counted where every instance on the
+    database sees them, when there is no Redis: one row per limited key and window."""
+
+    __tablename__ = "parley_rate_limit"
+    __table_args__ = (Index("parley_rate_limit_expires_idx", "expires_at"),)
+
+    key: Mapped[str] = mapped_column(Text, primary_key=True)
+    attempts: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    expires_at: Mapped[int] = mapped_column(BigInteger, nullable=False)  # the window's end, ms

@@ -111,12 +111,12 @@ async def _create_user(ctx: Context, *, name: str, email: str, hashed: str, role
 
 async def sign_in(ctx: Context, email: str, password: str) -> Session:
     """Anyone with a password. An unknown e-mail and a wrong password get the same answer,
-    after the same work; 15 attempts per e-mail per 3 minutes."""
+    after the same work; 15 attempts per e-mail per 3 minutes, on all instances together."""
     if not ctx.settings.enable_password_auth:
         raise Forbidden("Password sign-in is disabled on this server.",
                         reason="password_auth_disabled")
     email = email.strip().lower()
-    wait = ctx.services.signin_limiter.hit(email)
+    wait = await ctx.services.signin_limiter.hit(ctx, email)
     if wait is not None:
         raise RateLimited("Too many sign-in attempts; try again later.",
                           retry_after=max(1, int(wait + 0.999)))

@@ -3,7 +3,9 @@ on one database act as one: a stop sent to any instance stops the task where it 
 and a follower on any instance gets a completion's answer so far.
 
 Each instance listens on the control channel and answers for the tasks it runs; asking
-instances wait briefly for an answer on a reply channel of their own.
+instances wait briefly for an answer on a reply channel of their own. Channels live in the
+deployment's namespace and every message is signed with its secret (data/pubsub.py), so
+no other deployment on the broker can list, stop or replay these tasks.
 """
 
 from __future__ import annotations

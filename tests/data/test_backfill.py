@@ -5,11 +5,11 @@ import logging
 import uuid
 
 import httpx
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, select
 
 from asgi import create_app
 from data.db import create_engine
-from data.migrate import migrate
+from data.migrate import alembic_config, migrate
 from data.settings import database_url as async_url
 from data.tables import ChatMessageRow, ChatRow
 from tests.conftest import bearer, make_settings
@@ -48,6 +48,12 @@ def _older_chats(conn, owner_id: str) -> None:
     conn.execute(chat.insert(), rows)
 
 
+def _downgrade_to(conn, revision: str) -> None:
+    from alembic import command
+
+    command.downgrade(alembic_config(conn), revision)
+
+
 async def _prepared(url: str) -> tuple[dict, dict, list]:
     engine = create_engine(async_url(url))
     async with engine.begin() as conn:
@@ -74,10 +80,10 @@ async def test_backfill_restores_rows_in_batches_once(openwebui_database_url, ca
             chats = {c.id: c for c in (await conn.execute(
                 select(ChatRow.id, ChatRow.current_message_id))).all()}
         progress = [r.getMessage() for r in caplog.records if "backfilling" in r.getMessage()]
-        # Run again from the revision before: only the chat with no messages is left.
+        # Run again from the revision before (the later ones undone through Alembic, so
+        # they apply again): only the chat with no messages is left.
         async with engine.begin() as conn:
-            await conn.execute(text("UPDATE parley_alembic_version SET version_num = "
-                                    "'0003_meta'"))
+            await conn.run_sync(_downgrade_to, "0003_meta")
         caplog.clear()
         with caplog.at_level(logging.INFO, logger="parley"):
             assert await migrate(engine) == "openwebui"

@@ -5,16 +5,8 @@ import asyncio
 import pytest
 
 from data.pubsub import PayloadTooLarge, PubSub, chat_channel
-from tests.support.databases import PG_DSN, REDIS_URL, service_missing
-
-
-async def _connected(url: str) -> PubSub:
-    pubsub = PubSub(url)
-    try:
-        await pubsub.connect()
-    except OSError as error:
-        service_missing(url.split(":")[0], error)
-    return pubsub
+from tests.support.brokers import connected
+from tests.support.databases import PG_DSN, REDIS_URL
 
 
 async def _receive(pubsub: PubSub, channel: str, count: int, ready: asyncio.Event):
@@ -31,14 +23,14 @@ async def _receive(pubsub: PubSub, channel: str, count: int, ready: asyncio.Even
                                  PG_DSN.replace("postgresql://", "postgres://")],
                          ids=["memory", "redis", "postgres"])
 async def test_events_reach_subscribers_in_order(url):
-    publisher = await _connected(url)
+    publisher = await connected(url)
     # Across processes a second instance has its own connection; memory:// is one process.
-    listener = publisher if url == "memory://" else await _connected(url)
+    listener = publisher if url == "memory://" else await connected(url,
+                                                                    prefix=publisher.prefix)
     channel = chat_channel("c-" + url.split(":")[0])
     ready = asyncio.Event()
     task = asyncio.create_task(_receive(listener, channel, 50, ready))
     await asyncio.wait_for(ready.wait(), 5)
-    await asyncio.sleep(0.1)  # let the backend's subscription settle on the server
     # Concurrent publishes: broadcaster's own postgres backend fails these.
     await asyncio.gather(*(publisher.publish(channel, {"n": i}) for i in range(50)))
     received = await asyncio.wait_for(task, 10)
@@ -50,7 +42,7 @@ async def test_events_reach_subscribers_in_order(url):
 
 
 async def test_postgres_refuses_payloads_over_notify_limit():
-    pubsub = await _connected(PG_DSN.replace("postgresql://", "postgres://"))
+    pubsub = await connected(PG_DSN.replace("postgresql://", "postgres://"))
     with pytest.raises(PayloadTooLarge):
         await pubsub.publish("chat:big", {"text": "x" * 9000})
     await pubsub.publish("chat:small", {"text": "x" * 1000})

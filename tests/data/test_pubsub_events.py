@@ -6,13 +6,13 @@ import uuid
 
 import pytest
 
-from data.pubsub import PubSub, completion_channel
-from tests.support.databases import PG_DSN, REDIS_URL, service_missing
+from data.pubsub import completion_channel
+from tests.support.brokers import connected
+from tests.support.databases import PG_DSN, REDIS_URL
 
 
 async def test_waiting_events_and_cancelled_waits():
-    pubsub = PubSub("memory://")
-    await pubsub.connect()
+    pubsub = await connected("memory://")
     channel = completion_channel("t1")
     try:
         async with pubsub.subscribe(channel) as events:
@@ -39,11 +39,7 @@ async def test_waiting_events_and_cancelled_waits():
 async def test_many_subscribers_to_one_channel_at_once_all_receive(url):
     """broadcaster alone loses subscribers that arrive while the channel's first one is
     being registered with Redis or PostgreSQL."""
-    pubsub = PubSub(url)
-    try:
-        await pubsub.connect()
-    except OSError as error:
-        service_missing(url.split(":")[0], error)
+    pubsub = await connected(url)
     channel = completion_channel(uuid.uuid4().hex)
     ready, got = asyncio.Event(), []
 
@@ -57,8 +53,25 @@ async def test_many_subscribers_to_one_channel_at_once_all_receive(url):
     try:
         listeners = [asyncio.ensure_future(listen()) for _ in range(50)]
         await asyncio.wait_for(ready.wait(), 5)
-        await asyncio.sleep(0.1)  # let the broker confirm the subscription
         await pubsub.publish(channel, {"n": 7})
         assert await asyncio.wait_for(asyncio.gather(*listeners), 5) == [7] * 50
     finally:
         await pubsub.disconnect()
+
+
+@pytest.mark.parametrize("url", [REDIS_URL, PG_DSN.replace("postgresql://", "postgres://")],
+                         ids=["redis", "postgres"])
+async def test_a_message_published_elsewhere_right_after_subscribing_arrives(url):
+    """Entering a subscription waits for the broker to confirm it: another instance may
+    publish at once (a task's owner answering a question just asked), with no pause."""
+    listener = await connected(url)
+    other = await connected(url, prefix=listener.prefix)
+    try:
+        for n in range(100):
+            channel = completion_channel(uuid.uuid4().hex)
+            async with listener.subscribe(channel) as events:
+                await other.publish(channel, {"n": n})
+                assert (await asyncio.wait_for(anext(events), 5))["n"] == n
+    finally:
+        await listener.disconnect()
+        await other.disconnect()

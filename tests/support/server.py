@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import subprocess
@@ -65,6 +66,24 @@ def running_server(env: dict[str, str], timeout: float = 20.0, output: Path | No
             process.stdout.close()
         if output is not None:
             sink.close()
+
+
+@asynccontextmanager
+async def running_servers(*envs: dict[str, str]):
+    """`running_server` for each env, started side by side in threads: the event loop
+    goes on meanwhile (a database connection it was opening does not time out while a
+    server starts), and starting N servers takes the time of one. Yields the base URLs."""
+    with contextlib.ExitStack() as stack:
+        started = await asyncio.gather(
+            *(asyncio.to_thread(stack.enter_context, running_server(env)) for env in envs),
+            return_exceptions=True)
+        try:
+            for result in started:
+                if isinstance(result, BaseException):
+                    raise result
+            yield started
+        finally:
+            await asyncio.to_thread(stack.close)
 
 
 @asynccontextmanager
