@@ -163,7 +163,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         # Inside CORS, so that a page allowed to read our answers can read a refusal too.
         Middleware(RequestEdge, limit=settings.max_body_size,
                    timeout=settings.body_read_timeout, render=edge_error,
-                   cookie_origins=settings.cors_allow_origins, exempt=(GRAPHQL_PATH,)),
+                   cookie_origins=settings.cors_allow_origins, exempt=(GRAPHQL_PATH,),
+                   writing_gets=compat_rest.WRITING_GETS),
     ]
     routes = [*graphql_routes(settings), *compat_rest.routes(proxies),
               Mount("/static/graphiql", StaticFiles(directory=ASSET_DIR, check_dir=False))]

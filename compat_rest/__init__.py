@@ -8,6 +8,10 @@ from compat_rest import openwebui, scim
 from compat_rest.lazy import LazyRoutes
 from compat_rest.openwebui.errors import error_response
 
+# GET routes that change state (Open WebUI's sign-out takes GET): the request edge gives
+# them a write's cookie rule, so a link on another site cannot act through them.
+WRITING_GETS = ("/api/v1/auths/signout",)
+
 
 def proxy_routes() -> list[LazyRoutes]:
     """The Ollama and OpenAI proxies, imported on their first request (compat_rest.lazy).

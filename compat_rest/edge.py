@@ -118,8 +118,10 @@ class RequestEdge:
     URL and body rules. `cookie_origins` are the origins CORS_ALLOW_ORIGIN names."""
 
     def __init__(self, app: ASGIApp, *, limit: int, timeout: float, render: Render,
-                 cookie_origins: Iterable[str], exempt: Sequence[str] = ()):
+                 cookie_origins: Iterable[str], exempt: Sequence[str] = (),
+                 writing_gets: Iterable[str] = ()):
         self.app, self.render, self.exempt = app, render, tuple(exempt)
+        self.writing_gets = frozenset(writing_gets)
         self.reader = BodyReader(limit, timeout, render)
         self.cookie_origins = {o.rstrip("/").lower() for o in cookie_origins if o != "*"}
 
@@ -142,7 +144,13 @@ class RequestEdge:
     def refusal(self, scope: Scope, headers: Headers) -> tuple[int, str] | None:
         if nul_in_url(scope):
             return 400, NUL_IN_URL
-        if scope["method"] in SAFE_METHODS or scope["path"].startswith(self.exempt):
+        if scope["method"] in SAFE_METHODS:
+            # A GET that acts (Open WebUI's sign-out) follows a cross-site link with the
+            # Lax cookie, so it gets the cookie rule of a write.
+            if scope["path"] in self.writing_gets and self._cookie_from_elsewhere(headers):
+                return 403, CROSS_SITE
+            return None
+        if scope["path"].startswith(self.exempt):
             return None
         content_type = headers.get("content-type")
         if (content_type is None and has_body(headers)) or (

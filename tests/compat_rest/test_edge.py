@@ -108,6 +108,20 @@ async def test_a_cookie_write_from_another_origin_is_refused(client, admin):
         assert allowed.status_code == 200, (headers, allowed.text)
 
 
+async def test_a_link_on_another_site_cannot_sign_out_through_get(client, admin):
+    """Open WebUI signs out on GET too; a top-level navigation from another site carries
+    the Lax cookie, so that GET follows the rule of a write."""
+    client.cookies.set("token", admin)
+    for headers in ({"Sec-Fetch-Site": "cross-site"}, {"Origin": EVIL}):
+        refused = await client.get("/api/v1/auths/signout", headers=headers)
+        assert refused.status_code == 403, (headers, refused.text)
+    assert (await client.get("/api/v1/auths/")).status_code == 200  # still signed in
+    own = await client.get("/api/v1/auths/signout", headers={"Sec-Fetch-Site": "same-origin"})
+    assert own.status_code == 200, own.text
+    client.cookies.clear()
+    assert (await client.get("/api/v1/auths/", headers=bearer(admin))).status_code == 401
+
+
 async def test_a_bearer_token_is_not_a_cookie_write(client, admin):
     """A page that holds the token itself had to pass CORS to send the header."""
     response = await client.post("/api/v1/chats/new", json={"chat": {"title": "t"}},
