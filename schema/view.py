@@ -23,6 +23,7 @@ from strawberry.http.websocket_origin import (
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET
 
 from resolvers.authentication import current_viewer
@@ -34,6 +35,15 @@ from schema.root import build_schema
 
 PATH = "/graphql"
 log = logging.getLogger("parley.graphql")
+
+
+class WebSocketRequired(HTTPException):
+    """A subscription sent over HTTP: it streams, and only the WebSocket carries streams."""
+
+    def __init__(self) -> None:
+        super().__init__(400, f"Subscriptions are served over a WebSocket at {PATH} "
+                              f"(subprotocol {GRAPHQL_TRANSPORT_WS_PROTOCOL} or "
+                              f"{GRAPHQL_WS_PROTOCOL}), not over HTTP.")
 
 
 class GraphQLView(GraphQL):
@@ -110,9 +120,12 @@ class GraphQLView(GraphQL):
             return await super().execute_single(request, request_adapter, sub_response,
                                                 context, root_value, request_data)
         except HTTPException as error:
-            if isinstance(error.__cause__, InvalidOperationTypeError):
-                raise HTTPException(405, error.reason) from error  # a mutation over GET
-            raise
+            refused = error.__cause__
+            if not isinstance(refused, InvalidOperationTypeError):
+                raise
+            if refused.operation_type is OperationType.SUBSCRIPTION:
+                raise WebSocketRequired from error
+            raise HTTPException(405, error.reason) from error  # a mutation over GET
 
     async def process_result(self, request, result: ExecutionResult):
         # The ErrorCodes extension formats errors; this catches what escapes extensions.
@@ -128,6 +141,8 @@ def wants_graphiql(request: Request) -> bool:
 
 def transport_error(error: HTTPException) -> Response:
     code = {405: "METHOD_NOT_ALLOWED"}.get(error.status_code, "BAD_REQUEST")
+    if isinstance(error, WebSocketRequired):
+        code = "WEBSOCKET_REQUIRED"
     headers = {"Allow": "POST"} if error.status_code == 405 else None
     return JSONResponse({"errors": [{"message": error.reason, "extensions": {"code": code}}]},
                         status_code=error.status_code, headers=headers)
