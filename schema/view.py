@@ -32,6 +32,7 @@ from schema.context import GraphQLContext, http_credentials, ws_credentials
 from schema.errors import domain_extensions, formatted
 from schema.graphiql import assets_available, graphiql_page
 from schema.root import build_schema
+from schema.websocket import LegacyWSHandler, TransportWSHandler
 
 PATH = "/graphql"
 log = logging.getLogger("parley.graphql")
@@ -49,6 +50,9 @@ class WebSocketRequired(HTTPException):
 class GraphQLView(GraphQL):
     """Strawberry's ASGI view with our context, WebSocket authentication, GraphiQL page
     and JSON bodies for transport errors (strawberry answers those in plain text)."""
+
+    graphql_transport_ws_handler_class = TransportWSHandler
+    graphql_ws_handler_class = LegacyWSHandler
 
     def __init__(self, schema, *, cors_allow_origins: Iterable[str], init_timeout: int = 60):
         origins = usable_origins(cors_allow_origins)
