@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import (
 
 WRITE = {"parley_write": True}
 UNICODE_LOWER = "parley_lower"
+_ACCESS_CHANGED = "parley_access_changed"  # key in session.info
 
 
 def _unicode_lower(value):
@@ -104,3 +105,15 @@ for _name in ("execute", "scalar", "scalars", "get", "get_one", "merge", "merge_
               "delete", "delete_all", "flush", "refresh", "commit", "rollback", "close",
               "invalidate", "reset", "connection", "run_sync"):
     setattr(SerialSession, _name, _in_turn(getattr(AsyncSession, _name)))
+
+
+def note_access_change(session: AsyncSession, user_id: str) -> None:
+    """Record that this session changed what `user_id`'s credentials allow (a sign-in
+    state or a role). Repositories that write those note it; the unit of work tells
+    open connections once the change is committed."""
+    session.info.setdefault(_ACCESS_CHANGED, set()).add(user_id)
+
+
+def access_changes(session: AsyncSession) -> frozenset[str]:
+    """The users whose access this session changed, as noted."""
+    return frozenset(session.info.get(_ACCESS_CHANGED, ()))

@@ -90,12 +90,15 @@ class GraphQLView(GraphQL):
     async def on_ws_connect(self, context: GraphQLContext):
         """Authenticate once at connection_init, for both protocols: bad credentials refuse
         the connection (4403 on graphql-transport-ws, connection_error on graphql-ws).
-        Each operation authenticates again, so a token revoked later stops working."""
+        Each operation authenticates again, so a token revoked later stops working, and
+        the connection ends when its access does (schema/websocket.py)."""
         context.credentials = ws_credentials(context.request, context.connection_params,
                                              cookie_trusted=context.cookie_trusted)
+        # A legacy graphql-ws client may initialise again, with other credentials.
+        context.viewer_cache, context.connected_as = None, None
         try:
             async with context.unit_of_work():
-                await current_viewer(context)
+                context.connected_as = await current_viewer(context)
         except DomainError as error:
             raise ConnectionRejectionError(
                 {"message": error.message, "extensions": domain_extensions(error)}) from None
