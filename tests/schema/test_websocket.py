@@ -127,6 +127,18 @@ async def test_legacy_graphql_ws_sends_connection_error_for_a_bad_token(live_ser
             await receive(socket)
 
 
+async def test_legacy_graphql_ws_says_queries_go_elsewhere(graphql, live_server, caplog):
+    token = await graphql.admin()
+    async with await open_socket(live_server, LEGACY_WS) as socket:
+        assert (await init(socket, {"token": token}))["type"] == "connection_ack"
+        await send(socket, {"id": "1", "type": "start", "payload": {"query": VIEWER}})
+        refused = await receive(socket)
+    assert refused["type"] == "error" and refused["id"] == "1", refused
+    assert refused["payload"]["extensions"]["code"] == "BAD_REQUEST"
+    assert "graphql-transport-ws" in refused["payload"]["message"]
+    assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
+
+
 async def test_handshake_header_is_used_when_init_has_no_credentials(graphql, live_server):
     token = await graphql.admin()
     headers = {"Authorization": f"Bearer {token}"}
