@@ -92,11 +92,13 @@ class SerialSession(AsyncSession):
         self._turn = asyncio.Lock()
 
 
-def _in_turn(method: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(method)
+def _in_turn(name: str) -> Callable[..., Any]:
+    # AsyncSession's method is looked up at each call, so whatever replaces it later (a
+    # test's failing commit) is what runs.
+    @functools.wraps(getattr(AsyncSession, name))
     async def in_turn(self: SerialSession, *args: Any, **kwargs: Any) -> Any:
         async with self._turn:
-            return await method(self, *args, **kwargs)
+            return await getattr(AsyncSession, name)(self, *args, **kwargs)
     return in_turn
 
 
@@ -104,7 +106,7 @@ def _in_turn(method: Callable[..., Any]) -> Callable[..., Any]:
 for _name in ("execute", "scalar", "scalars", "get", "get_one", "merge", "merge_all",
               "delete", "delete_all", "flush", "refresh", "commit", "rollback", "close",
               "invalidate", "reset", "connection", "run_sync"):
-    setattr(SerialSession, _name, _in_turn(getattr(AsyncSession, _name)))
+    setattr(SerialSession, _name, _in_turn(_name))
 
 
 def note_access_change(session: AsyncSession, user_id: str) -> None:
