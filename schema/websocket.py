@@ -97,19 +97,35 @@ def _fits(reason: str) -> str:
     return encoded[:MAX_REASON_BYTES - 3].decode(errors="ignore") + "..."
 
 
-class _AccessWatch:
-    """What both protocols' handlers add: a task that ends the connection with its
-    access, from connection_ack to the connection's end."""
+class _Handler:
+    """What both protocols' handlers add to strawberry's: the frame check, and a task
+    that ends the connection with its access, from connection_ack to the end."""
 
     _watch: asyncio.Task | None = None
 
-    async def watch_access(self) -> None:
-        await self.stop_watching()
+    async def handle(self) -> None:
+        try:
+            await super().handle()
+        finally:
+            await self._stop_watching()
+
+    async def handle_message(self, message: Any) -> None:
+        problem = frame_problem(message)
+        if problem is not None:
+            await self.websocket.close(code=BAD_REQUEST, reason=problem)
+            return
+        await super().handle_message(message)
+
+    async def handle_connection_init(self, message: Any) -> None:
+        await super().handle_connection_init(message)
+        if not self.connection_acknowledged:
+            return
+        await self._stop_watching()  # a legacy client may initialise again
         viewer = getattr(self.context, "connected_as", None)
         if viewer is not None and not viewer.is_service:
             self._watch = asyncio.create_task(self._close_when_access_ends(viewer))
 
-    async def stop_watching(self) -> None:
+    async def _stop_watching(self) -> None:
         watch, self._watch = self._watch, None
         if watch is not None and watch is not asyncio.current_task():
             watch.cancel()
@@ -137,25 +153,7 @@ class _AccessWatch:
         raise NotImplementedError
 
 
-class TransportWSHandler(_AccessWatch, BaseGraphQLTransportWSHandler):
-    async def handle(self) -> None:
-        try:
-            await super().handle()
-        finally:
-            await self.stop_watching()
-
-    async def handle_message(self, message: Any) -> None:
-        problem = frame_problem(message)
-        if problem is not None:
-            await self.handle_invalid_message(problem)
-            return
-        await super().handle_message(message)
-
-    async def handle_connection_init(self, message: Any) -> None:
-        await super().handle_connection_init(message)
-        if self.connection_acknowledged:
-            await self.watch_access()
-
+class TransportWSHandler(_Handler, BaseGraphQLTransportWSHandler):
     async def end_operations(self) -> None:
         tasks = [operation.task for operation in self.operations.values() if operation.task]
         for operation_id in list(self.operations):
@@ -165,24 +163,6 @@ class TransportWSHandler(_AccessWatch, BaseGraphQLTransportWSHandler):
                 await task
 
 
-class LegacyWSHandler(_AccessWatch, BaseGraphQLWSHandler):
-    async def handle(self) -> None:
-        try:
-            await super().handle()
-        finally:
-            await self.stop_watching()
-
-    async def handle_message(self, message: Any) -> None:
-        problem = frame_problem(message)
-        if problem is not None:
-            await self.websocket.close(code=BAD_REQUEST, reason=problem)
-            return
-        await super().handle_message(message)
-
-    async def handle_connection_init(self, message: Any) -> None:
-        await super().handle_connection_init(message)
-        if self.connection_acknowledged:
-            await self.watch_access()
-
+class LegacyWSHandler(_Handler, BaseGraphQLWSHandler):
     async def end_operations(self) -> None:
         await self.cleanup()
