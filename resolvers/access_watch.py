@@ -5,16 +5,24 @@ run for as long as the client likes. Every commit that changes what a user's cre
 allow (see ACCESS_CHANGED) is announced on `user:<id>`, from whichever instance made it;
 each connection of that user re-checks its own credentials then, and ends when they no
 longer sign it in or its role is not the one its operations were authorised under.
+
+Two ends announce nothing: a token's expiry, and a change written by another program on
+the same database (Open WebUI beside us). The connection re-checks when its token expires
+and at least every RECHECK_SECONDS.
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
 from dataclasses import dataclass
 
 from data.pubsub import user_channel
 from resolvers.authentication import current_viewer
 from resolvers.context import ACCESS_CHANGED, Context, Credentials, Services, Viewer
 from resolvers.errors import DomainError
+
+RECHECK_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -31,16 +39,25 @@ async def until_access_ends(services: Services, credentials: Credentials,
         # Subscribed first, checked second: a change committed since the connection
         # authenticated is not missed.
         ended = await _recheck(services, credentials, viewer)
-        if ended is not None:
-            return ended
-        async for event in events:
+        while ended is None:
+            try:
+                event = await asyncio.wait_for(anext(events), _next_check(viewer))
+            except TimeoutError:
+                event = {"kind": ACCESS_CHANGED}  # expired, or time to look anyway
+            except StopAsyncIteration:
+                raise ConnectionError("the pub/sub subscription ended") from None
             if event.get("kind") != ACCESS_CHANGED:
                 continue  # the channel also carries the user's chat events
             events.waiting()  # announced before this check, which covers them all
             ended = await _recheck(services, credentials, viewer)
-            if ended is not None:
-                return ended
-    raise ConnectionError("the pub/sub subscription ended")
+        return ended
+
+
+def _next_check(viewer: Viewer) -> float:
+    """Seconds until the next unprompted check: when the token expires, if sooner."""
+    if viewer.expires_at is None:
+        return RECHECK_SECONDS
+    return min(RECHECK_SECONDS, max(viewer.expires_at - time.time(), 0.0) + 0.05)
 
 
 async def _recheck(services: Services, credentials: Credentials,

@@ -238,3 +238,21 @@ async def test_a_sign_out_on_one_instance_closes_sockets_on_another(
             assert code == 4401
         finally:
             await socket.close()
+
+
+@pytest.mark.parametrize("env_overrides", [{"JWT_EXPIRES_IN": "2s"}], ids=["2s-tokens"])
+async def test_a_socket_closes_when_its_token_expires(client, accounts, live_server,
+                                                      env_overrides):
+    await accounts.admin()
+    user = await accounts.user("una@example.com")
+    chat = await new_chat(client, user["token"])
+    socket = await Socket.following(live_server, {"token": user["token"]}, EVENTS,
+                                    {"id": chat["id"]})
+    try:
+        expires_at = (await client.get("/api/v1/auths/", headers=bearer(user["token"]))
+                      ).json()["expires_at"]
+        await asyncio.sleep(max(expires_at - time.time(), 0))
+        code, reason, _ = await socket.closed(time.monotonic())
+        assert (code, reason) == (4401, "The token is invalid or has expired.")
+    finally:
+        await socket.close()
