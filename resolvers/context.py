@@ -154,9 +154,11 @@ class Context:
         changed: frozenset[str] = frozenset()
         try:
             yield self
-            if self._session is not None:
-                await (self._session.commit() if write else self._session.rollback())
-                changed = access_changes(self._session) if write else changed
+            if self._session is not None and write:
+                await self._session.commit()
+                changed = access_changes(self._session)
+            elif self._session is not None:
+                await self._session.rollback()
         except BaseException:
             self._hooks.clear()
             if self._session is not None:
