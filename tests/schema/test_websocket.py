@@ -96,10 +96,16 @@ async def test_transport_ws_runs_mutations_and_closes_when_signed_out(client, gr
         renamed = await run(socket, 'mutation { updateProfile(input: {name: "Via WS", '
                                     'profileImageUrl: "/user.png"}) { user { name } } }')
         assert renamed["data"]["updateProfile"]["user"]["name"] == "Via WS"
-        # Signed out elsewhere: the open connection ends (test_access_on_sockets.py).
+        # Signed out elsewhere: the open connection ends (test_access_on_sockets.py); an
+        # operation that arrives before it does is refused.
         await graphql.ok("mutation { signOut { signedOut } }", token=token)
         with pytest.raises(ConnectionClosed) as closed:
-            await run(socket, VIEWER, op_id="2")
+            await send(socket, {"id": "2", "type": "subscribe", "payload": {"query": VIEWER}})
+            while True:
+                message = await receive(socket)
+                if message["type"] == "next":
+                    [error] = message["payload"]["errors"]
+                    assert error["extensions"]["code"] == "UNAUTHENTICATED"
     assert closed.value.rcvd.code == 4401
 
 
