@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
+from collections.abc import Callable
+from typing import Any
+
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -12,6 +17,7 @@ from sqlalchemy.ext.asyncio import (
 
 WRITE = {"parley_write": True}
 UNICODE_LOWER = "parley_lower"
+_ACCESS_CHANGED = "parley_access_changed"  # key in session.info
 
 
 def _unicode_lower(value):
@@ -66,4 +72,50 @@ def create_sessionmaker(engine: AsyncEngine, *, write: bool = False
     """Sessions of a write sessionmaker begin with the SQLite write lock on their first
     statement; on PostgreSQL the option changes nothing (row locks do the work there)."""
     bind = engine.execution_options(**WRITE) if write else engine
-    return async_sessionmaker(bind, expire_on_commit=False, autoflush=False)
+    return async_sessionmaker(bind, class_=SerialSession, expire_on_commit=False,
+                              autoflush=False)
+
+
+class SerialSession(AsyncSession):
+    """An AsyncSession whose calls take turns.
+
+    One unit of work is one session, but its callers may run concurrently: graphql-core
+    resolves a query's root fields (and the items of a list) as concurrent tasks, and
+    dataloaders dispatch beside them. An AsyncSession must never run two operations at
+    once (SQLAlchemy refuses, or on asyncpg a connection is left checked out inside its
+    transaction), so every call that reaches the database waits for the one before it.
+    Streaming results (`stream`) would hold the connection past the call: use `execute`.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._turn = asyncio.Lock()
+
+
+def _in_turn(name: str) -> Callable[..., Any]:
+    # AsyncSession's method is looked up at each call, so whatever replaces it later (a
+    # test's failing commit) is what runs.
+    @functools.wraps(getattr(AsyncSession, name))
+    async def in_turn(self: SerialSession, *args: Any, **kwargs: Any) -> Any:
+        async with self._turn:
+            return await getattr(AsyncSession, name)(self, *args, **kwargs)
+    return in_turn
+
+
+# `aclose` and `__aexit__` call `close`, so they take their turn through it.
+for _name in ("execute", "scalar", "scalars", "get", "get_one", "merge", "merge_all",
+              "delete", "delete_all", "flush", "refresh", "commit", "rollback", "close",
+              "invalidate", "reset", "connection", "run_sync"):
+    setattr(SerialSession, _name, _in_turn(_name))
+
+
+def note_access_change(session: AsyncSession, user_id: str) -> None:
+    """Record that this session changed what `user_id`'s credentials allow (a sign-in
+    state or a role). Repositories that write those note it; the unit of work tells
+    open connections once the change is committed."""
+    session.info.setdefault(_ACCESS_CHANGED, set()).add(user_id)
+
+
+def access_changes(session: AsyncSession) -> frozenset[str]:
+    """The users whose access this session changed, as noted."""
+    return frozenset(session.info.get(_ACCESS_CHANGED, ()))

@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from data.db import access_changes
 from data.point_reads import PointReader
+from data.pubsub import user_channel
 from data.settings import Settings
 
 if TYPE_CHECKING:
@@ -22,6 +24,10 @@ if TYPE_CHECKING:
     from resolvers.runtime_config import RuntimeConfig
 
 log = logging.getLogger("parley")
+
+# Published on `user:<id>` after a commit that changed what the user's credentials allow
+# (sign-out, revoked sessions, deactivation, a new password, a role, a deleted API key).
+ACCESS_CHANGED = "access.changed"
 
 
 @dataclass(frozen=True)
@@ -151,10 +157,14 @@ class Context:
         # A write session's first statement begins with the write lock (SQLite); work done
         # before it, like hashing a password, does not hold the lock.
         self._maker = self.services.write_sessionmaker if write else self.services.sessionmaker
+        changed: frozenset[str] = frozenset()
         try:
             yield self
-            if self._session is not None:
-                await (self._session.commit() if write else self._session.rollback())
+            if self._session is not None and write:
+                await self._session.commit()
+                changed = access_changes(self._session)
+            elif self._session is not None:
+                await self._session.rollback()
         except BaseException:
             self._hooks.clear()
             if self._session is not None:
@@ -165,6 +175,7 @@ class Context:
                 await self._session.close()
             self._session, self._maker, self.loaders = None, None, None
         hooks, self._hooks = self._hooks, []
+        hooks += [self._announce_access_change(user_id) for user_id in sorted(changed)]
         for hook in hooks:
             try:
                 await hook()
@@ -173,3 +184,14 @@ class Context:
 
     def after_commit(self, hook: Callable[[], Awaitable[None]]) -> None:
         self._hooks.append(hook)
+
+    def _announce_access_change(self, user_id: str) -> Callable[[], Awaitable[None]]:
+        """Tell every instance: their open connections re-check the user's credentials
+        (resolvers/access_watch.py). Repositories note such changes on the session, so
+        no resolver can forget to."""
+        pubsub = self.services.pubsub
+
+        async def announce() -> None:
+            if pubsub is not None:
+                await pubsub.publish(user_channel(user_id), {"kind": ACCESS_CHANGED})
+        return announce

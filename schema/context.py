@@ -13,7 +13,7 @@ from typing import Any
 import strawberry
 from starlette.requests import HTTPConnection
 
-from resolvers.context import Context, Credentials, Services
+from resolvers.context import Context, Credentials, Services, Viewer
 
 API_KEY_HEADER = "x-api-key"
 TOKEN_COOKIE = "token"
@@ -32,6 +32,8 @@ class GraphQLContext(Context):
         self.cookie_trusted = cookie_trusted
         # strawberry stores the WebSocket connection_init payload here.
         self.connection_params: dict[str, Any] | None = None
+        # Who a WebSocket connection authenticated as at connection_init (None: nobody).
+        self.connected_as: Viewer | None = None
         # Set when a mutation answered with an expected failure: roll back, don't commit.
         self.failed = False
 

@@ -15,12 +15,17 @@ from typing import ClassVar
 import strawberry
 from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.exceptions import StrawberryInputCoercionError
+from strawberry.schema.exceptions import InvalidOperationTypeError
 
 from resolvers.errors import DomainError, RateLimited
 
 log = logging.getLogger("parley.graphql")
 
 UNEXPECTED = "Unexpected error."
+# Strawberry runs only subscriptions over the legacy protocol (graphql-transport-ws and
+# HTTP carry every operation; HTTP refuses a subscription before it gets here).
+SUBSCRIPTIONS_ONLY = ("Only subscriptions run over the legacy graphql-ws protocol; send "
+                      "queries and mutations over HTTP or graphql-transport-ws.")
 
 
 def camel(name: str) -> str:
@@ -34,7 +39,8 @@ def is_unexpected(error: GraphQLError) -> bool:
     nor one of graphql-core's or strawberry's own messages about the request."""
     original = error.original_error
     return original is not None and not isinstance(
-        original, (DomainError, GraphQLError, StrawberryInputCoercionError))
+        original, (DomainError, GraphQLError, StrawberryInputCoercionError,
+                   InvalidOperationTypeError))
 
 
 def domain_extensions(error: DomainError) -> dict[str, object]:
@@ -57,6 +63,8 @@ def formatted(error: GraphQLError, *, validation: bool = False) -> GraphQLError:
         message, extensions = original.message, domain_extensions(original)
     elif is_unexpected(error):
         message, extensions = UNEXPECTED, {"code": "INTERNAL"}
+    elif isinstance(original, InvalidOperationTypeError):
+        message, extensions = SUBSCRIPTIONS_ONLY, {"code": "BAD_REQUEST"}
     elif isinstance(error, GraphQLSyntaxError):
         extensions = {"code": "GRAPHQL_PARSE_FAILED"}
     elif validation:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import functools
-from typing import Protocol
+from collections.abc import Iterable
+from typing import Any, Protocol
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.schema.schema import DEFAULT_ALLOWED_OPERATION_TYPES
+from strawberry.types.graphql import OperationType
 
 from schema.auth.mutations import AuthMutations
 from schema.auth.queries import AuthQueries
@@ -62,6 +65,17 @@ class ParleySchema(strawberry.Schema):
         # Strawberry logs every error with its traceback; a wrong password or a bad query
         # is the client's business, so only bugs reach the log.
         log_unexpected(errors)
+
+    async def execute(self, query: str | None, *args: Any,
+                      allowed_operation_types: Iterable[OperationType] | None = None,
+                      **kwargs: Any):
+        # One result per operation cannot carry a stream: a subscription here is refused
+        # before it runs (InvalidOperationTypeError), instead of failing inside
+        # graphql-core. Subscriptions run through `subscribe`, over WebSockets.
+        allowed = set(allowed_operation_types or DEFAULT_ALLOWED_OPERATION_TYPES)
+        return await super().execute(
+            query, *args, allowed_operation_types=allowed - {OperationType.SUBSCRIPTION},
+            **kwargs)
 
 
 @functools.lru_cache(maxsize=8)

@@ -24,6 +24,7 @@ from strawberry.http.websocket_origin import (
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET
 
 from resolvers.auth.authenticate import current_viewer
@@ -33,14 +34,27 @@ from schema.context import GraphQLContext, http_credentials, ws_credentials
 from schema.errors import domain_extensions, formatted
 from schema.graphiql import assets_available, graphiql_page
 from schema.root import build_schema
+from schema.websocket import LegacyWSHandler, TransportWSHandler
 
 PATH = "/graphql"
 log = logging.getLogger("parley.graphql")
 
 
+class WebSocketRequired(HTTPException):
+    """A subscription sent over HTTP: it streams, and only the WebSocket carries streams."""
+
+    def __init__(self) -> None:
+        super().__init__(400, f"Subscriptions are served over a WebSocket at {PATH} "
+                              f"(subprotocol {GRAPHQL_TRANSPORT_WS_PROTOCOL} or "
+                              f"{GRAPHQL_WS_PROTOCOL}), not over HTTP.")
+
+
 class GraphQLView(GraphQL):
     """Strawberry's ASGI view with our context, WebSocket authentication, GraphiQL page
     and JSON bodies for transport errors (strawberry answers those in plain text)."""
+
+    graphql_transport_ws_handler_class = TransportWSHandler
+    graphql_ws_handler_class = LegacyWSHandler
 
     def __init__(self, schema, *, cors_allow_origins: Iterable[str], init_timeout: int = 60):
         origins = usable_origins(cors_allow_origins)
@@ -78,12 +92,15 @@ class GraphQLView(GraphQL):
     async def on_ws_connect(self, context: GraphQLContext):
         """Authenticate once at connection_init, for both protocols: bad credentials refuse
         the connection (4403 on graphql-transport-ws, connection_error on graphql-ws).
-        Each operation authenticates again, so a token revoked later stops working."""
+        Each operation authenticates again, so a token revoked later stops working, and
+        the connection ends when its access does (schema/websocket.py)."""
         context.credentials = ws_credentials(context.request, context.connection_params,
                                              cookie_trusted=context.cookie_trusted)
+        # A legacy graphql-ws client may initialise again, with other credentials.
+        context.viewer_cache, context.connected_as = None, None
         try:
             async with context.unit_of_work():
-                await current_viewer(context)
+                context.connected_as = await current_viewer(context)
         except DomainError as error:
             raise ConnectionRejectionError(
                 {"message": error.message, "extensions": domain_extensions(error)}) from None
@@ -126,9 +143,12 @@ class GraphQLView(GraphQL):
             return await super().execute_single(request, request_adapter, sub_response,
                                                 context, root_value, request_data)
         except HTTPException as error:
-            if isinstance(error.__cause__, InvalidOperationTypeError):
-                raise HTTPException(405, error.reason) from error  # a mutation over GET
-            raise
+            refused = error.__cause__
+            if not isinstance(refused, InvalidOperationTypeError):
+                raise
+            if refused.operation_type is OperationType.SUBSCRIPTION:
+                raise WebSocketRequired from error
+            raise HTTPException(405, error.reason) from error  # a mutation over GET
 
     async def process_result(self, request, result: ExecutionResult):
         # The ErrorCodes extension formats errors; this catches what escapes extensions.
@@ -144,6 +164,8 @@ def wants_graphiql(request: Request) -> bool:
 
 def transport_error(error: HTTPException) -> Response:
     code = {405: "METHOD_NOT_ALLOWED"}.get(error.status_code, "BAD_REQUEST")
+    if isinstance(error, WebSocketRequired):
+        code = "WEBSOCKET_REQUIRED"
     headers = {"Allow": "POST"} if error.status_code == 405 else None
     return JSONResponse({"errors": [{"message": error.reason, "extensions": {"code": code}}]},
                         status_code=error.status_code, headers=headers)

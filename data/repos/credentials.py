@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from data.db import note_access_change
 from data.tables import ApiKeyRow, RevokedTokenRow
 
 
@@ -30,6 +31,8 @@ class ApiKeyRepo:
 
     async def delete_for_user(self, user_id: str) -> int:
         result = await self.session.execute(delete(ApiKeyRow).where(ApiKeyRow.user_id == user_id))
+        if result.rowcount:
+            note_access_change(self.session, user_id)
         return result.rowcount or 0
 
     async def touch(self, key_id: str, now: int, older_than: int = 60) -> None:
@@ -52,3 +55,4 @@ class RevokedTokenRepo:
         await self.session.execute(
             delete(RevokedTokenRow).where(RevokedTokenRow.expires_at < now))
         await self.session.flush()
+        note_access_change(self.session, user_id)

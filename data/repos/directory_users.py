@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import exists, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from data.db import note_access_change
 from data.filters import Attr, Filter, SortKey, UnsupportedFilter
 from data.repos.filter_sql import (
     ColumnField,
@@ -39,6 +40,7 @@ from data.repos.filter_sql import (
     sort_expression,
 )
 from data.repos.groups import GroupRepo
+from data.repos.users import SIGN_IN_COLUMNS
 from data.tables import AuthRow, GroupMemberRow, GroupRow, UserRow
 
 ENTRY = "parley"
@@ -333,4 +335,6 @@ class DirectoryUserRepo:
         if auth_values:
             await self.session.execute(
                 update(AuthRow).where(AuthRow.id == user_id).values(**auth_values))
+        if auth_values.keys() & SIGN_IN_COLUMNS or "role" in user_values:
+            note_access_change(self.session, user_id)
         await self.session.flush()

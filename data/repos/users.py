@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from data.db import note_access_change
 from data.tables import (
     AuthRow,
     ChatMessageRow,
@@ -19,6 +20,8 @@ from data.tables import (
 
 PRIMARY_ADMIN_KEY = "primary_admin_id"
 SORTABLE = {"name", "email", "created_at", "last_active_at", "updated_at", "role"}
+# `auth` columns whose change ends sessions or sign-ins (see data.db.note_access_change).
+SIGN_IN_COLUMNS = frozenset({"password", "session_stamp", "active"})
 
 
 
@@ -90,9 +93,13 @@ class UserRepo:
 
     async def update_user(self, user_id: str, values: dict) -> None:
         await self.session.execute(update(UserRow).where(UserRow.id == user_id).values(**values))
+        if "role" in values:
+            note_access_change(self.session, user_id)
 
     async def update_auth(self, user_id: str, values: dict) -> None:
         await self.session.execute(update(AuthRow).where(AuthRow.id == user_id).values(**values))
+        if values.keys() & SIGN_IN_COLUMNS:
+            note_access_change(self.session, user_id)
 
     async def touch_active(self, user_id: str, now: int, older_than: int) -> None:
         """Refresh last_active_at, at most once per `older_than` window (no write per request)."""
@@ -113,6 +120,7 @@ class UserRepo:
         await self.session.execute(delete(ChatRow).where(ChatRow.user_id == user_id))
         await self.session.execute(delete(UserRow).where(UserRow.id == user_id))
         await self.session.execute(delete(AuthRow).where(AuthRow.id == user_id))
+        note_access_change(self.session, user_id)
 
     async def by_ids(self, user_ids: Sequence[str]) -> Sequence[UserRow]:
         if not user_ids:

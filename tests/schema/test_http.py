@@ -123,3 +123,18 @@ async def test_token_in_the_url_is_ignored(client, graphql):
     token = await graphql.admin()
     response = await client.get("/graphql", params={"query": VIEWER, "token": token})
     assert response.json() == {"data": {"viewer": None}}
+
+
+@pytest.mark.parametrize("method", ["POST", "GET"])
+async def test_a_subscription_over_http_is_a_clear_400(client, graphql, caplog, method):
+    token = await graphql.admin()
+    query = 'subscription { chatEvents(chatId: "any") { kind } }'
+    if method == "POST":
+        response = await client.post("/graphql", json={"query": query}, headers=auth(token))
+    else:
+        response = await client.get("/graphql", params={"query": query}, headers=auth(token))
+    assert response.status_code == 400, response.text
+    [error] = response.json()["errors"]
+    assert error["extensions"]["code"] == "WEBSOCKET_REQUIRED"
+    assert "WebSocket" in error["message"] and "graphql-transport-ws" in error["message"]
+    assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]

@@ -88,18 +88,25 @@ async def test_transport_ws_refuses_a_bad_token_with_4403(live_server):
     assert closed.value.rcvd.code == 4403 and closed.value.rcvd.reason == "Forbidden"
 
 
-async def test_transport_ws_runs_mutations_and_rechecks_the_token(client, graphql,
-                                                                  live_server):
+async def test_transport_ws_runs_mutations_and_closes_when_signed_out(client, graphql,
+                                                                      live_server):
     token = await graphql.admin()
     async with await open_socket(live_server, TRANSPORT_WS) as socket:
         assert (await init(socket, {"token": token}))["type"] == "connection_ack"
         renamed = await run(socket, 'mutation { updateProfile(input: {name: "Via WS", '
                                     'profileImageUrl: "/user.png"}) { user { name } } }')
         assert renamed["data"]["updateProfile"]["user"]["name"] == "Via WS"
-        # Signed out elsewhere: the open connection's next operation is refused.
+        # Signed out elsewhere: the open connection ends (test_access_on_sockets.py); an
+        # operation that arrives before it does is refused.
         await graphql.ok("mutation { signOut { signedOut } }", token=token)
-        refused = await run(socket, VIEWER, op_id="2")
-    assert refused["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        with pytest.raises(ConnectionClosed) as closed:
+            await send(socket, {"id": "2", "type": "subscribe", "payload": {"query": VIEWER}})
+            while True:
+                message = await receive(socket)
+                if message["type"] == "next":
+                    [error] = message["payload"]["errors"]
+                    assert error["extensions"]["code"] == "UNAUTHENTICATED"
+    assert closed.value.rcvd.code == 4401
 
 
 async def test_transport_ws_needs_connection_init_first(live_server):
@@ -124,6 +131,18 @@ async def test_legacy_graphql_ws_sends_connection_error_for_a_bad_token(live_ser
         assert answer["payload"]["extensions"]["code"] == "UNAUTHENTICATED"
         with pytest.raises(ConnectionClosed):
             await receive(socket)
+
+
+async def test_legacy_graphql_ws_says_queries_go_elsewhere(graphql, live_server, caplog):
+    token = await graphql.admin()
+    async with await open_socket(live_server, LEGACY_WS) as socket:
+        assert (await init(socket, {"token": token}))["type"] == "connection_ack"
+        await send(socket, {"id": "1", "type": "start", "payload": {"query": VIEWER}})
+        refused = await receive(socket)
+    assert refused["type"] == "error" and refused["id"] == "1", refused
+    assert refused["payload"]["extensions"]["code"] == "BAD_REQUEST"
+    assert "graphql-transport-ws" in refused["payload"]["message"]
+    assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
 
 
 async def test_handshake_header_is_used_when_init_has_no_credentials(graphql, live_server):
