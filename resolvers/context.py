@@ -187,7 +187,7 @@ class Context:
 
     def _announce_access_change(self, user_id: str) -> Callable[[], Awaitable[None]]:
         """Tell every instance: their open connections re-check the user's credentials
-        (resolvers/access_watch.py). Repositories note such changes on the session, so
+        (resolvers/auth/access_watch.py). Repositories note such changes on the session, so
         no resolver can forget to."""
         pubsub = self.services.pubsub
 

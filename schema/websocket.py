@@ -8,7 +8,7 @@ not the protocol's shape closes the socket with 4400 (graphql-transport-ws's "ba
 request"; the legacy graphql-ws protocol has no code of its own for it) and a reason.
 
 A connection authenticates once, at connection_init. From its acknowledgement until it
-closes, it waits (resolvers/access_watch.py) for the end of that access: when its
+closes, it waits (resolvers/auth/access_watch.py) for the end of that access: when its
 credentials stop working (signed out, sessions revoked, account deactivated or deleted,
 password changed, API key deleted) its operations end and it closes with 4401; when its
 role changes, with 4403, and a client that connects again is authorised anew.
@@ -28,7 +28,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 from typing_extensions import TypedDict  # pydantic reads typing's only from Python 3.12
 
-from resolvers.access_watch import until_access_ends
+from resolvers.auth.access_watch import until_access_ends
 
 log = logging.getLogger("parley.graphql")
 

@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 
 from data.pubsub import user_channel
-from resolvers.authentication import current_viewer
+from resolvers.auth.authenticate import current_viewer
 from resolvers.context import ACCESS_CHANGED, Context, Credentials, Services, Viewer
 from resolvers.errors import DomainError
 
