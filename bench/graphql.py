@@ -113,6 +113,15 @@ def count_statements(args, tmp: Path, targets: dict[str, gt.Target]) -> dict:
                     counts[(query, first, name)] = proxy.take() / COUNT_REPEATS
                     print(f"  statements: {name:12} {query} first={first:<3} "
                           f"{counts[(query, first, name)]:.1f}", file=sys.stderr)
+                    if args.show_statements and first in (20, 50):
+                        proxy.log = []
+                        target.ask(query, first)
+                        texts, proxy.log = proxy.log, None
+                        print(f"\n{name} {query}, one request:", file=sys.stderr)
+                        for text in texts:
+                            print(f"  {' '.join(text.split())[:args.show_statements]}",
+                                  file=sys.stderr)
+                        proxy.take()
     finally:
         for undo in reversed(stack):
             undo()
@@ -157,10 +166,20 @@ def ratio(a: float, b: float) -> float:
 
 def report(args, runs: list[dict], counts: dict, targets: dict) -> None:
     low, high = min(args.concurrency), max(args.concurrency)
+    if runs:
+        timings(args, runs, targets, low, high)
+    statements(counts)
+    errors = sum(r["errors"] for r in runs)
+    if errors:
+        print(f"\n{errors} requests failed during the measurements")
+
+
+def timings(args, runs: list[dict], targets: dict, low: int, high: int) -> None:
     print(f"\n== PostgreSQL: Parley against PostGraphile 4, {gt.CHATS} chats x {gt.MESSAGES} "
           f"messages, JWT on both; medians of {args.rounds} interleaved rounds ==")
     print(f"{'query':5} {'Parley p50':>10} {'req/s':>7} {'cpu ms':>7} | {'PostGraphile p50':>16} "
-          f"{'req/s':>7} {'cpu ms':>7} | {'req/s ratio':>11} {'p50 ratio':>9}  goals")
+          f"{'req/s':>7} {'cpu ms':>7} | {'req/s ratio':>11} {'p50 ratio':>9} {'cpu ratio':>9}"
+          "  goals")
     for query in gt.QUERIES:
         p = {f: median(runs, "parley-pg", query, c, f) for f, c in
              (("p50_ms", low), ("rps", high), ("cpu_ms", high))}
@@ -172,8 +191,10 @@ def report(args, runs: list[dict], counts: dict, targets: dict) -> None:
             goals += f", p50 <= 2x: {'ok' if p50_ratio <= 2 else 'MISSED'}"
         print(f"{query:5} {p['p50_ms']:>7.2f} ms {p['rps']:>7.0f} {p['cpu_ms']:>7.2f} | "
               f"{g['p50_ms']:>13.2f} ms {g['rps']:>7.0f} {g['cpu_ms']:>7.2f} | "
-              f"{rps_ratio:>11.2f} {p50_ratio:>8.2f}x  {goals}")
-    print(f"(p50 at {low} connection(s), req/s and server cpu per request at {high})")
+              f"{rps_ratio:>11.2f} {p50_ratio:>8.2f}x "
+              f"{ratio(p['cpu_ms'], g['cpu_ms']):>8.2f}x  {goals}")
+    print(f"(p50 at {low} connection(s); req/s and the server process's CPU per request at "
+          f"{high}; ratios are Parley's figure over PostGraphile's)")
     if "parley-sqlite" in targets:
         print("\n== SQLite: Parley on SQLite against Parley on PostgreSQL (same run) ==")
         print(f"{'query':5} {'SQLite p50':>10} {'req/s':>7} | {'PostgreSQL p50':>14} {'req/s':>7}"
@@ -187,6 +208,9 @@ def report(args, runs: list[dict], counts: dict, targets: dict) -> None:
             print(f"{query:5} {s50:>7.2f} ms {s_rps:>7.0f} | {p50:>11.2f} ms {p_rps:>7.0f} | "
                   f"{ratio(s_rps, p_rps):>11.2f} {ratio(s50, p50):>8.2f}x  "
                   f"{'ok' if ok else 'MISSED'}")
+
+
+def statements(counts: dict) -> None:
     print("\n== SQL statements per request (PostgreSQL, counted at the wire) ==")
     print(f"{'query':5} {'chats page':>10} {'Parley':>7} {'PostGraphile':>12}")
     for query, first, _ in [k for k in counts if k[2] == "parley"]:
@@ -198,9 +222,6 @@ def report(args, runs: list[dict], counts: dict, targets: dict) -> None:
             sizes = {counts[(query, first, name)] for first in PAGE_SIZES}
             if len(sizes) > 1:
                 print(f"{name}: {query} runs a number of statements that grows with the page")
-    errors = sum(r["errors"] for r in runs)
-    if errors:
-        print(f"\n{errors} requests failed during the measurements")
 
 
 def main() -> None:
@@ -211,6 +232,9 @@ def main() -> None:
                         help="discarded seconds before each scenario")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds")
     parser.add_argument("--concurrency", default="1,32", help="comma-separated counts")
+    parser.add_argument("--show-statements", type=int, nargs="?", const=400, default=0,
+                        metavar="CHARS", help="print each server's statements for one "
+                        "request of each query (the first CHARS characters of each)")
     parser.add_argument("--no-sqlite", action="store_true", help="leave out Parley on SQLite")
     parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432",
                         help="PostgreSQL server URL without a database name")

@@ -39,23 +39,49 @@ import graphql_targets as gt  # noqa: E402
 
 FRAME = re.compile(r"^(?P<func>.*) \((?P<file>[^()]*?)(?::\d+)?\)$")
 # Where a frame's file lives -> the name of that part of the stack; first match wins.
-AREAS = [
-    ("our schema/", r"/(gqlbench|main|wt/[^/]+)/schema/"),
-    ("our resolvers/", r"/(gqlbench|main|wt/[^/]+)/resolvers/"),
-    ("our data/", r"/(gqlbench|main|wt/[^/]+)/data/"),
-    ("our asgi/compat_rest", r"/(gqlbench|main|wt/[^/]+)/(asgi\.py|compat_rest/)"),
-    ("strawberry", r"/strawberry/"),
-    ("graphql-core", r"/graphql/"),
-    ("sqlalchemy", r"/sqlalchemy/"),
-    ("asyncpg", r"/asyncpg/"),
-    ("aiosqlite/sqlite3", r"/(aiosqlite|sqlite3)/"),
-    ("aiodataloader", r"/aiodataloader"),
-    ("starlette/uvicorn/h11/httptools", r"/(starlette|uvicorn|h11|httptools)/"),
-    ("jwt/auth", r"/(jwt|cryptography)/"),
-    ("json", r"/json/|orjson"),
-    ("asyncio/event loop", r"/asyncio/|uvloop"),
-    ("threading", r"/threading\.py|/concurrent/"),
+AREAS = [  # py-spy names files relative to their sys.path entry
+    ("our schema/", r"^schema/"),
+    ("our resolvers/", r"^resolvers/"),
+    ("our data/", r"^data/"),
+    ("our asgi.py, compat_rest/", r"^(asgi\.py|compat_rest/)"),
+    ("strawberry", r"^strawberry/"),
+    ("graphql-core", r"^graphql/"),
+    ("sqlalchemy", r"^sqlalchemy/"),
+    ("asyncpg", r"^asyncpg/"),
+    ("aiosqlite, sqlite3", r"^(aiosqlite|sqlite3)/"),
+    ("aiodataloader", r"^aiodataloader/"),
+    ("starlette, uvicorn, httptools", r"^(starlette|uvicorn|h11|httptools)/"),
+    ("jwt, cryptography", r"^(jwt|cryptography)/"),
+    ("json (stdlib)", r"^json/"),
+    ("asyncio: event loop, tasks", r"^asyncio/"),
+    ("greenlet", r"^greenlet/"),
+    ("threading (stdlib)", r"^(threading\.py|concurrent/|queue\.py)"),
 ]
+
+
+# What a sample was doing: the first rule whose pattern matches some frame of its stack
+# ("func (file)" strings, innermost last) names it, else the area of its innermost frame
+# (graphql-core, strawberry, our schema/...). Ordered from the most specific.
+WORK = [
+    ("SQLite executing statements (C, aiosqlite's thread)",
+     r"^_connection_worker_thread .*:RUN\)$"),
+    ("decoding JSON columns", r"\(json/decoder\.py|_json_decoder|json_deserializer"),
+    ("asyncpg: wire protocol, row decoding (C)", r"\(asyncpg/"),
+    ("ORM: rows to objects (loading.instances)", r"^instances \(sqlalchemy/orm/loading"),
+    ("ORM: closing the unit of work (rollback, expire)",
+     r"^(Async)?Session\.(rollback|close|commit) "),
+    ("SQL: cache key and compilation",
+     r"^(ClauseElement\._compile_w_cache|(Memoized)?HasCacheKey\._generate_cache_key) "),
+    ("SQL: building statements (select(), CTEs)", r"\(data/repos/|^select \(sqlalchemy/sql/"),
+    ("SQLAlchemy: execute machinery (other)",
+     r"\(sqlalchemy/(orm/session|engine)/|^greenlet_spawn "),
+    ("authentication (token, principal)",
+     r"^(authenticate_token|current_viewer|read_token) |\((jwt|cryptography)/"),
+    ("strawberry: converting arguments", r"^(convert_argument|convert_arguments|to_camel_case) "),
+    ("our types: building Chat/Message from rows", r"^[A-Za-z]+\.from_row \(schema/"),
+    ("encoding the response (JSON)", r"\(json/encoder\.py|^(dumps|encode_json) "),
+    ("dataloaders", r"\((aiodataloader/|resolvers/loaders\.py)"),
+]  # anything else: the area of its innermost frame
 
 
 def frames(stack: str) -> list[tuple[str, str]]:
@@ -75,35 +101,60 @@ def area(file: str) -> str:
 
 
 def short(func: str, file: str) -> str:
-    marker = next((m for m in ("/site-packages/", "/lib/python3") if m in file), None)
-    if marker:
-        file = file.split(marker, 1)[1]
-    else:
-        file = re.sub(r"^.*?/(schema|resolvers|data|asgi\.py|compat_rest)", r"\1", file)
     return f"{func} ({file})"
 
 
+def worker_lines() -> tuple[int, int]:
+    """The lines of aiosqlite's worker loop where its thread waits for work (py-spy does
+    not always see that wait as idle) and where it runs the call (SQLite's own work)."""
+    import inspect
+
+    import aiosqlite.core
+
+    lines, start = inspect.getsourcelines(aiosqlite.core._connection_worker_thread)
+    wait = next(start + i for i, line in enumerate(lines) if ".get(" in line)
+    run = next(start + i for i, line in enumerate(lines) if "= function()" in line)
+    return wait, run
+
+
+def work_of(stack: str) -> str:
+    pairs = frames(stack)
+    names = [f"{func} ({file})" for func, file in pairs]
+    for name, pattern in WORK:
+        if any(re.search(pattern, frame) for frame in names):
+            return name
+    return f"{area(pairs[-1][1])}, other"
+
+
 def summarise(raw: Path, top: int) -> str:
-    """The areas by self samples, and the top functions by inclusive and self samples."""
-    inclusive, self_, areas, total = Counter(), Counter(), Counter(), 0
-    for line in raw.read_text().splitlines():
+    """Where the samples went: by kind of work, by the area of their innermost frame,
+    and the top functions by inclusive and self samples."""
+    inclusive, self_, areas, work, total = Counter(), Counter(), Counter(), Counter(), 0
+    wait, run = worker_lines()
+    for line in raw.read_text(errors="replace").splitlines():
         stack, _, count = line.rpartition(" ")
         if not stack or not count.isdigit():
             continue
+        innermost = stack.rsplit(";", 1)[-1]
+        if innermost == f"_connection_worker_thread (aiosqlite/core.py:{wait})":
+            continue  # waiting for work
         n = int(count)
         total += n
+        work[work_of(stack.replace(f"core.py:{run})", "core.py:RUN)"))] += n
         stack_frames = frames(stack)
         for name in {short(f, file) for f, file in stack_frames}:
             inclusive[name] += n
         self_[short(*stack_frames[-1])] += n
-        # Time spent in the event loop's own code or in threads waiting counts for the
-        # innermost frame that is not stdlib: what that code was doing.
         areas[area(stack_frames[-1][1])] += n
     if not total:
         return "no samples\n"
-    lines = [f"{total} samples", "self samples by area:"]
+    lines = [f"{total} samples (the aiosqlite thread's waits left out)",
+             "what the samples were doing (first matching rule of graphql_profile.WORK):"]
+    lines += [f"  {100 * n / total:5.1f}%  {name}" for name, n in work.most_common()]
+    lines.append("samples by the area of the innermost frame (self time):")
     lines += [f"  {100 * n / total:5.1f}%  {name}" for name, n in areas.most_common()]
-    lines.append(f"top {top} functions by inclusive share:")
+    lines.append(f"top {top} functions by inclusive share (SQLAlchemy's work inside its "
+                 "greenlets shows as stacks of their own, starting at the Session call):")
     lines += [f"  {100 * n / total:5.1f}%  {name}" for name, n in inclusive.most_common(top)]
     lines.append(f"top {top} functions by self share:")
     lines += [f"  {100 * n / total:5.1f}%  {name}" for name, n in self_.most_common(top)]

@@ -29,13 +29,22 @@ _SSL_REQUEST, _GSSENC_REQUEST = 80877103, 80877104
 COUNTED = {b"Q": "simple", b"E": "execute"}
 
 
-class _ClientStream:
-    """Splits what the client sends into messages and counts the ones that run SQL."""
+def _cstrings(body: bytes, count: int) -> list[str]:
+    return [part.decode(errors="replace") for part in body.split(b"\0", count)[:count]]
 
-    def __init__(self, counts: Counter):
-        self.counts = counts
+
+class _ClientStream:
+    """Splits what the client sends into messages and counts the ones that run SQL.
+    While the proxy's `log` is a list, it also notes the text of each statement run
+    there: Parse names a statement (drivers prepare once, so Parse and Bind are followed
+    always), Bind puts one in a portal, Execute runs a portal."""
+
+    def __init__(self, proxy: CountingProxy):
+        self.proxy = proxy
         self.buf = b""
         self.started = False  # typed messages only after the startup message
+        self.prepared: dict[str, str] = {}  # statement name -> text
+        self.portals: dict[str, str] = {}  # portal name -> text
 
     def feed(self, data: bytes) -> None:
         self.buf += data
@@ -56,9 +65,25 @@ class _ClientStream:
             kind, length = self.buf[:1], struct.unpack("!i", self.buf[1:5])[0]
             if len(self.buf) < 1 + length:
                 return
-            self.buf = self.buf[1 + length:]
+            body, self.buf = self.buf[5:1 + length], self.buf[1 + length:]
             if kind in COUNTED:
-                self.counts[COUNTED[kind]] += 1
+                self.proxy.counts[COUNTED[kind]] += 1
+            if kind in b"PBEQ":
+                self._note(kind, body, self.proxy.log)
+
+    def _note(self, kind: bytes, body: bytes, log: list[str] | None) -> None:
+        if kind == b"P":
+            name, text = _cstrings(body, 2)
+            self.prepared[name] = text
+        elif kind == b"B":
+            portal, name = _cstrings(body, 2)
+            self.portals[portal] = self.prepared.get(name, "?")
+        elif log is None:
+            return
+        elif kind == b"E":
+            log.append(self.portals.get(_cstrings(body, 1)[0], "?"))
+        elif kind == b"Q":
+            log.append(_cstrings(body, 1)[0])
 
 
 class CountingProxy:
@@ -67,6 +92,7 @@ class CountingProxy:
     def __init__(self, upstream_host: str = "127.0.0.1", upstream_port: int = 5432):
         self.upstream = (upstream_host, upstream_port)
         self.counts: Counter = Counter()
+        self.log: list[str] | None = None  # a list: statement texts are noted there
         self.port = 0
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
@@ -97,7 +123,7 @@ class CountingProxy:
 
     async def _serve(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter):
         server_r, server_w = await asyncio.open_connection(*self.upstream)
-        stream = _ClientStream(self.counts)
+        stream = _ClientStream(self)
 
         async def pipe(reader, writer, inspect=None):
             try:
