@@ -59,8 +59,8 @@ def start_all(args, tmp: Path, stack: list) -> dict[str, gt.Target]:
     backends = [("parley-pg", direct)] + ([] if args.no_sqlite else [("parley-sqlite", None)])
     for name, url in backends:
         (tmp / name).mkdir()
-        env = gt.parley_env(args, name, tmp / name, secret, url)
-        server = gt.start_parley(name, env, tmp / f"{name}.log")
+        env = gt.parley_env(args, tmp / name, secret, url)
+        server = gt.start_parley(env, tmp / f"{name}.log")
         stack.append(server.stop)
         token, user_id = gt.seed(server.env_port)
         targets[name] = gt.Target(name, server.env_port, token, gt.PARLEY, pid=server.proc.pid,
@@ -93,7 +93,7 @@ def count_statements(args, tmp: Path, targets: dict[str, gt.Target]) -> dict:
         env = {**targets["parley-pg"].notes["env"], "DATABASE_URL": via_proxy,
                "PORT": str(foundation.free_port()), "DATA_DIR": str(tmp / "count")}
         (tmp / "count").mkdir()
-        server = gt.start_parley("parley-count", env, tmp / "parley-count.log")
+        server = gt.start_parley(env, tmp / "parley-count.log")
         stack.append(server.stop)
         proc, port, secret = gt.start_postgraphile(via_proxy, tmp / "postgraphile-count.log")
         stack.append(lambda: gt.stop_process(proc))

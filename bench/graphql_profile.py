@@ -207,8 +207,8 @@ def main() -> None:
                 stack.append(lambda d=dbname: gt.drop_database(args.pg_url, d))
                 url = f"{args.pg_url}/{dbname}"
             (tmp / backend).mkdir()
-            env = gt.parley_env(args, backend, tmp / backend, secrets.token_hex(32), url)
-            server = gt.start_parley(backend, env, tmp / f"{backend}.log")
+            env = gt.parley_env(args, tmp / backend, secrets.token_hex(32), url)
+            server = gt.start_parley(env, tmp / f"{backend}.log")
             stack.append(server.stop)
             token, _ = gt.seed(server.env_port)
             target = gt.Target(backend, server.env_port, token, gt.PARLEY, pid=server.proc.pid)

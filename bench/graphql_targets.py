@@ -59,8 +59,7 @@ class Target:
     templates: dict[str, str]
     pid: int = 0
     chat: str = ""  # the chat Q4 reads
-    stop: object = None  # callable
-    notes: dict = field(default_factory=dict)
+    notes: dict = field(default_factory=dict)  # what starting it left to know
 
     def body(self, query: str, first: int = 50) -> str:
         text = self.templates[query].format(first=first, chat=self.chat)
@@ -74,7 +73,7 @@ class Target:
         return doc["data"]
 
 
-def parley_env(args, backend: str, tmp: Path, secret: str, database_url: str | None) -> dict:
+def parley_env(args, tmp: Path, secret: str, database_url: str | None) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "UVICORN_WORKERS")}
     env.update(DATA_DIR=str(tmp), HOST=foundation.HOST, PORT=str(foundation.free_port()),
                WEBUI_SECRET_KEY=secret)
@@ -85,22 +84,10 @@ def parley_env(args, backend: str, tmp: Path, secret: str, database_url: str | N
     return env
 
 
-def start_parley(name: str, env: dict, log: Path, command=None) -> foundation.Server:
+def start_parley(env: dict, log: Path) -> foundation.Server:
     server = foundation.Server(str(foundation.ROOT), env, log)
-    if command:  # e.g. under a profiler
-        server_start_with(server, command)
-    else:
-        server.start()
+    server.start()
     return server
-
-
-def server_start_with(server: foundation.Server, command: list[str], timeout=60.0) -> None:
-    """foundation.Server.start with another command line (a profiler wrapping asgi.py)."""
-    out = open(server.log_path, "ab")
-    server.proc = subprocess.Popen(command, cwd=server.app_dir, env=server.env, stdout=out,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
-    out.close()
-    wait_for(server.env_port, server.proc, timeout, lambda: server.log_tail())
 
 
 def wait_for(port: int, proc: subprocess.Popen, timeout: float, tail) -> None:
