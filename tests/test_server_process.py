@@ -13,7 +13,6 @@ from tests.conftest import make_settings
 from tests.support.chats import stored
 from tests.support.server import ROOT, running_server
 from tests.support.upstream import ScriptedUpstream
-from tests.support.waiting import eventually
 
 
 async def _signup(client: httpx.AsyncClient, i: int) -> httpx.Response:
@@ -110,12 +109,6 @@ def test_unreachable_services_stop_startup_with_one_line(tmp_path):
         assert len(lines) == 1 and expected in lines[0], result.stderr
 
 
-def _pieces_sent(upstream: ScriptedUpstream, count: int):
-    async def sent() -> bool:
-        return bool(upstream.streams) and upstream.streams[-1].sent >= count
-    return sent
-
-
 async def test_a_stop_signal_ends_waiting_requests_and_keeps_the_answer(tmp_path):
     """SIGTERM while a script waits on the chat-bound `/api/chat/completions` for a long
     answer: the process ends after the grace period (not when the answer would), and the
@@ -140,7 +133,7 @@ async def test_a_stop_signal_ends_waiting_requests_and_keeps_the_answer(tmp_path
                         "messages": [{"role": "user", "content": "Tell me everything."}]}))
                 # Stop once the answer is under way (a fixed pause was too short on a
                 # busy machine): a few pieces have left the upstream.
-                await eventually(_pieces_sent(upstream, 3), seconds=30)
+                await upstream.pieces_sent(3)
                 stopping = time.monotonic()
         assert time.monotonic() - stopping < 8  # not the 50 s the answer would take
         await asyncio.gather(waiting, return_exceptions=True)

@@ -143,7 +143,7 @@ async def test_a_stop_keeps_the_partial_answer(app, client, graphql, live, upstr
     started = await start(graphql, token, chat_id, content="Talk.")
     answer_id, task_id = started["assistantMessage"]["id"], started["task"]["id"]
     following = asyncio.ensure_future(follow(live, token, task_id))
-    await asyncio.sleep(0.3)
+    await upstream.pieces_sent(3)
     listed = await graphql.ok("query($c: ID!) { tasks(chatId: $c) { id } }", {"c": chat_id},
                               token=token)
     assert listed["tasks"] == [{"id": task_id}]
@@ -192,7 +192,7 @@ async def test_the_server_shutting_down_keeps_the_partial_answer(
                 "query": START, "variables": {"input": {
                     "chatId": chat_id, "model": "llama3:8b", "content": "Long one."}}})
         answer_id = reply.json()["data"]["startChatCompletion"]["assistantMessage"]["id"]
-        await asyncio.sleep(0.3)
+        await upstream.pieces_sent(3)
     saved = (await messages(graphql, token, chat_id))[answer_id]
     assert saved["status"] == "INTERRUPTED" and saved["content"].startswith("tok0 ")
     assert saved["error"]["reason"] == "shutdown"

@@ -58,7 +58,7 @@ async def test_early_and_late_followers_read_one_answer(graphql, live, upstream)
     upstream.script("llama3:8b", chunks=40, delay=0.02)
     task_id = await start(graphql, token)
     early = asyncio.ensure_future(follow(live, token, task_id))
-    await asyncio.sleep(0.4)  # about half the answer exists before the late one joins
+    await upstream.pieces_sent(20)  # half the answer exists before the late one joins
     late = await follow(live, token, task_id)
     early = await early
     whole = "".join(f"tok{i} " for i in range(40))
@@ -81,7 +81,7 @@ async def test_stop_ends_it_for_every_follower(graphql, live, upstream):
     first = asyncio.ensure_future(follow(live, token, task_id, joined=joined))
     await joined.wait()
     second = asyncio.ensure_future(follow(live, token, task_id))
-    await asyncio.sleep(0.2)
+    await upstream.pieces_sent(3)
     await graphql.ok("mutation($id: ID!) { stopTask(input: {taskId: $id}) { task { id } } }",
                      {"id": task_id}, token=token)
     for events in await asyncio.gather(first, second):

@@ -124,6 +124,13 @@ class ScriptedUpstream(LocalServer):
     def last(self, path: str) -> Recorded:
         return [r for r in self.requests if r.path == path][-1]
 
+    async def pieces_sent(self, count: int, seconds: float = 30.0) -> None:
+        """Wait until the latest stream has sent `count` pieces: a test that acts while an
+        answer is under way waits for that, not for a pause a busy machine can outrun."""
+        async with asyncio.timeout(seconds):
+            while not (self.streams and self.streams[-1].sent >= count):  # noqa: ASYNC110
+                await asyncio.sleep(0.01)
+
     async def stream_ended(self, index: int = -1) -> StreamRecord:
         """The streamed answer once it ended (wrap in asyncio.timeout to bound the wait)."""
         await self.stream_started.wait()
