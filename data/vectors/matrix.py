@@ -1,0 +1,111 @@
+"""Each collection's vectors as one normalised float32 matrix in memory, so a search is
+one matrix product. A matrix is labelled with the collection's version as read *before*
+loading: a write that lands during the load makes the label stale, never the data
+newer than its label, so the next search reloads instead of trusting stale rows."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+FLOAT = np.dtype("<f4")
+# Products bigger than this run in a worker thread (numpy lets go of the GIL), so one
+# search over a large collection does not stall every other request on the loop.
+THREAD_ABOVE = 1_000_000
+
+
+@dataclass(frozen=True)
+class Matrix:
+    version: int
+    dimension: int
+    pks: np.ndarray  # int64, row i of `rows` is chunk pks[i]
+    rows: np.ndarray  # float32 (n, dimension), each row of length 1 (or 0)
+
+    def similarities(self, queries: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        """Cosine of each row (or the given row indexes) with each query: (n, queries)."""
+        matrix = self.rows if rows is None else self.rows[rows]
+        return matrix @ queries.T
+
+
+def normalised(vectors: np.ndarray) -> np.ndarray:
+    """Rows scaled to length 1, in place; a zero row stays zero (cosine 0 with all)."""
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    np.divide(vectors, norms, out=vectors, where=norms > 0)
+    return vectors
+
+
+def as_bytes(vector: list[float]) -> bytes:
+    return np.asarray(vector, dtype=FLOAT).tobytes()
+
+
+async def compute(matrix: Matrix, queries: np.ndarray, rows: np.ndarray | None
+                  ) -> np.ndarray:
+    size = (len(matrix.pks) if rows is None else len(rows)) * matrix.dimension
+    if size > THREAD_ABOVE:
+        return await asyncio.to_thread(matrix.similarities, queries, rows)
+    return matrix.similarities(queries, rows)
+
+
+class MatrixCache:
+    """The matrices of this process, one per collection, checked against the database's
+    version counter before each use."""
+
+    def __init__(self) -> None:
+        self._matrices: dict[str, Matrix] = {}
+        self._loading: dict[str, asyncio.Lock] = {}
+
+    def forget(self, name: str | None = None) -> None:
+        if name is None:
+            self._matrices.clear()
+        else:
+            self._matrices.pop(name, None)
+
+    async def matrix(self, session: AsyncSession, name: str) -> Matrix | None:
+        """The collection's matrix, current as of its version now; None if no such
+        collection."""
+        row = (await session.execute(
+            text("SELECT version, dimension FROM parley_vector_collection WHERE name = :n"),
+            {"n": name})).first()
+        if row is None:
+            self.forget(name)
+            return None
+        version, dimension = int(row[0]), int(row[1] or 0)
+        cached = self._matrices.get(name)
+        if cached is not None and cached.version == version:
+            return cached
+        lock = self._loading.setdefault(name, asyncio.Lock())
+        async with lock:  # concurrent searches after a write share one load
+            cached = self._matrices.get(name)
+            if cached is not None and cached.version >= version:
+                return cached
+            loaded = await _load(session, name, version, dimension)
+            self._matrices[name] = loaded
+            return loaded
+
+
+async def _load(session: AsyncSession, name: str, version: int, dimension: int) -> Matrix:
+    count = (await session.execute(
+        text("SELECT count(*) FROM parley_vector_chunk WHERE collection = :n"),
+        {"n": name})).scalar_one()
+    # Filled in place, row by row as they stream in: no list of 100k byte strings and
+    # no second copy of the matrix, so loading peaks near the matrix's own size.
+    rows = np.empty((count, max(dimension, 1)), dtype=FLOAT)
+    pks = np.empty(count, dtype=np.int64)
+    filled = 0
+    result = await session.stream(
+        text("SELECT pk, vector FROM parley_vector_chunk WHERE collection = :n ORDER BY pk"),
+        {"n": name})
+    async for partition in result.partitions(2000):
+        for pk, vector in partition:
+            if filled == len(pks):  # rows committed since the count: grow (rare)
+                rows = np.resize(rows, (filled * 2 + 16, rows.shape[1]))
+                pks = np.resize(pks, filled * 2 + 16)
+            rows[filled] = np.frombuffer(vector, dtype=FLOAT)
+            pks[filled] = pk
+            filled += 1
+    rows, pks = rows[:filled], pks[:filled]
+    return Matrix(version, dimension, pks, normalised(rows))
