@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from data.vectors.base import (
+    DimensionMismatch,
     GetResult,
     Item,
     SearchResult,
@@ -26,5 +27,5 @@ def make_store(settings: VectorSettings, sessionmaker: async_sessionmaker[AsyncS
     return EmbeddedStore(sessionmaker, write_sessionmaker, dialect)
 
 
-__all__ = ["EmbeddedStore", "GetResult", "Item", "SearchResult", "StoreUnavailable",
-           "VectorStore", "VectorStoreError", "make_store"]
+__all__ = ["DimensionMismatch", "EmbeddedStore", "GetResult", "Item", "SearchResult",
+           "StoreUnavailable", "VectorStore", "VectorStoreError", "make_store"]

@@ -23,6 +23,10 @@ class VectorStoreError(ValueError):
     """Something the caller gave that no store can take; the message says what."""
 
 
+class DimensionMismatch(VectorStoreError):
+    """Vectors of another dimension than the collection's: made by another model."""
+
+
 class StoreUnavailable(RuntimeError):
     """The store itself failed (a server down); nothing was written."""
 
@@ -130,8 +134,8 @@ def check_vector(vector: Any, dimension: int | None) -> list[float]:
     if len(vector) > MAX_DIMENSION:
         raise VectorStoreError(f"A vector has at most {MAX_DIMENSION} dimensions.")
     if dimension is not None and len(vector) != dimension:
-        raise VectorStoreError(f"This collection's vectors have {dimension} dimensions, "
-                               f"not {len(vector)}.")
+        raise DimensionMismatch(f"This collection's vectors have {dimension} dimensions, "
+                                f"not {len(vector)}.")
     out = []
     for value in vector:
         if isinstance(value, bool) or not isinstance(value, int | float) \

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from data.vectors.base import (
+    DimensionMismatch,
     GetResult,
     Item,
     SearchResult,
@@ -88,8 +89,8 @@ class EmbeddedStore:
         async with self._write() as session:
             dimension = await self._lock_collection(session, name)
             if dimension is not None and dimension != len(checked[0].vector):
-                raise VectorStoreError(f"This collection's vectors have {dimension} "
-                                       f"dimensions, not {len(checked[0].vector)}.")
+                raise DimensionMismatch(f"This collection's vectors have {dimension} "
+                                        f"dimensions, not {len(checked[0].vector)}.")
             ids = [item.id for item in checked]
             if replace:
                 await self._delete_ids(session, name, ids)
