@@ -97,7 +97,7 @@ def build_services(settings: Settings) -> Services:
         settings=settings, engine=engine, sessionmaker=sessionmaker,
         write_sessionmaker=write_sessionmaker,
         vectors=make_store(settings.vectors, sessionmaker, write_sessionmaker,
-                           engine.dialect.name),
+                           engine.dialect.name, reader),
         config=RuntimeConfig(settings.runtime, reader), pubsub=pubsub_for(settings),
         signin_limiter=SharedLimit("signin", settings.signin_attempts,
                                    settings.signin_window_seconds,

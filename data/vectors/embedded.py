@@ -8,7 +8,6 @@ leaves nothing behind, and every instance on the database sees its matrix is sta
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -18,6 +17,7 @@ from sqlalchemy import JSON, bindparam, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from data.point_reads import PointReader, json_value
 from data.vectors.base import (
     DimensionMismatch,
     GetResult,
@@ -34,15 +34,17 @@ from data.vectors.matrix import FLOAT, MatrixCache, as_bytes, compute, normalise
 from data.vectors.sql import filter_sql, keyword_sql, query_words
 
 BATCH = 1000  # rows per INSERT statement
-_ROWS = ("SELECT pk, id, text, metadata FROM parley_vector_chunk "
-         "WHERE pk IN :pks")
 
 
 class EmbeddedStore:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession],
-                 write_sessionmaker: async_sessionmaker[AsyncSession], dialect: str):
+                 write_sessionmaker: async_sessionmaker[AsyncSession], dialect: str,
+                 reader: PointReader):
         self._read, self._write = sessionmaker, write_sessionmaker
         self.dialect = dialect
+        # A search's hot path (the version check, the top rows) goes through the point
+        # reader: a session per search cost more than the matrix product over 100k rows.
+        self.reader = reader
         self.cache = MatrixCache()
 
     async def close(self) -> None:
@@ -88,13 +90,13 @@ class EmbeddedStore:
             return
         async with self._write() as session:
             dimension = await self._lock_collection(session, name)
-            if dimension is not None and dimension != len(checked[0].vector):
+            if dimension is not None and dimension != checked[0].vector.size:
                 raise DimensionMismatch(f"This collection's vectors have {dimension} "
-                                        f"dimensions, not {len(checked[0].vector)}.")
+                                        f"dimensions, not {checked[0].vector.size}.")
             ids = [item.id for item in checked]
             if replace:
                 await self._delete_ids(session, name, ids)
-            rows = [{"c": name, "id": i.id, "t": i.text, "v": as_bytes(list(i.vector)),
+            rows = [{"c": name, "id": i.id, "t": i.text, "v": as_bytes(i.vector),
                      "m": i.metadata} for i in checked]
             statement = text("INSERT INTO parley_vector_chunk (collection, id, text, vector, "
                              "metadata) VALUES (:c, :id, :t, :v, :m)").bindparams(
@@ -105,7 +107,7 @@ class EmbeddedStore:
             except IntegrityError:
                 raise VectorStoreError("The collection already holds an item with one of "
                                        "these ids; nothing was added.") from None
-            await self._bump(session, name, len(checked[0].vector))
+            await self._bump(session, name, checked[0].vector.size)
             await session.commit()
 
     async def delete(self, name: str, *, ids: Sequence[str] | None = None,
@@ -141,28 +143,26 @@ class EmbeddedStore:
         if isinstance(vectors, str | bytes) or not isinstance(vectors, Sequence) \
                 or not vectors:
             raise VectorStoreError("vectors must be a non-empty list of vectors.")
-        async with self._read() as session:
-            matrix = await self.cache.matrix(session, name)
-            if matrix is None:
-                return None
-            dimension = matrix.dimension or None
-            queries = normalised(np.array([check_vector(v, dimension) for v in vectors],
-                                          dtype=FLOAT))
-            rows = None
-            if wanted:
+        matrix = await self.cache.matrix(self.reader, self._read, name)
+        if matrix is None:
+            return None
+        dimension = matrix.dimension or None
+        queries = normalised(np.array([check_vector(v, dimension) for v in vectors],
+                                      dtype=FLOAT))
+        rows = None
+        if wanted:
+            async with self._read() as session:
                 allowed = await self._pks(session, name, wanted)
-                rows = np.flatnonzero(np.isin(matrix.pks, allowed))
-            picks = []
-            if len(matrix.pks) and (rows is None or len(rows)):
-                similarity = await compute(matrix, queries, rows)
-                for column in similarity.T:
-                    top = _top(column, limit)
-                    indexes = top if rows is None else rows[top]
-                    picks.append(list(zip(matrix.pks[indexes].tolist(),
-                                          ((1 + column[top]) / 2).tolist(), strict=True)))
-            else:
-                picks = [[] for _ in vectors]
-            return await self._result(session, picks)
+            rows = np.flatnonzero(np.isin(matrix.pks, allowed))
+        picks: list[list[tuple[int, float]]] = [[] for _ in vectors]
+        if len(matrix.pks) and (rows is None or len(rows)):
+            similarity = await compute(matrix, queries, rows)
+            for n, column in enumerate(similarity.T):
+                top = _top(column, limit)
+                indexes = top if rows is None else rows[top]
+                picks[n] = list(zip(matrix.pks[indexes].tolist(),
+                                    ((1 + column[top]) / 2).tolist(), strict=True))
+        return await self._result(picks)
 
     async def keyword_search(self, name: str, query: str, *, limit: int,
                              filter: Mapping[str, Any] | None = None) -> SearchResult | None:
@@ -181,7 +181,7 @@ class EmbeddedStore:
             sql, more = keyword_sql(self.dialect, words, clause, limit)
             found = (await session.execute(text(sql), {"collection": name, **params, **more}
                                            )).all()
-            return await self._result(session, [[(pk, float(score)) for pk, score in found]])
+        return await self._result([[(pk, float(score)) for pk, score in found]])
 
     async def vectors(self, name: str, ids: Sequence[str]) -> dict[str, list[float]]:
         check_name(name)
@@ -259,23 +259,24 @@ class EmbeddedStore:
             {"n": name, **params})
         return np.fromiter((r[0] for r in found), dtype=np.int64)
 
-    async def _result(self, session: AsyncSession, picks: list[list[tuple[int, float]]]
-                      ) -> SearchResult:
+    async def _result(self, picks: list[list[tuple[int, float]]]) -> SearchResult:
         """The rows behind (pk, score) picks, one list per query; rows deleted since the
         matrix was read drop out."""
         wanted = sorted({pk for pick in picks for pk, _ in pick})
         rows: dict[int, Any] = {}
         for start in range(0, len(wanted), BATCH):
-            found = await session.execute(
-                text(_ROWS).bindparams(bindparam("pks", expanding=True)),
-                {"pks": wanted[start:start + BATCH]})
-            rows.update({r[0]: r for r in found})
+            part = wanted[start:start + BATCH]
+            marks = ", ".join(f"${n}" for n in range(1, len(part) + 1))
+            found = await self.reader.all(
+                "SELECT pk, id, text, metadata FROM parley_vector_chunk "
+                f"WHERE pk IN ({marks})", *part)
+            rows.update({r["pk"]: r for r in found})
         out = SearchResult([], [], [], [])
         for pick in picks:
             kept = [(rows[pk], score) for pk, score in pick if pk in rows]
-            out.ids.append([r[1] for r, _ in kept])
-            out.documents.append([r[2] for r, _ in kept])
-            out.metadatas.append([_meta(r[3]) for r, _ in kept])
+            out.ids.append([r["id"] for r, _ in kept])
+            out.documents.append([r["text"] for r, _ in kept])
+            out.metadatas.append([_meta(r["metadata"]) for r, _ in kept])
             out.distances.append([score for _, score in kept])
         return out
 
@@ -289,6 +290,5 @@ def _top(scores: np.ndarray, limit: int) -> np.ndarray:
 
 
 def _meta(value: Any) -> dict[str, Any]:
-    if isinstance(value, str):
-        value = json.loads(value)
+    value = json_value(value)
     return value if isinstance(value, dict) else {}

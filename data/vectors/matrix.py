@@ -10,7 +10,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from data.point_reads import PointReader
 
 FLOAT = np.dtype("<f4")
 # Products bigger than this run in a worker thread (numpy lets go of the GIL), so one
@@ -38,7 +40,7 @@ def normalised(vectors: np.ndarray) -> np.ndarray:
     return vectors
 
 
-def as_bytes(vector: list[float]) -> bytes:
+def as_bytes(vector: np.ndarray) -> bytes:
     return np.asarray(vector, dtype=FLOAT).tobytes()
 
 
@@ -64,16 +66,16 @@ class MatrixCache:
         else:
             self._matrices.pop(name, None)
 
-    async def matrix(self, session: AsyncSession, name: str) -> Matrix | None:
+    async def matrix(self, reader: PointReader, sessionmaker: async_sessionmaker[AsyncSession],
+                     name: str) -> Matrix | None:
         """The collection's matrix, current as of its version now; None if no such
-        collection."""
-        row = (await session.execute(
-            text("SELECT version, dimension FROM parley_vector_collection WHERE name = :n"),
-            {"n": name})).first()
+        collection. The version is one point read; a load happens only after a write."""
+        row = await reader.one(
+            "SELECT version, dimension FROM parley_vector_collection WHERE name = $1", name)
         if row is None:
             self.forget(name)
             return None
-        version, dimension = int(row[0]), int(row[1] or 0)
+        version, dimension = int(row["version"]), int(row["dimension"] or 0)
         cached = self._matrices.get(name)
         if cached is not None and cached.version == version:
             return cached
@@ -82,7 +84,8 @@ class MatrixCache:
             cached = self._matrices.get(name)
             if cached is not None and cached.version >= version:
                 return cached
-            loaded = await _load(session, name, version, dimension)
+            async with sessionmaker() as session:
+                loaded = await _load(session, name, version, dimension)
             self._matrices[name] = loaded
             return loaded
 

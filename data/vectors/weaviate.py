@@ -119,7 +119,7 @@ class WeaviateStore:
         await self._create(name)
         collection = self._collection(name)
         for start in range(0, len(checked), BATCH):
-            objects = [DataObject(properties=properties(i), uuid=i.id, vector=list(i.vector))
+            objects = [DataObject(properties=properties(i), uuid=i.id, vector=i.vector.tolist())
                        for i in checked[start:start + BATCH]]
             answer = await self._call(collection.data.insert_many(objects))
             if answer.has_errors:
@@ -137,7 +137,7 @@ class WeaviateStore:
                      filter: Mapping[str, Any] | None = None) -> SearchResult | None:
         check_limit(limit)
         filters = where(check_filter(filter))
-        queries = [check_vector(v, None) for v in vectors]
+        queries = [check_vector(v, None).tolist() for v in vectors]
         if not await self.has_collection(name):
             return None
         collection, out = self._collection(name), SearchResult([], [], [], [])

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from data.db import create_engine, create_sessionmaker
+from data.point_reads import create_point_reader
 from data.settings import database_url as async_url
 from data.vectors import DimensionMismatch, EmbeddedStore, Item, VectorStoreError
 
@@ -18,16 +19,21 @@ from data.vectors import DimensionMismatch, EmbeddedStore, Item, VectorStoreErro
 async def open_store(url: str) -> EmbeddedStore:
     engine = create_engine(async_url(url))
     store = EmbeddedStore(create_sessionmaker(engine), create_sessionmaker(engine, write=True),
-                          engine.dialect.name)
+                          engine.dialect.name, create_point_reader(async_url(url)))
     store.engine = engine  # type: ignore[attr-defined]
     return store
+
+
+async def close_store(store: EmbeddedStore) -> None:
+    await store.reader.close()
+    await store.engine.dispose()  # type: ignore[attr-defined]
 
 
 @pytest.fixture
 async def store(database_url) -> AsyncIterator[EmbeddedStore]:
     store = await open_store(database_url)
     yield store
-    await store.engine.dispose()  # type: ignore[attr-defined]
+    await close_store(store)
 
 
 @pytest.fixture
@@ -35,7 +41,7 @@ async def other(database_url) -> AsyncIterator[EmbeddedStore]:
     """A second instance on the same database: its own engine and its own matrices."""
     store = await open_store(database_url)
     yield store
-    await store.engine.dispose()  # type: ignore[attr-defined]
+    await close_store(store)
 
 
 ITEMS = [
