@@ -28,6 +28,9 @@ class VectorChunkRow(Base):
     __tablename__ = "parley_vector_chunk"
     __table_args__ = (
         Index("parley_vector_chunk_item_idx", "collection", "id", unique=True),
+        # pks never come back after a delete, so the in-memory matrices can be
+        # refreshed with only the rows above the highest pk they hold.
+        {"sqlite_autoincrement": True},
     )
 
     pk: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),

@@ -34,8 +34,9 @@ class Matrix:
 
 
 def normalised(vectors: np.ndarray) -> np.ndarray:
-    """Rows scaled to length 1, in place; a zero row stays zero (cosine 0 with all)."""
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    """Rows scaled to length 1, in place; a zero row stays zero (cosine 0 with all).
+    einsum makes no squared copy of the matrix, as linalg.norm would."""
+    norms = np.sqrt(np.einsum("ij,ij->i", vectors, vectors))[:, None]
     np.divide(vectors, norms, out=vectors, where=norms > 0)
     return vectors
 
@@ -85,23 +86,49 @@ class MatrixCache:
             if cached is not None and cached.version >= version:
                 return cached
             async with sessionmaker() as session:
-                loaded = await _load(session, name, version, dimension)
+                loaded = await _refresh(session, name, version, dimension, cached)
             self._matrices[name] = loaded
             return loaded
 
 
-async def _load(session: AsyncSession, name: str, version: int, dimension: int) -> Matrix:
+async def _refresh(session: AsyncSession, name: str, version: int, dimension: int,
+                   cached: Matrix | None) -> Matrix:
+    """After a write: keep the cached rows that still exist and read only the rows added
+    since (pks only grow: AUTOINCREMENT on SQLite, an identity on PostgreSQL), so adding
+    a file to a large collection does not reread all of it. A row below the cached
+    highest pk that the cache lacks (a transaction that committed late) means a full
+    load."""
+    if cached is None or cached.dimension != dimension or not len(cached.pks):
+        return await _load(session, name, version, dimension, after=None)
+    found = await session.execute(
+        text("SELECT pk FROM parley_vector_chunk WHERE collection = :n ORDER BY pk"),
+        {"n": name})
+    current = np.fromiter((r[0] for r in found), dtype=np.int64)
+    highest = int(cached.pks[-1])
+    if len(np.setdiff1d(current[current <= highest], cached.pks, assume_unique=True)):
+        return await _load(session, name, version, dimension, after=None)
+    keep = np.isin(cached.pks, current, assume_unique=True)
+    added = await _load(session, name, version, dimension, after=highest)
+    return Matrix(version, dimension, np.concatenate([cached.pks[keep], added.pks]),
+                  np.concatenate([cached.rows[keep], added.rows]))
+
+
+async def _load(session: AsyncSession, name: str, version: int, dimension: int, *,
+                after: int | None) -> Matrix:
+    """The collection's rows (those with pk > `after`, if given), in pk order."""
+    since, params = ("", {"n": name}) if after is None else (" AND pk > :after",
+                                                             {"n": name, "after": after})
     count = (await session.execute(
-        text("SELECT count(*) FROM parley_vector_chunk WHERE collection = :n"),
-        {"n": name})).scalar_one()
+        text(f"SELECT count(*) FROM parley_vector_chunk WHERE collection = :n{since}"),
+        params)).scalar_one()
     # Filled in place, row by row as they stream in: no list of 100k byte strings and
     # no second copy of the matrix, so loading peaks near the matrix's own size.
     rows = np.empty((count, max(dimension, 1)), dtype=FLOAT)
     pks = np.empty(count, dtype=np.int64)
     filled = 0
-    result = await session.stream(
-        text("SELECT pk, vector FROM parley_vector_chunk WHERE collection = :n ORDER BY pk"),
-        {"n": name})
+    result = await session.stream(text(
+        f"SELECT pk, vector FROM parley_vector_chunk WHERE collection = :n{since} "
+        "ORDER BY pk"), params)
     async for partition in result.partitions(2000):
         for pk, vector in partition:
             if filled == len(pks):  # rows committed since the count: grow (rare)

@@ -8,12 +8,15 @@ from __future__ import annotations
 import math
 from collections.abc import AsyncIterator
 
+import numpy as np
 import pytest
+from sqlalchemy import text
 
 from data.db import create_engine, create_sessionmaker
 from data.point_reads import create_point_reader
 from data.settings import database_url as async_url
 from data.vectors import DimensionMismatch, EmbeddedStore, Item, VectorStoreError
+from data.vectors.matrix import as_bytes
 
 
 async def open_store(url: str) -> EmbeddedStore:
@@ -190,3 +193,27 @@ async def test_limits_and_vectors_by_id(store):
     assert (await store.search("kb-1", [[1.0, 0.0, 0.0]], limit=10)).ids == [["a", "c", "b"]]
     vectors = await store.vectors("kb-1", ["c", "missing"])
     assert vectors == {"c": pytest.approx([0.6, 0.8, 0.0], abs=1e-6)}
+
+
+async def test_refresh_reads_only_new_rows_but_never_misses_a_late_commit(store, other):
+    await store.insert("kb-1", ITEMS)
+    await store.search("kb-1", [[1.0, 0.0, 0.0]], limit=1)
+    await other.delete("kb-1", ids=["b"])
+    await other.insert("kb-1", [Item("d", "new", [0.0, 0.0, 1.0])])
+    found = await store.search("kb-1", [[0.0, 1.0, 0.0]], limit=5)
+    assert found.ids == [["c", "a", "d"]]
+    assert store.cache._matrices["kb-1"].pks.tolist() == sorted(
+        store.cache._matrices["kb-1"].pks.tolist())
+    # A row below the highest cached pk that the cache never saw (a transaction that
+    # took its pk early and committed late) forces a full load.
+    pks = store.cache._matrices["kb-1"].pks.tolist()
+    missing = next(pk for pk in range(1, pks[-1]) if pk not in pks)
+    async with other._write() as session:
+        await session.execute(text(
+            "INSERT INTO parley_vector_chunk (pk, collection, id, text, vector, metadata) "
+            "VALUES (:pk, 'kb-1', 'late', 'late', :v, '{}')"),
+            {"pk": missing, "v": as_bytes(np.array([0.0, 1.0, 0.0], dtype=np.float32))})
+        await session.execute(text("UPDATE parley_vector_collection SET version = version "
+                                   "+ 1 WHERE name = 'kb-1'"))
+        await session.commit()
+    assert (await store.search("kb-1", [[0.0, 1.0, 0.0]], limit=1)).ids == [["late"]]
