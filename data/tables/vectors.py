@@ -28,6 +28,9 @@ class VectorChunkRow(Base):
     __tablename__ = "parley_vector_chunk"
     __table_args__ = (
         Index("parley_vector_chunk_item_idx", "collection", "id", unique=True),
+        # A collection's rows in pk order, read by range (refreshing a matrix) without
+        # scanning the whole table, whose rows each carry a vector.
+        Index("parley_vector_chunk_order_idx", "collection", "pk"),
         # pks never come back after a delete, so the in-memory matrices can be
         # refreshed with only the rows above the highest pk they hold.
         {"sqlite_autoincrement": True},
