@@ -103,14 +103,50 @@ async def _refresh(session: AsyncSession, name: str, version: int, dimension: in
     found = await session.execute(
         text("SELECT pk FROM parley_vector_chunk WHERE collection = :n ORDER BY pk"),
         {"n": name})
-    current = np.fromiter((r[0] for r in found), dtype=np.int64)
+    current = np.array(found.scalars().all(), dtype=np.int64)
     highest = int(cached.pks[-1])
-    if len(np.setdiff1d(current[current <= highest], cached.pks, assume_unique=True)):
+    # Both pk lists are sorted: membership by binary search, no sorting copies.
+    older = current[:np.searchsorted(current, highest, side="right")]
+    if not _within(older, cached.pks):
         return await _load(session, name, version, dimension, after=None)
-    keep = np.isin(cached.pks, current, assume_unique=True)
     added = await _load(session, name, version, dimension, after=highest)
+    if len(older) == len(cached.pks):  # nothing deleted: keep every cached row
+        return _appended(cached, added, version)
+    keep = _within_mask(cached.pks, older)
     return Matrix(version, dimension, np.concatenate([cached.pks[keep], added.pks]),
                   np.concatenate([cached.rows[keep], added.rows]))
+
+
+def _appended(cached: Matrix, added: Matrix, version: int) -> Matrix:
+    """The cached rows followed by the added ones. Rows go into the spare room of the
+    cached arrays when there is some, which no earlier snapshot reads (each sees only
+    its first rows); else into new arrays with a quarter more room, which stays
+    unresident until written. Copying 150 MB on every added file cost more than
+    reading the new rows."""
+    count, more = len(cached.pks), len(added.pks)
+    pks_room, rows_room = cached.pks.base, cached.rows.base
+    if pks_room is None or rows_room is None or len(pks_room) < count + more \
+            or len(rows_room) < count + more:
+        capacity = (count + more) * 5 // 4 + 16
+        pks_room = np.empty(capacity, dtype=np.int64)
+        rows_room = np.empty((capacity, cached.rows.shape[1]), dtype=FLOAT)
+        pks_room[:count], rows_room[:count] = cached.pks, cached.rows
+    pks_room[count:count + more] = added.pks
+    rows_room[count:count + more] = added.rows
+    return Matrix(version, cached.dimension, pks_room[:count + more],
+                  rows_room[:count + more])
+
+
+def _within_mask(values: np.ndarray, sorted_pool: np.ndarray) -> np.ndarray:
+    """For each value, whether the sorted pool holds it."""
+    if not len(sorted_pool):
+        return np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_pool, values), len(sorted_pool) - 1)
+    return sorted_pool[at] == values
+
+
+def _within(values: np.ndarray, sorted_pool: np.ndarray) -> bool:
+    return bool(_within_mask(values, sorted_pool).all())
 
 
 async def _load(session: AsyncSession, name: str, version: int, dimension: int, *,
@@ -123,17 +159,20 @@ async def _load(session: AsyncSession, name: str, version: int, dimension: int, 
         params)).scalar_one()
     # Filled in place, row by row as they stream in: no list of 100k byte strings and
     # no second copy of the matrix, so loading peaks near the matrix's own size.
-    rows = np.empty((count, max(dimension, 1)), dtype=FLOAT)
-    pks = np.empty(count, dtype=np.int64)
+    # A quarter more room for later appends (see _appended): pages never written are
+    # never resident, so the room costs no memory until used.
+    capacity = count * 5 // 4 + 16
+    rows = np.empty((capacity, max(dimension, 1)), dtype=FLOAT)
+    pks = np.empty(capacity, dtype=np.int64)
     filled = 0
     result = await session.stream(text(
         f"SELECT pk, vector FROM parley_vector_chunk WHERE collection = :n{since} "
         "ORDER BY pk"), params)
     async for partition in result.partitions(2000):
         for pk, vector in partition:
-            if filled == len(pks):  # rows committed since the count: grow (rare)
-                rows = np.resize(rows, (filled * 2 + 16, rows.shape[1]))
-                pks = np.resize(pks, filled * 2 + 16)
+            if filled == len(pks):  # many rows committed since the count: grow (rare)
+                rows = np.concatenate([rows, np.empty_like(rows)])
+                pks = np.concatenate([pks, np.empty_like(pks)])
             rows[filled] = np.frombuffer(vector, dtype=FLOAT)
             pks[filled] = pk
             filled += 1

@@ -217,3 +217,18 @@ async def test_refresh_reads_only_new_rows_but_never_misses_a_late_commit(store,
                                    "+ 1 WHERE name = 'kb-1'"))
         await session.commit()
     assert (await store.search("kb-1", [[0.0, 1.0, 0.0]], limit=1)).ids == [["late"]]
+
+
+async def test_appends_fill_spare_room_without_touching_earlier_snapshots(store, other):
+    await store.insert("kb-1", ITEMS)
+    await store.search("kb-1", [[1.0, 0.0, 0.0]], limit=1)
+    await other.insert("kb-1", [Item("d", "d", [0.0, 0.0, 1.0])])
+    assert (await store.search("kb-1", [[0.0, 0.0, 1.0]], limit=1)).ids == [["d"]]
+    first = store.cache._matrices["kb-1"]
+    await other.insert("kb-1", [Item("e", "e", [0.0, -1.0, 0.0])])
+    assert (await store.search("kb-1", [[0.0, -1.0, 0.0]], limit=1)).ids == [["e"]]
+    second = store.cache._matrices["kb-1"]
+    assert second.rows.base is first.rows.base  # written into the room, not copied
+    assert len(first.pks) == 4 and len(second.pks) == 5
+    assert (await store.search("kb-1", [[0.0, 1.0, 0.0]], limit=5)).ids == [
+        ["b", "c", "a", "d", "e"]]
