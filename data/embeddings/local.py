@@ -10,7 +10,6 @@ import asyncio
 import importlib
 import importlib.util
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from data.embeddings.settings import DEFAULT_LOCAL_MODEL, LOCAL, EmbeddingSettings
@@ -66,9 +65,5 @@ class LocalEmbedder:
     def _where(self) -> str:
         if self.model == DEFAULT_LOCAL_MODEL and importlib.util.find_spec(WEIGHTS_PACKAGE):
             package = importlib.import_module(WEIGHTS_PACKAGE)
-            for attribute in ("MODEL_PATH", "model_path", "get_model_path"):
-                found = getattr(package, attribute, None)
-                if found is not None:
-                    return str(found() if callable(found) else found)
-            return str(Path(package.__file__).parent)
+            return str(package.get_model_path())  # the weights inside the package
         return self.model
