@@ -33,12 +33,14 @@ import compat_rest
 from compat_rest.direct import DirectRoutes
 from compat_rest.edge import BodyReader, RequestEdge
 from data.db import create_engine, create_sessionmaker
+from data.embeddings import make_embedder
 from data.llm.upstreams import Upstreams
 from data.migrate import DatabaseRefused, migrate
 from data.point_reads import create_point_reader
 from data.pubsub import PubSub, signing_key
 from data.rate_counts import RedisCounts
 from data.settings import Settings, SettingsError, load_settings
+from data.vectors import make_store
 from resolvers.auth.ratelimit import SharedLimit
 from resolvers.auth.security import Passwords
 from resolvers.context import Services
@@ -90,9 +92,12 @@ def build_services(settings: Settings) -> Services:
     # With Redis, limits are counted there; otherwise in the database all instances share.
     counts = RedisCounts(settings.pubsub_url, settings.redis_key_prefix) \
         if settings.pubsub_url.startswith(("redis:", "rediss:")) else None
+    sessionmaker = create_sessionmaker(engine)
     return Services(
-        settings=settings, engine=engine, sessionmaker=create_sessionmaker(engine),
+        settings=settings, engine=engine, sessionmaker=sessionmaker,
         write_sessionmaker=write_sessionmaker,
+        vectors=make_store(settings.vectors, sessionmaker, write_sessionmaker,
+                           engine.dialect.name, reader),
         config=RuntimeConfig(settings.runtime, reader), pubsub=pubsub_for(settings),
         signin_limiter=SharedLimit("signin", settings.signin_attempts,
                                    settings.signin_window_seconds,
@@ -113,6 +118,9 @@ async def start(services: Services) -> None:
         log.info("pub/sub namespace: %s (REDIS_KEY_PREFIX)", services.pubsub.prefix)
     await task_control.start(services)
     services.llm = Upstreams(services.settings.upstreams)
+    services.embedder = make_embedder(services.settings.embeddings, services.llm)
+    if hasattr(services.vectors, "connect"):  # a store with a server: fail at start-up
+        await services.vectors.connect()
     log.info("%s", await startup_notes(services))  # before ready: readiness implies it
     services.ready = True
 
@@ -132,6 +140,7 @@ async def stop(services: Services) -> None:
         await services.counts.close()
     if services.llm is not None:
         await services.llm.aclose()
+    await services.vectors.close()
     await services.reader.close()
     await services.engine.dispose()
 

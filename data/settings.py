@@ -19,6 +19,11 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 
+from data.embeddings.settings import (
+    EmbeddingSettings,
+    EmbeddingSettingsError,
+    load_embedding_settings,
+)
 from data.llm.settings import (
     UpstreamSettings,
     UpstreamSettingsError,
@@ -26,6 +31,7 @@ from data.llm.settings import (
     upstream_seed,
 )
 from data.task_settings import TaskSettingsError, task_seed
+from data.vectors.settings import VectorSettings, VectorSettingsError, load_vector_settings
 
 
 class SettingsError(ValueError):
@@ -181,6 +187,8 @@ class Settings:
     password_argon2: Argon2Parameters | None = None  # None: the library's recommendation
     runtime: RuntimeSeed = field(default_factory=lambda: RuntimeSeed({}))
     upstreams: UpstreamSettings = field(default_factory=UpstreamSettings)
+    vectors: VectorSettings = field(default_factory=VectorSettings)  # VECTOR_DB, RAG_TOP_K...
+    embeddings: EmbeddingSettings = field(default_factory=EmbeddingSettings)
 
     def __post_init__(self) -> None:
         if not self.redis_key_prefix:
@@ -352,7 +360,16 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         password_argon2=argon2_parameters(env.get("PASSWORD_ARGON2_PARAMS") or ""),
         runtime=_runtime_seed(env),
         upstreams=_upstreams(env),
+        vectors=_retrieval(env)[0],
+        embeddings=_retrieval(env)[1],
     )
+
+
+def _retrieval(env: Mapping[str, str]) -> tuple[VectorSettings, EmbeddingSettings]:
+    try:
+        return load_vector_settings(env), load_embedding_settings(env)
+    except (VectorSettingsError, EmbeddingSettingsError) as error:
+        raise SettingsError(str(error)) from None
 
 
 def _upstreams(env: Mapping[str, str]) -> UpstreamSettings:

@@ -86,6 +86,8 @@ class Services:
     counts: Any = None  # data.rate_counts.RedisCounts, with Redis: closed by the lifespan
     llm: Any = None  # data.llm.upstreams.Upstreams, opened by the lifespan
     tasks: Any = None  # resolvers.tasks.tasks.TaskRegistry
+    vectors: Any = None  # data.vectors.VectorStore, by VECTOR_DB
+    embedder: Any = None  # data.embeddings.Embedder, by RAG_EMBEDDING_ENGINE, made at start
     ready: bool = False
     background: set[asyncio.Task] = field(default_factory=set)
     deferred: set[asyncio.TimerHandle] = field(default_factory=set)

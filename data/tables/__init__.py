@@ -13,6 +13,7 @@ from data.tables.users import (
     GroupRow,
     UserRow,
 )
+from data.tables.vectors import VectorChunkRow, VectorCollectionRow
 from data.tables.workspace import (
     FeedbackRow,
     FileRow,
@@ -28,5 +29,5 @@ __all__ = [
     "ConfigRow", "FeedbackRow", "FileRow", "FolderRow", "FunctionRow", "GroupMemberRow", "GroupRow",
     "KnowledgeFileRow", "KnowledgeRow", "MemoryRow", "MetaRow", "ModelRow", "RateLimitRow",
     "RevokedTokenRow",
-    "SharedChatRow", "TagRow", "UserRow",
+    "SharedChatRow", "TagRow", "UserRow", "VectorChunkRow", "VectorCollectionRow",
 ]

@@ -14,6 +14,7 @@ import contextlib
 import json
 import ssl
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -94,6 +95,8 @@ class ScriptedUpstream(LocalServer):
         self.stream_started = asyncio.Event()
         self.connections = 0  # accepted so far: keep-alive reuse shows here
         self.proxied_for: list[str] = []  # hosts of absolute-form (forward proxy) requests
+        # Embeddings: text -> vector (cut to the script's dims); None: by input position.
+        self.vectorize: Callable[[str], list[float]] | None = None
 
     # ---- lifecycle ------------------------------------------------------------------
 
@@ -192,7 +195,7 @@ class ScriptedUpstream(LocalServer):
             return await self._json(writer, 404, {"error": "not found"})
         model = body.get("model", "")
         if path in ("/api/embed", "/api/embeddings", "/v1/embeddings"):
-            return await self._embed(writer, path, model, body)
+            return await self._embed(writer, reader, path, model, body)
         if path == "/api/show":
             return await self._show(writer, model)
         if path not in ("/api/chat", "/api/generate", "/v1/chat/completions",
@@ -244,18 +247,29 @@ class ScriptedUpstream(LocalServer):
             "model_info": {"general.architecture": "llama", "llama.context_length": 8192},
             "modified_at": "2025-01-01T00:00:00Z"})
 
-    async def _embed(self, writer, path, model, body) -> bool:
+    async def _embed(self, writer, reader, path, model, body) -> bool:
         openai = path.startswith("/v1/")
         known = self.embed_models + self.models  # Ollama's own /v1 embeds them too
         if openai:
             known = self.openai_models + ["text-embedding-3-small"] + known
         if model not in known:
             return await self._error(writer, openai, 404, f'model "{model}" not found')
-        dims = self.script_for(model).dims
+        script = self.script_for(model)
+        if script.hang_before_headers:
+            await self._until_closed(reader)
+            return False
+        if script.first_delay:
+            await asyncio.sleep(script.first_delay)
+        if script.status >= 400:
+            return await self._error(writer, openai, script.status, script.error_message)
+        dims = script.dims
         inputs = body.get("input", body.get("prompt", ""))
         inputs = inputs if isinstance(inputs, list) else [inputs]
-        vectors = [[round(0.1 * (i + 1) + 0.01 * d, 4) for d in range(dims)]
-                   for i in range(len(inputs))]
+        if self.vectorize is not None:  # vectors that depend on the text, for searches
+            vectors = [self.vectorize(str(text))[:dims] for text in inputs]
+        else:
+            vectors = [[round(0.1 * (i + 1) + 0.01 * d, 4) for d in range(dims)]
+                       for i in range(len(inputs))]
         if path == "/api/embeddings":
             return await self._json(writer, 200, {"embedding": vectors[0]})
         if path == "/api/embed":
