@@ -8,6 +8,9 @@ from compat_rest import openwebui, scim
 from compat_rest.lazy import LazyRoutes
 from compat_rest.openwebui.errors import error_response
 
+# Where multipart uploads are streamed past the request edge (compat_rest/edge.py).
+UPLOAD_PATHS = openwebui.UPLOAD_PATHS
+
 
 def proxy_routes() -> list[LazyRoutes]:
     """The Ollama and OpenAI proxies, imported on their first request (compat_rest.lazy).

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 
+from data.file_settings import FileSettings, FileSettingsError, load_file_settings
 from data.llm.settings import (
     UpstreamSettings,
     UpstreamSettingsError,
@@ -181,6 +182,7 @@ class Settings:
     password_argon2: Argon2Parameters | None = None  # None: the library's recommendation
     runtime: RuntimeSeed = field(default_factory=lambda: RuntimeSeed({}))
     upstreams: UpstreamSettings = field(default_factory=UpstreamSettings)
+    files: FileSettings | None = None  # None only in settings built by hand
 
     def __post_init__(self) -> None:
         if not self.redis_key_prefix:
@@ -352,6 +354,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         password_argon2=argon2_parameters(env.get("PASSWORD_ARGON2_PARAMS") or ""),
         runtime=_runtime_seed(env),
         upstreams=_upstreams(env),
+        files=_files(env, data_dir),
     )
 
 
@@ -359,4 +362,11 @@ def _upstreams(env: Mapping[str, str]) -> UpstreamSettings:
     try:
         return load_upstream_settings(env)
     except UpstreamSettingsError as error:
+        raise SettingsError(str(error)) from None
+
+
+def _files(env: Mapping[str, str], data_dir: Path) -> FileSettings:
+    try:
+        return load_file_settings(env, data_dir)
+    except FileSettingsError as error:
         raise SettingsError(str(error)) from None
