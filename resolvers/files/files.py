@@ -63,6 +63,8 @@ def too_large(limit: int) -> TooLarge:
 
 
 def _check_upload(settings: FileSettings, name: str, size: int, process: bool) -> None:
+    if size == 0:
+        raise Invalid("The file is empty.", reason="file_empty", field="file")
     if size > settings.max_size:
         raise too_large(settings.max_size)
     allowed = settings.allowed_extensions
