@@ -21,8 +21,8 @@ from tests.support.files import (
     wait_processed,
 )
 
-
-JAPANESE = "日本語のテキストファイルです。これはテストのための文章で、文字コードの判定を確認します。"
+JAPANESE = ("日本語のテキストファイルです。"
+            "これはテストのための文章で、文字コードの判定を確認します。")
 
 
 @pytest.fixture
