@@ -10,6 +10,7 @@ from resolvers.files.files import (
     file_blob,
     file_settings,
     get_file,
+    get_file_owner,
     get_file_text,
     list_files,
     too_large,
@@ -25,8 +26,8 @@ from resolvers.files.processing import (
 
 __all__ = [
     "FilePage", "FileUpload", "TooLarge", "check_uploader", "delete_all_files", "delete_file",
-    "file_blob",
-    "file_chunks", "file_settings", "follow_file_status", "get_file", "get_file_text",
+    "file_blob", "file_chunks", "file_settings", "follow_file_status", "get_file",
+    "get_file_owner", "get_file_text",
     "list_files", "process_file", "recover_unfinished", "too_large", "update_file_text",
     "upload_file",
 ]

@@ -15,13 +15,14 @@ from typing import Any, BinaryIO
 
 from data.file_settings import FileSettings
 from data.repos.files import FileChunkRepo, FileRepo
-from data.tables import FileRow
+from data.tables import FileRow, UserRow
 from data.tables.base import now_s
 from data.uploads import Uploads, extension, safe_name
 from resolvers.context import Context
 from resolvers.errors import DomainError, Invalid, NotFound
 from resolvers.files import processing
 from resolvers.files.access import accessible_file
+from resolvers.loaders import loaders
 from resolvers.permissions import require_admin, require_verified
 
 
@@ -192,3 +193,8 @@ async def delete_all_files(ctx: Context) -> int:
 
     ctx.after_commit(remove_blobs)
     return len(paths)
+
+
+async def get_file_owner(ctx: Context, owner_id: str) -> UserRow | None:
+    """The owner of a file the caller has already read, batched with the others of a page."""
+    return await loaders(ctx).users.load(owner_id)
