@@ -21,5 +21,7 @@ def routes() -> list[BaseRoute]:
                        ("/api/chat/completions", "/api/v1/chat/completions",
                         "/api/embeddings", "/api/v1/embeddings")),
             LazyRoutes("compat_rest.openwebui.files", UPLOAD_PATHS),
+            LazyRoutes("compat_rest.openwebui.file_processing",
+                       ("/api/v1/retrieval/process/file",)),
             LazyRoutes("compat_rest.openwebui.tasks", ("/api/tasks",)),
             LazyRoutes("compat_rest.openwebui.task_config", ("/api/v1/tasks/config",))]

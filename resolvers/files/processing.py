@@ -14,6 +14,7 @@ import hashlib
 import logging
 import weakref
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -187,3 +188,25 @@ def _status(file_id: str, data: dict[str, Any]) -> dict[str, Any]:
     return {"file_id": file_id, "status": data.get("status"), "error": data.get("error")}
 
 
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a file's processing ended: its name and `data` (status, error, content)."""
+
+    filename: str
+    data: dict[str, Any]
+
+
+async def process_file_and_wait(ctx: Context, file_id: str) -> Outcome:
+    """As process_file, then wait until the background work ends (for surfaces whose
+    answer carries the result, as Open WebUI's `process/file` does). The work goes on if
+    the caller leaves."""
+    async with ctx.unit_of_work(write=True):
+        await process_file(ctx, file_id)
+    async for event in follow_file_status(ctx, file_id):
+        if event.get("status") in TERMINAL:
+            break
+    async with ctx.unit_of_work():
+        row = await accessible_file(ctx, await require_verified(ctx), file_id)
+        return Outcome(row.filename, dict(row.data) if isinstance(row.data, dict) else {})

@@ -142,3 +142,27 @@ async def test_a_file_left_processing_is_failed_at_start_up(app, settings, clien
         assert [row.data["status"] for row in rows] == ["failed", "failed"]
         assert all("server stopped" in row.data["error"] for row in rows)
         assert [await chunk_count(restarted, file_id) for file_id in ids] == [0, 0]
+
+
+async def test_a_failed_file_is_processed_again(client, app, owner):
+    """Open WebUI's process/file route: a failure is a 400 with the reason; once the
+    bytes are readable, processing again completes."""
+    done = await processed(client, owner, "fixme.txt", b"\x00\x01binary", "text/plain")
+    assert done["data"]["status"] == "failed"
+    route = "/api/v1/retrieval/process/file"
+    again = await client.post(route, headers=bearer(owner), json={"file_id": done["id"]})
+    assert again.status_code == 400 and "binary data" in again.json()["detail"]
+    uploads = app.state.services.settings.files.uploads_dir
+    (uploads / f"{done['id']}_fixme.txt").write_bytes(b"readable now")
+    fixed = await client.post(route, headers=bearer(owner), json={"file_id": done["id"]})
+    assert fixed.status_code == 200, fixed.text
+    assert fixed.json() == {"status": True, "collection_name": None, "filename": "fixme.txt",
+                            "content": "readable now"}
+    assert await chunk_count(app, done["id"]) == 1
+    replaced = await client.post(route, headers=bearer(owner),
+                                 json={"file_id": done["id"], "content": "given text"})
+    assert replaced.json()["content"] == "given text"
+    unknown = await client.post(route, headers=bearer(owner), json={"file_id": "nope"})
+    assert unknown.status_code == 404
+    bad = await client.post(route, headers=bearer(owner), json={})
+    assert bad.status_code == 422
