@@ -2,6 +2,10 @@
 chunks in order, with Open WebUI's metadata, to whoever may read the file; and the
 chunking matches Open WebUI's defaults (1000 / 100 characters, Markdown headers kept)."""
 
+import json
+import subprocess
+import sys
+
 import pytest
 
 from data.extract.chunks import split_text
@@ -64,3 +68,32 @@ def test_a_long_text_without_breaks_is_cut_within_bounds():
     chunks = list(split_text(text))
     assert all(len(c.text) <= 1000 for c in chunks)
     assert "".join(c.text for c in chunks).count("x") >= 600_000
+
+
+PROBE = """
+import json, pathlib, resource, sys, time
+from data.file_settings import FileSettings
+from data.tables import FileRow
+from resolvers.files.processing import _work
+folder = pathlib.Path(sys.argv[1])
+line = b"lorem ipsum dolor sit amet consectetur " * 26000
+with open(folder / "long.txt", "wb") as out:
+    while out.tell() < 50 * 1024**2:
+        out.write(line[: 50 * 1024**2 - out.tell()])
+started = time.monotonic()
+row = FileRow(id="f", user_id="u", filename="long.txt", meta={"content_type": "text/plain"})
+text, chunks = _work(FileSettings(uploads_dir=folder), row, folder / "long.txt")
+print(json.dumps({"chunks": len(chunks), "seconds": time.monotonic() - started,
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}))
+"""
+
+
+def test_fifty_megabyte_line_in_bounded_memory(tmp_path):
+    """Extraction and chunking of a 50 MB single line, in a process of its own so its
+    peak memory is its own: the text (50 MB) and its chunks, not every word at once (the
+    splitter given the whole line peaks above 1.3 GB)."""
+    done = subprocess.run([sys.executable, "-c", PROBE, str(tmp_path)], capture_output=True,
+                          text=True, timeout=300, check=True)
+    found = json.loads(done.stdout)
+    assert 50 * 1024**2 / 1000 < found["chunks"] < 50 * 1024**2 / 850
+    assert found["peak_mb"] < 400, found
