@@ -4,10 +4,11 @@ A file someone may not see is answered 404 NOT_FOUND, as Open WebUI answers it."
 from __future__ import annotations
 
 import fnmatch
+import json
 
 from pydantic import BaseModel
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from compat_rest.common import BadBody, page_number, parse_body, query_int, rest_context
@@ -144,14 +145,30 @@ async def update_text(request: Request, ctx: Context) -> dict:
     return {"content": (row.data or {}).get("content", "")}
 
 
-@endpoint(overrides=MISSING)
-async def process_status(request: Request, ctx: Context) -> dict:
-    row = await files.get_file(ctx, request.path_params["file_id"])
-    data = row.data if isinstance(row.data, dict) else {}
-    status = {"status": data.get("status", "pending")}
+def _status_body(data: dict) -> dict:
+    status = {"status": data.get("status") or "pending"}
     if data.get("error"):
         status["error"] = data["error"]
     return status
+
+
+@endpoint(overrides=MISSING)
+async def process_status(request: Request, ctx: Context) -> dict | Response:
+    """`{status[, error]}`; with `stream=true`, Server-Sent Events: the status now, then
+    each change (Open WebUI polls every second; these follow the file's channel) until
+    it is completed or failed."""
+    row = await files.get_file(ctx, request.path_params["file_id"])
+    if not _flag(request, "stream", False):
+        return _status_body(row.data if isinstance(row.data, dict) else {})
+    follower = rest_context(request)  # its own units of work, none held while waiting
+    file_id = row.id
+
+    async def events():
+        async for event in files.follow_file_status(follower, file_id):
+            yield f"data: {json.dumps(_status_body(event))}\n\n"
+
+    return StreamingResponse(events(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
 @endpoint(write=True, overrides=MISSING)

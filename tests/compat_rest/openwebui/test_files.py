@@ -4,12 +4,14 @@ download, text, delete, and who may do each; processing ends completed with chun
 import json
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import func, select
 
 from data.tables import FileChunkRow, FileRow
 from tests.conftest import bearer
 from tests.support.files import pdf_bytes, upload, wait_processed
+from tests.support.server import serving_in_loop
 
 FILE_KEYS = {"id", "user_id", "hash", "filename", "path", "data", "meta", "created_at",
              "updated_at"}
@@ -196,3 +198,26 @@ async def test_no_response_shows_a_server_path(client, app, owner):
     root = str(app.state.services.settings.data_dir)
     for payload in (body, done, listing.json()):
         assert root not in json.dumps(payload)
+
+
+async def test_process_status_streams_to_the_end(client, app, owner, stranger):
+    """Over a real server: the ASGI test transport would wait for the whole body."""
+    body = await upload(client, owner, "streamed.txt", b"words", process="false")
+    path = f"/api/v1/files/{body['id']}/process/status?stream=true"
+    seen = []
+    async with serving_in_loop(app) as base, httpx.AsyncClient(base_url=base,
+                                                                timeout=20) as live:
+        async with live.stream("GET", path, headers=bearer(owner)) as response:
+            assert response.headers["content-type"].startswith("text/event-stream")
+            async for line in response.aiter_lines():
+                if not line.startswith("data: "):
+                    continue
+                seen.append(json.loads(line[6:]))
+                if len(seen) == 1:  # the status now; the stream follows from here
+                    again = await live.post("/api/v1/retrieval/process/file",
+                                            headers=bearer(owner), json={"file_id": body["id"]})
+                    assert again.status_code == 200, again.text
+        refused = await live.get(path, headers=bearer(stranger))
+        assert refused.status_code == 404
+    assert seen == [{"status": "pending"}, {"status": "pending"}, {"status": "processing"},
+                    {"status": "completed"}]
