@@ -44,6 +44,7 @@ from data.vectors import make_store
 from resolvers.auth.ratelimit import SharedLimit
 from resolvers.auth.security import Passwords
 from resolvers.context import Services
+from resolvers.files.processing import recover_unfinished
 from resolvers.runtime_config import RuntimeConfig
 from resolvers.system.provisioning import provision_admin, startup_notes
 from resolvers.tasks import control as task_control
@@ -113,6 +114,10 @@ async def start(services: Services) -> None:
         await services.config.seed_database(session)
         await session.commit()
     await provision_admin(services)
+    interrupted = await recover_unfinished(services)
+    if interrupted:
+        log.info("%d file(s) were being processed when a server stopped: marked failed, "
+                 "to be processed again", interrupted)
     await services.pubsub.connect()
     if services.pubsub.scheme != "memory":  # instances that should meet can compare it
         log.info("pub/sub namespace: %s (REDIS_KEY_PREFIX)", services.pubsub.prefix)
@@ -173,7 +178,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Middleware(RequestEdge, limit=settings.max_body_size,
                    timeout=settings.body_read_timeout, render=edge_error,
                    cookie_origins=settings.cors_allow_origins, exempt=(GRAPHQL_PATH,),
-                   writing_gets=compat_rest.WRITING_GETS),
+                   writing_gets=compat_rest.WRITING_GETS,
+                   streamed=compat_rest.UPLOAD_PATHS),
     ]
     routes = [*graphql_routes(settings), *compat_rest.routes(proxies),
               Mount("/static/graphiql", StaticFiles(directory=ASSET_DIR, check_dir=False))]

@@ -11,6 +11,8 @@ from compat_rest.openwebui.errors import error_response
 # GET routes that change state (Open WebUI's sign-out takes GET): the request edge gives
 # them a write's cookie rule, so a link on another site cannot act through them.
 WRITING_GETS = ("/api/v1/auths/signout",)
+# Where multipart uploads are streamed past the request edge (compat_rest/edge.py).
+UPLOAD_PATHS = openwebui.UPLOAD_PATHS
 
 
 def proxy_routes() -> list[LazyRoutes]:

@@ -12,6 +12,10 @@
   so no handler, session or lock waits on a client that stalls. A client that leaves
   part-way is one log line.
 
+Upload routes (`streamed` paths) take `multipart/form-data` as well, and their bodies
+pass unread: the route streams the file to disk within its own size limit
+(compat_rest/uploads.py) rather than holding it here within MAX_BODY_SIZE.
+
 `/graphql` keeps its own rules for the second and third point (strawberry accepts only
 JSON over POST and queries over GET).
 """
@@ -119,9 +123,10 @@ class RequestEdge:
 
     def __init__(self, app: ASGIApp, *, limit: int, timeout: float, render: Render,
                  cookie_origins: Iterable[str], exempt: Sequence[str] = (),
-                 writing_gets: Iterable[str] = ()):
+                 writing_gets: Iterable[str] = (), streamed: Iterable[str] = ()):
         self.app, self.render, self.exempt = app, render, tuple(exempt)
         self.writing_gets = frozenset(writing_gets)
+        self.streamed = frozenset(streamed)
         self.reader = BodyReader(limit, timeout, render)
         self.cookie_origins = {o.rstrip("/").lower() for o in cookie_origins if o != "*"}
 
@@ -135,7 +140,7 @@ class RequestEdge:
             # An unread body cannot be followed by another request on this connection.
             close = {"Connection": "close"} if has_body(headers) else None
             return await self.render(scope, status, text, close)(scope, receive, send)
-        if not has_body(headers):
+        if not has_body(headers) or self._streamed_upload(scope, headers):
             return await self.app(scope, receive, send)
         body = await self.reader.read(scope, receive, send)
         if body is not None:
@@ -154,11 +159,17 @@ class RequestEdge:
             return None
         content_type = headers.get("content-type")
         if (content_type is None and has_body(headers)) or (
-                content_type is not None and not is_json_media(content_type)):
+                content_type is not None and not is_json_media(content_type)
+                and not self._streamed_upload(scope, headers)):
             return 415, NOT_JSON
         if self._cookie_from_elsewhere(headers):
             return 403, CROSS_SITE
         return None
+
+    def _streamed_upload(self, scope: Scope, headers: Headers) -> bool:
+        media = headers.get("content-type", "").partition(";")[0].strip().lower()
+        return (scope["method"] == "POST" and scope["path"] in self.streamed
+                and media == "multipart/form-data")
 
     def _cookie_from_elsewhere(self, headers: Headers) -> bool:
         """A write authenticated by the session cookie (no Authorization header wins

@@ -53,6 +53,11 @@ def completion_channel(task_id: str) -> str:
     return f"completion:{task_id}"
 
 
+def file_channel(file_id: str) -> str:
+    """A file's processing status, as it changes."""
+    return f"file:{file_id}"
+
+
 def task_control_channel() -> str:
     """Where instances ask each other about tasks (stop one, replay one's answer)."""
     return "tasks:control"

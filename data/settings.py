@@ -24,6 +24,7 @@ from data.embeddings.settings import (
     EmbeddingSettingsError,
     load_embedding_settings,
 )
+from data.file_settings import FileSettings, FileSettingsError, load_file_settings
 from data.llm.settings import (
     UpstreamSettings,
     UpstreamSettingsError,
@@ -189,6 +190,7 @@ class Settings:
     upstreams: UpstreamSettings = field(default_factory=UpstreamSettings)
     vectors: VectorSettings = field(default_factory=VectorSettings)  # VECTOR_DB, RAG_TOP_K...
     embeddings: EmbeddingSettings = field(default_factory=EmbeddingSettings)
+    files: FileSettings | None = None  # None only in settings built by hand
 
     def __post_init__(self) -> None:
         if not self.redis_key_prefix:
@@ -362,6 +364,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         upstreams=_upstreams(env),
         vectors=_retrieval(env)[0],
         embeddings=_retrieval(env)[1],
+        files=_files(env, data_dir),
     )
 
 
@@ -376,4 +379,11 @@ def _upstreams(env: Mapping[str, str]) -> UpstreamSettings:
     try:
         return load_upstream_settings(env)
     except UpstreamSettingsError as error:
+        raise SettingsError(str(error)) from None
+
+
+def _files(env: Mapping[str, str], data_dir: Path) -> FileSettings:
+    try:
+        return load_file_settings(env, data_dir)
+    except FileSettingsError as error:
         raise SettingsError(str(error)) from None

@@ -23,6 +23,9 @@ from schema.completions.subscriptions import CompletionFollowing, CompletionSubs
 from schema.errors import log_unexpected
 from schema.execution import PlainFieldsExecutor
 from schema.extensions import extensions_for
+from schema.files.mutations import FileMutations
+from schema.files.queries import FileQueries
+from schema.files.subscriptions import FileSubscriptions
 from schema.groups.queries import GroupQueries
 from schema.models.mutations import ModelMutations
 from schema.models.queries import ModelQueries
@@ -35,7 +38,7 @@ from schema.users.settings import SettingsMutations, SettingsQueries
 
 @strawberry.type(description="Everything a client can read.")
 class Query(AuthQueries, UserQueries, ChatQueries, GroupQueries, ModelQueries, TaskQueries,
-            TaskConfigQueries, SettingsQueries):
+            TaskConfigQueries, SettingsQueries, FileQueries):
     pass
 
 
@@ -43,12 +46,13 @@ class Query(AuthQueries, UserQueries, ChatQueries, GroupQueries, ModelQueries, T
                              "`input` and is one transaction.")
 class Mutation(AuthMutations, UserMutations, ChatMutations, MessageMutations, ModelMutations,
                TaskMutations, TaskConfigMutations, CompletionMutations, SettingsMutations,
-               ChatExtrasMutations):
+               ChatExtrasMutations, FileMutations):
     pass
 
 
 @strawberry.type(description="What a client can follow over a WebSocket.")
-class Subscription(ChatSubscriptions, CompletionSubscriptions, CompletionFollowing):
+class Subscription(ChatSubscriptions, CompletionSubscriptions, CompletionFollowing,
+                   FileSubscriptions):
     pass
 
 

@@ -61,6 +61,8 @@ class GraphQLView(GraphQL):
         super().__init__(
             schema, graphql_ide=None, allow_queries_via_get=True, allowed_origins=origins,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
+            # File uploads (the GraphQL multipart request spec), guarded in __call__.
+            multipart_uploads_enabled=True,
             # graphql-transport-ws closes a socket that never sent connection_init (4408)
             connection_init_wait_timeout=timedelta(seconds=init_timeout))
         # Origins named one by one may use the `token` cookie over WebSockets; "*" admits
@@ -71,13 +73,17 @@ class GraphQLView(GraphQL):
         if scope["type"] != "http":
             return await super().__call__(scope, receive, send)
         request = Request(scope, receive)
-        if wants_graphiql(request):
-            response: Response = HTMLResponse(graphiql_page(PATH, available=assets_available()))
+        if unguarded_multipart(request):
+            response: Response = transport_error(HTTPException(400, PREFLIGHT_NEEDED))
+        elif wants_graphiql(request):
+            response = HTMLResponse(graphiql_page(PATH, available=assets_available()))
         else:
             try:
                 response = await self.run(request)
             except HTTPException as error:
                 response = transport_error(error)
+            finally:
+                await request.close()  # the spooled files of an upload, if any
         await response(scope, receive, send)
 
     async def get_context(self, request, response) -> GraphQLContext:
@@ -155,6 +161,23 @@ class GraphQLView(GraphQL):
         if result.errors:
             result.errors = [formatted(error) for error in result.errors]
         return await super().process_result(request, result)
+
+
+# A multipart body is a "simple" request that a page of any origin may send with the
+# user's cookie and no CORS preflight; a header no HTML form can set (Apollo's
+# convention) or a token in a header makes the browser ask first.
+PREFLIGHT_HEADERS = ("authorization", "x-api-key", "apollo-require-preflight",
+                     "graphql-require-preflight", "x-apollo-operation-name")
+PREFLIGHT_NEEDED = ("A multipart (file upload) request must carry an Authorization header "
+                    "or one of the headers Apollo-Require-Preflight, GraphQL-Require-"
+                    "Preflight or X-Apollo-Operation-Name, so that no other site can send it "
+                    "with your cookie.")
+
+
+def unguarded_multipart(request: Request) -> bool:
+    media = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    return media == "multipart/form-data" and not any(
+        request.headers.get(name) for name in PREFLIGHT_HEADERS)
 
 
 def wants_graphiql(request: Request) -> bool:

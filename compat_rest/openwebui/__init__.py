@@ -6,6 +6,8 @@ from compat_rest.lazy import LazyRoutes
 from compat_rest.openwebui import auths, system, users
 
 CHATS = ("/api/v1/chats", "/api/chats")
+# Where uploads arrive as multipart bodies, streamed past the request edge.
+UPLOAD_PATHS = ("/api/v1/files", "/api/files")
 
 
 def routes() -> list[BaseRoute]:
@@ -18,5 +20,8 @@ def routes() -> list[BaseRoute]:
             LazyRoutes("compat_rest.openwebui.completions",
                        ("/api/chat/completions", "/api/v1/chat/completions",
                         "/api/embeddings", "/api/v1/embeddings")),
+            LazyRoutes("compat_rest.openwebui.files", UPLOAD_PATHS),
+            LazyRoutes("compat_rest.openwebui.file_processing",
+                       ("/api/v1/retrieval/process/file",)),
             LazyRoutes("compat_rest.openwebui.tasks", ("/api/tasks",)),
             LazyRoutes("compat_rest.openwebui.task_config", ("/api/v1/tasks/config",))]

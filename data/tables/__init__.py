@@ -3,7 +3,7 @@
 
 from data.tables.base import Base
 from data.tables.chats import ChatFileRow, ChatMessageRow, ChatRow, FolderRow, SharedChatRow, TagRow
-from data.tables.parley import MetaRow, RateLimitRow, RevokedTokenRow
+from data.tables.parley import FileChunkRow, MetaRow, RateLimitRow, RevokedTokenRow
 from data.tables.users import (
     AccessGrantRow,
     ApiKeyRow,
@@ -26,7 +26,8 @@ from data.tables.workspace import (
 
 __all__ = [
     "AccessGrantRow", "ApiKeyRow", "AuthRow", "Base", "ChatFileRow", "ChatMessageRow", "ChatRow",
-    "ConfigRow", "FeedbackRow", "FileRow", "FolderRow", "FunctionRow", "GroupMemberRow", "GroupRow",
+    "ConfigRow", "FeedbackRow", "FileChunkRow", "FileRow", "FolderRow", "FunctionRow",
+    "GroupMemberRow", "GroupRow",
     "KnowledgeFileRow", "KnowledgeRow", "MemoryRow", "MetaRow", "ModelRow", "RateLimitRow",
     "RevokedTokenRow",
     "SharedChatRow", "TagRow", "UserRow", "VectorChunkRow", "VectorCollectionRow",

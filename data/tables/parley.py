@@ -1,6 +1,6 @@
 """Tables of our own. Open WebUI never reads them; names start with `parley_`."""
 
-from sqlalchemy import BigInteger, Index, Text
+from sqlalchemy import JSON, BigInteger, Index, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from data.tables.base import Base
@@ -39,3 +39,19 @@ class RateLimitRow(Base):
     key: Mapped[str] = mapped_column(Text, primary_key=True)
     attempts: Mapped[int] = mapped_column(BigInteger, nullable=False)
     expires_at: Mapped[int] = mapped_column(BigInteger, nullable=False)  # the window's end, ms
+
+
+class FileChunkRow(Base):
+    """A piece of a file's extracted text, as Open WebUI's splitters cut it; what the
+    vector store embeds. `meta` is the chunk metadata Open WebUI records (name, file_id,
+    source, start_index, the Markdown headers above it)."""
+
+    __tablename__ = "parley_file_chunk"
+    __table_args__ = (Index("parley_file_chunk_file_idx", "file_id", "chunk_index", unique=True),)
+
+    id: Mapped[str] = mapped_column(Text, primary_key=True)
+    file_id: Mapped[str] = mapped_column(Text, nullable=False)
+    chunk_index: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    meta = mapped_column(JSON, nullable=True)
+    created_at: Mapped[int] = mapped_column(BigInteger, nullable=False)

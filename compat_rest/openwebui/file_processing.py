@@ -1,0 +1,55 @@
+"""Open WebUI's `POST /api/v1/retrieval/process/file` for files: extract and chunk a file
+again (e.g. one that failed), or replace its text. The work runs in the background, as
+every file's does; this route waits for it and answers with the result."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from compat_rest.common import BadBody, parse_body, rest_context
+from compat_rest.openwebui.errors import NOT_FOUND, error_response, render_domain_error
+from resolvers import files
+from resolvers.errors import DomainError
+
+PATH = "/api/v1/retrieval/process/file"
+
+
+class ProcessFileForm(BaseModel):
+    file_id: str
+    content: str | None = None
+    collection_name: str | None = None
+
+
+
+
+async def process_file(request: Request) -> Response:
+    """Owner, admins, write grants. A failure is a 400 with the reason, the file marked
+    failed (as in Open WebUI)."""
+    ctx = rest_context(request)
+    try:
+        form = await parse_body(request, ProcessFileForm)
+        if form.collection_name is not None:
+            return error_response(400, "Adding a file to a named collection is not "
+                                       "supported here yet; leave out collection_name.")
+        if form.content is not None:
+            async with ctx.unit_of_work(write=True):
+                row = await files.update_file_text(ctx, form.file_id, form.content)
+                filename, data = row.filename, dict(row.data or {})
+        else:
+            outcome = await files.process_file_and_wait(ctx, form.file_id)
+            filename, data = outcome.filename, outcome.data
+    except BadBody as error:
+        return error_response(422, error.errors)
+    except DomainError as error:
+        return render_domain_error(error, {"file_not_found": (404, NOT_FOUND)})
+    if data.get("status") == "failed":
+        return error_response(400, data.get("error") or "Processing failed.")
+    return JSONResponse({"status": True, "collection_name": None, "filename": filename,
+                         "content": data.get("content", "")})
+
+
+def routes() -> list[Route]:
+    return [Route(PATH, process_file, methods=["POST"])]

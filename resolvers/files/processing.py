@@ -1,0 +1,212 @@
+"""A file's processing: text extraction, then Open WebUI's chunking, as background work
+with its status in `data.status` (pending -> processing -> completed | failed, with
+`data.error`) published on the file's channel. `file_chunks` is the one boundary the
+vector store reads.
+
+Extraction and chunking run in a worker thread, one file at a time per process, so
+uploads and chats stay responsive while a large document is cut up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import weakref
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from data.extract.text import ExtractionFailed, extract_text
+from data.file_settings import FileSettings
+from data.pubsub import file_channel
+from data.repos.files import FileChunkRepo, FileRepo
+from data.tables import FileChunkRow, FileRow
+from data.uploads import Uploads
+from resolvers.context import Context, Services
+from resolvers.files.access import accessible_file
+from resolvers.permissions import require_verified
+
+log = logging.getLogger("parley.files")
+TERMINAL = ("completed", "failed")
+INTERRUPTED = "The server stopped while processing this file; process it again."
+UNEXPECTED = "Processing failed unexpectedly; process it again, or report it."
+# One file at a time per event loop (the process's, or each test's).
+_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = \
+    weakref.WeakKeyDictionary()
+
+
+def text_hash(text: str) -> str:
+    """Open WebUI's `file.hash`: the SHA-256 of the extracted text."""
+    return hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()
+
+
+def chunk_rows(settings: FileSettings, row: FileRow, text: str
+               ) -> list[tuple[str, dict[str, Any]]]:
+    """(text, metadata) per chunk, with the metadata Open WebUI records."""
+    from data.extract.chunks import split_text  # imported on first use: see data/extract
+
+    base = {"name": row.filename, "file_id": row.id, "source": row.filename,
+            "created_by": row.user_id, "hash": text_hash(text)}
+    return [(chunk.text, {**base, "start_index": chunk.start_index, **chunk.headers})
+            for chunk in split_text(text, chunk_size=settings.chunk_size,
+                                    chunk_overlap=settings.chunk_overlap,
+                                    markdown_headers=settings.markdown_header_split)]
+
+
+def publish_after_commit(ctx: Context, file_id: str, data: dict[str, Any]) -> None:
+    event = {"type": "file_status", "file_id": file_id, "status": data.get("status"),
+             "error": data.get("error")}
+    pubsub = ctx.services.pubsub
+
+    async def publish() -> None:
+        await pubsub.publish(file_channel(file_id), event)
+
+    ctx.after_commit(publish)
+
+
+def queue_after_commit(ctx: Context, file_id: str) -> None:
+    services = ctx.services
+
+    async def queue() -> None:
+        services.spawn(run_processing(services, file_id))
+
+    ctx.after_commit(queue)
+
+
+async def process_file(ctx: Context, file_id: str) -> FileRow:
+    """Owner, administrators, write grants: (re)process a file, e.g. one that failed.
+    Answers at once with status `pending`; the work follows in the background."""
+    viewer = await require_verified(ctx)
+    row = await accessible_file(ctx, viewer, file_id, "write")
+    data = {k: v for k, v in (row.data or {}).items() if k not in ("status", "error")}
+    row.data = {**data, "status": "pending"}
+    await ctx.session.flush()
+    publish_after_commit(ctx, file_id, row.data)
+    queue_after_commit(ctx, file_id)
+    return row
+
+
+async def _set_status(services: Services, file_id: str, data: dict[str, Any],
+                      chunks: list[tuple[str, dict[str, Any]]] | None = None,
+                      content_hash: str | None = None) -> FileRow | None:
+    """One short unit of work; None when the file was deleted meanwhile."""
+    ctx = Context(services)
+    async with ctx.unit_of_work(write=True):
+        row = await FileRepo(ctx.session).get(file_id)
+        if row is None:
+            return None
+        if chunks is not None or data.get("status") == "failed":
+            # Nothing half-indexed stays: a failure leaves no chunks at all.
+            await FileChunkRepo(ctx.session).replace(file_id, chunks or [])
+        keep = {k: v for k, v in (row.data or {}).items()
+                if k not in ("status", "error") and (chunks is None or k != "content")}
+        row.data = {**keep, **data}
+        if content_hash is not None:
+            row.hash = content_hash
+        publish_after_commit(ctx, file_id, row.data)
+    return row
+
+
+def _work(settings: FileSettings, row: FileRow, path: Path | None
+          ) -> tuple[str, list[tuple[str, dict[str, Any]]]]:
+    if path is None:
+        raise ExtractionFailed("The stored bytes of this file are gone.")
+    text = extract_text(path, name=row.filename, content_type=(row.meta or {}).get(
+        "content_type"), max_expanded_size=settings.max_expanded_size)
+    if not text.strip():
+        raise ExtractionFailed("The file has no text to extract.")
+    return text, chunk_rows(settings, row, text)
+
+
+async def run_processing(services: Services, file_id: str) -> None:
+    settings = services.settings.files
+    assert settings is not None
+    slot = _slots.setdefault(asyncio.get_running_loop(), asyncio.Semaphore(1))
+    async with slot:
+        row = await _set_status(services, file_id, {"status": "processing"})
+        if row is None:
+            return
+        store = Uploads(settings.uploads_dir, settings.former_uploads_dir)
+        try:
+            text, chunks = await asyncio.to_thread(_work, settings, row, store.locate(row.path))
+        except ExtractionFailed as error:
+            await _set_status(services, file_id, {"status": "failed", "error": str(error)})
+            return
+        except Exception:
+            log.exception("processing file %s failed", file_id)
+            await _set_status(services, file_id, {"status": "failed", "error": UNEXPECTED})
+            return
+        await _set_status(services, file_id, {"status": "completed", "content": text},
+                          chunks, text_hash(text))
+
+
+async def recover_unfinished(services: Services) -> int:
+    """At start-up: files left pending or processing when a server stopped are marked
+    failed with the reason, so that nobody waits on them and they can be processed again."""
+    ctx = Context(services)
+    async with ctx.unit_of_work(write=True):
+        rows = await FileRepo(ctx.session).unfinished()
+        for row in rows:
+            await FileChunkRepo(ctx.session).replace(row.id, [])
+            row.data = {**(row.data or {}), "status": "failed", "error": INTERRUPTED}
+    return len(rows)
+
+
+async def file_chunks(ctx: Context, file_id: str, *, batch: int = 500
+                      ) -> AsyncIterator[FileChunkRow]:
+    """The file's chunks in order, for whoever may read the file; what embedding reads."""
+    viewer = await require_verified(ctx)
+    await accessible_file(ctx, viewer, file_id)
+    repo, offset = FileChunkRepo(ctx.session), 0
+    while rows := await repo.for_file(file_id, offset=offset, limit=batch):
+        for row in rows:
+            yield row
+        offset += len(rows)
+
+
+async def follow_file_status(ctx: Context, file_id: str) -> AsyncIterator[dict[str, Any]]:
+    """Whoever may read the file: its status now, then each change, until it is
+    completed or failed. Subscribes before reading, so no change is missed."""
+    async with ctx.unit_of_work():
+        await accessible_file(ctx, await require_verified(ctx), file_id)
+    async with ctx.services.pubsub.subscribe(file_channel(file_id)) as events:
+        async with ctx.unit_of_work():
+            row = await FileRepo(ctx.session).get(file_id)
+            data = dict(row.data or {}) if row is not None else {
+                "status": "failed", "error": "The file was deleted."}
+        yield _status(file_id, data)
+        if data.get("status") not in TERMINAL:
+            async for event in events:
+                yield _status(file_id, event)
+                if event.get("status") in TERMINAL:
+                    break
+
+
+def _status(file_id: str, data: dict[str, Any]) -> dict[str, Any]:
+    return {"file_id": file_id, "status": data.get("status"), "error": data.get("error")}
+
+
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a file's processing ended: its name and `data` (status, error, content)."""
+
+    filename: str
+    data: dict[str, Any]
+
+
+async def process_file_and_wait(ctx: Context, file_id: str) -> Outcome:
+    """As process_file, then wait until the background work ends (for surfaces whose
+    answer carries the result, as Open WebUI's `process/file` does). The work goes on if
+    the caller leaves."""
+    async with ctx.unit_of_work(write=True):
+        await process_file(ctx, file_id)
+    async for event in follow_file_status(ctx, file_id):
+        if event.get("status") in TERMINAL:
+            break
+    async with ctx.unit_of_work():
+        row = await accessible_file(ctx, await require_verified(ctx), file_id)
+        return Outcome(row.filename, dict(row.data) if isinstance(row.data, dict) else {})
