@@ -8,11 +8,11 @@ import asyncio
 import json
 import json.scanner
 from collections.abc import Awaitable, Sequence
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
+import aiohttp
 import orjson
 
-from data.llm.addresses import IDLE, NOT_HTTP, SLOW_CONNECT, UNREACHABLE, WireError
 from data.llm.base import (
     Connection,
     Interrupted,
@@ -23,9 +23,14 @@ from data.llm.base import (
     UpstreamUnreachable,
     summarize,
 )
-
-if TYPE_CHECKING:
-    from data.llm.wire import WireResponse
+from data.llm.http import (
+    IDLE,
+    NOT_HTTP,
+    SLOW_CONNECT,
+    UNREACHABLE,
+    TransportError,
+    transport_kind,
+)
 
 NDJSON, SSE, JSON = "ndjson", "sse", "json"
 MAX_LINE = 16 * 1024 * 1024  # one line of an answer (a base64 image fits; a runaway does not)
@@ -35,7 +40,7 @@ MAX_ERROR_BODY = 64 * 1024
 T = TypeVar("T")
 
 
-def transport_error(connection: Connection, error: WireError) -> UpstreamError:
+def transport_error(connection: Connection, error: TransportError) -> UpstreamError:
     """A user-fit error for a transport failure: it says what happened, never the address
     or anything the upstream sent."""
     kind = error.kind
@@ -50,6 +55,12 @@ def transport_error(connection: Connection, error: WireError) -> UpstreamError:
                               "HTTP.")
     return UpstreamBroken(f"{connection.label} closed the connection before the answer was "
                           "complete.")
+
+
+def redirected(connection: Connection, status: int) -> UpstreamRefused:
+    """A base URL that redirects is a configuration to fix, not an answer to follow."""
+    return UpstreamRefused(f"{connection.label} answered with a redirect (HTTP {status}); "
+                           "its URL needs to be the one it redirects to.", status=502)
 
 
 def timed_out(connection: Connection) -> UpstreamTimeout:
@@ -96,13 +107,13 @@ class Interruptible:
 class UpstreamResponse:
     """An upstream's answer whose headers have arrived and whose body has not been read."""
 
-    def __init__(self, response: WireResponse, connection: Connection,
+    def __init__(self, response: aiohttp.ClientResponse, connection: Connection,
                  guard: Interruptible):
         self.response = response
         self.connection = connection
         self.guard = guard
         self.status = response.status
-        self.content_type = response.headers.get("content-type", "")
+        self.content_type = response.headers.get("Content-Type", "")
 
     @property
     def framing(self) -> str:
@@ -114,11 +125,12 @@ class UpstreamResponse:
         return JSON
 
     async def next_chunk(self) -> bytes | None:
-        """The next bytes as the upstream sent them, or None at the end."""
+        """The next bytes as they arrived (decompressed), or None at the end."""
         try:
-            return await self.guard.run(self.response.read_chunk())
-        except WireError as error:
-            raise transport_error(self.connection, error) from None
+            return await self.guard.run(self.response.content.readany()) or None
+        except (aiohttp.ClientError, OSError) as error:
+            raise transport_error(self.connection, TransportError(transport_kind(error))) \
+                from None
 
     async def read_all(self, limit: int) -> bytes:
         """The whole body, up to `limit` bytes (more is cut off)."""
@@ -129,8 +141,8 @@ class UpstreamResponse:
         return b"".join(parts)[:limit]
 
     async def aclose(self) -> None:
-        """Back to the pool when the answer was read to its end; otherwise the connection
-        is closed, which is what tells the upstream to stop generating."""
+        """Back to the pool when the answer arrived to its end (aiohttp gives it back
+        then); otherwise the connection is closed, which tells the upstream to stop."""
         self.response.close()
 
     async def refused(self, secrets: Sequence[str]) -> UpstreamRefused:
@@ -142,7 +154,7 @@ class UpstreamResponse:
         finally:
             await self.aclose()
         return refusal(self.connection, self.status, body, secrets,
-                       self.response.headers.get("retry-after"))
+                       self.response.headers.get("Retry-After"))
 
 
 def error_text(body: bytes) -> str:

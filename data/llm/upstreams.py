@@ -1,4 +1,4 @@
-"""The process's one HTTP client for every upstream (data/llm/wire.py), and the model
+"""The process's one HTTP client for every upstream (data/llm/http.py), and the model
 catalog it keeps.
 
 Timeouts: connecting (waiting for a free connection included) is bounded, and so is the
@@ -17,12 +17,17 @@ import json
 import time
 from typing import Any
 
-from data.llm.addresses import EnvironmentProxies
 from data.llm.base import Connection, Connections, UpstreamBroken, UpstreamError
 from data.llm.catalog import Catalog, fetch_catalog
+from data.llm.http import EnvironmentProxies, TransportError, UpstreamHttp
 from data.llm.settings import UpstreamSettings
-from data.llm.streams import Interruptible, UpstreamResponse, timed_out, transport_error
-from data.llm.wire import WireClient, WireError
+from data.llm.streams import (
+    Interruptible,
+    UpstreamResponse,
+    redirected,
+    timed_out,
+    transport_error,
+)
 
 MAX_LIST_BODY = 32 * 1024 * 1024
 
@@ -30,17 +35,17 @@ MAX_LIST_BODY = 32 * 1024 * 1024
 class Upstreams:
     def __init__(self, settings: UpstreamSettings):
         self.settings = settings
-        self._http: WireClient | None = None
+        self._http: UpstreamHttp | None = None
         self._catalog: Catalog | None = None
         self._catalog_for: Connections | None = None
         self._fetching: asyncio.Future[Catalog] | None = None
         self._fetching_for: Connections | None = None
 
     @property
-    def http(self) -> WireClient:
+    def http(self) -> UpstreamHttp:
         if self._http is None:
             settings = self.settings
-            self._http = WireClient(
+            self._http = UpstreamHttp(
                 connect_timeout=settings.connect_timeout, idle_timeout=settings.idle_timeout,
                 max_connections=settings.max_connections, verify_tls=settings.verify_tls,
                 proxies=EnvironmentProxies.from_environment())
@@ -54,12 +59,16 @@ class Upstreams:
 
     async def open(self, connection: Connection, method: str, path: str, body: bytes | None,
                    guard: Interruptible) -> UpstreamResponse:
-        """Send a request and wait for the answer's headers (not its body)."""
+        """Send a request and wait for the answer's headers (not its body). A redirect is
+        an error: it is never followed (a POST would be sent where nobody configured)."""
         try:
             response = await guard.run(self.http.request(
                 method, connection.base_url, path, connection.request_headers(), body))
-        except WireError as error:
+        except TransportError as error:
             raise transport_error(connection, error) from None
+        if 300 <= response.status < 400:
+            response.close()
+            raise redirected(connection, response.status)
         return UpstreamResponse(response, connection, guard)
 
     async def get_json(self, connection: Connection, path: str, *,
