@@ -221,7 +221,11 @@ class LineCheck:
         self.connection = connection
         self.keep, self.secrets = keep, secrets
         self.values: list[dict] = []
-        self.tail = b""
+        # The pieces of a line still waiting for its end. Kept apart and joined once, when
+        # the end arrives: only new bytes are ever searched for a line end, so a long line
+        # arriving in small pieces costs time in proportion to its length, not its square.
+        self._pending: list[bytes] = []
+        self._pending_size = 0
         self.finished = False
         self.failure: UpstreamError | None = None
 
@@ -229,20 +233,25 @@ class LineCheck:
         """The complete, valid lines this chunk finished (the valid ones before a bad one)."""
         if self.failure is not None:
             return b""
-        data = self.tail + chunk if self.tail else chunk
-        cut = data.rfind(b"\n") + 1
+        cut = chunk.rfind(b"\n") + 1
         if cut == 0:
-            self.tail = data
-            if len(data) > MAX_LINE:
+            self._pending.append(chunk)
+            self._pending_size += len(chunk)
+            if self._pending_size > MAX_LINE:
                 self._fail(UpstreamBroken(f"{self.connection.label} sent a line longer than "
                                           "the limit."))
             return b""
-        block, self.tail = data[:cut], data[cut:]
+        block = chunk if cut == len(chunk) else chunk[:cut]
+        if self._pending:
+            block = b"".join((*self._pending, block))
+        self._pending = [chunk[cut:]] if cut < len(chunk) else []
+        self._pending_size = len(chunk) - cut
         return self._checked(block)
 
     def end(self) -> bytes:
         """At the end of the body: the last line if it had no newline, checked."""
-        block, self.tail = self.tail, b""
+        block = b"".join(self._pending)
+        self._pending, self._pending_size = [], 0
         if self.failure is not None or not block.strip():
             return b""
         return self._checked(block)
@@ -283,5 +292,5 @@ class LineCheck:
         return UpstreamBroken(f"{self.connection.label} sent a line that is not valid JSON.")
 
     def _fail(self, error: UpstreamError) -> None:
-        self.tail = b""
+        self._pending, self._pending_size = [], 0
         self.failure = error
