@@ -418,3 +418,23 @@ def test_checking_a_long_line_that_arrives_in_small_pieces_is_linear():
 
     whole, in_pieces = cpu([line]), cpu(pieces)
     assert in_pieces < 10 * whole + 0.05, (whole, in_pieces)
+
+
+async def test_credentials_in_a_plain_proxy_url_go_beside_the_request(monkeypatch):
+    """Through a forward proxy (an http upstream), the proxy's credentials travel as
+    Proxy-Authorization on the request itself; the upstream's own, from its URL, as
+    Authorization."""
+    async with ScriptedUpstream() as proxy:
+        proxy_environment(monkeypatch, HTTP_PROXY=f"http://px:pw@127.0.0.1:{proxy.port}")
+        closed = f"127.0.0.1:{free_port()}"
+        conn = connections(ollama=[f"http://me:mine@{closed}"]).ollama[0]
+        async with upstreams_with() as service:
+            answer = await service.open(conn, "POST", "/api/chat",
+                                        b'{"model":"llama3:8b","stream":false,"messages":[]}',
+                                        Interruptible())
+            assert answer.status == 200
+            await answer.aclose()
+    sent = proxy.last("/api/chat").headers
+    assert proxy.proxied_for == [closed]
+    assert sent["proxy-authorization"] == "Basic " + base64.b64encode(b"px:pw").decode()
+    assert sent["authorization"] == "Basic " + base64.b64encode(b"me:mine").decode()
