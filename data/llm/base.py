@@ -140,6 +140,20 @@ def _list(value: Any) -> list[Any]:
 
 # ---- errors ------------------------------------------------------------------------------
 
+# The kinds of TransportError
+SLOW_CONNECT, UNREACHABLE, IDLE, NOT_HTTP, BROKEN = (
+    "slow_connect", "unreachable", "idle", "not_http", "broken")
+
+
+class TransportError(Exception):
+    """An upstream exchange failed in the HTTP client; `kind` says how (slow_connect,
+    unreachable, idle, not_http, broken), never what the peer sent."""
+
+    def __init__(self, kind: str):
+        super().__init__(kind)
+        self.kind = kind
+
+
 class UpstreamError(Exception):
     """An upstream failed us. `message` is written for end users: it names the connection
     by kind and index and never carries the upstream's body verbatim or any key."""

@@ -17,32 +17,33 @@ so the AIOHTTP_* settings keep their meaning), configured for this job.
 - Cookies an upstream sets are never stored: one client serves every user.
 
 Failures are TransportErrors whose `kind` says what happened, never what the peer sent.
+
+Only data/llm/upstreams.py imports this module, when the first upstream call is made:
+aiohttp takes a few tenths of a second to import, which a start-up should not pay.
 """
 
 from __future__ import annotations
 
-import ssl
 import urllib.request
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import aiohttp
 from aiohttp.http_exceptions import HttpProcessingError
+from multidict import CIMultiDictProxy
 from yarl import URL
 
-SLOW_CONNECT, UNREACHABLE, IDLE, NOT_HTTP, BROKEN = (
-    "slow_connect", "unreachable", "idle", "not_http", "broken")
+from data.llm.base import (
+    BROKEN,
+    IDLE,
+    NOT_HTTP,
+    SLOW_CONNECT,
+    UNREACHABLE,
+    TransportError,
+)
+
 KEEP_IDLE = 30.0  # seconds an unused connection stays in the pool
 USER_AGENT = "Parley"
-
-
-class TransportError(Exception):
-    """An upstream exchange failed; `kind` says how (slow_connect, unreachable, idle,
-    not_http, broken), never what the peer sent."""
-
-    def __init__(self, kind: str):
-        super().__init__(kind)
-        self.kind = kind
 
 
 def transport_kind(error: aiohttp.ClientError | OSError) -> str:
@@ -133,7 +134,7 @@ class UpstreamHttp:
         self._session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(
                 limit=max_connections, limit_per_host=0, keepalive_timeout=KEEP_IDLE,
-                ssl=ssl.create_default_context() if verify_tls else False),
+                ssl=verify_tls),  # True: aiohttp's own verifying context
             timeout=aiohttp.ClientTimeout(total=None, connect=connect_timeout,
                                           sock_connect=connect_timeout,
                                           sock_read=idle_timeout),
@@ -146,9 +147,8 @@ class UpstreamHttp:
             raise_for_status=False)
 
     async def request(self, method: str, base_url: str, path: str, headers: dict[str, str],
-                      body: bytes | None) -> aiohttp.ClientResponse:
-        """Send a request and wait for its answer's head (not its body). Close the answer
-        (`release()` once read to its end) to give its connection back."""
+                      body: bytes | None) -> HttpAnswer:
+        """Send a request and wait for its answer's head (not its body)."""
         target = self._targets.get(base_url)
         if target is None:
             target = self._targets[base_url] = Target.of(base_url, self.proxies)
@@ -159,11 +159,33 @@ class UpstreamHttp:
         if target.request_headers:
             headers = {**headers, **target.request_headers}
         try:
-            return await self._session.request(
+            return HttpAnswer(await self._session.request(
                 method, target.base + path, headers=headers, data=body, proxy=target.proxy,
-                proxy_headers=target.proxy_headers, allow_redirects=False)
+                proxy_headers=target.proxy_headers, allow_redirects=False))
         except (aiohttp.ClientError, OSError) as error:
             raise TransportError(transport_kind(error)) from None
 
     async def aclose(self) -> None:
         await self._session.close()
+
+
+class HttpAnswer:
+    """An answer whose head has arrived; its body is read with `read()`. Once the body
+    has arrived whole, aiohttp gives the connection back to the pool by itself; `close()`
+    before that closes the connection, which is what tells the upstream to stop."""
+
+    def __init__(self, response: aiohttp.ClientResponse):
+        self.raw = response
+        self.status: int = response.status
+        self.headers: CIMultiDictProxy[str] = response.headers
+
+    async def read(self) -> bytes | None:
+        """What has arrived of the body (decompressed; waiting if nothing has), None at
+        its end."""
+        try:
+            return await self.raw.content.readany() or None
+        except (aiohttp.ClientError, OSError) as error:
+            raise TransportError(transport_kind(error)) from None
+
+    def close(self) -> None:
+        self.raw.close()

@@ -8,14 +8,18 @@ import asyncio
 import json
 import json.scanner
 from collections.abc import Awaitable, Sequence
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-import aiohttp
 import orjson
 
 from data.llm.base import (
+    IDLE,
+    NOT_HTTP,
+    SLOW_CONNECT,
+    UNREACHABLE,
     Connection,
     Interrupted,
+    TransportError,
     UpstreamBroken,
     UpstreamError,
     UpstreamRefused,
@@ -23,14 +27,9 @@ from data.llm.base import (
     UpstreamUnreachable,
     summarize,
 )
-from data.llm.http import (
-    IDLE,
-    NOT_HTTP,
-    SLOW_CONNECT,
-    UNREACHABLE,
-    TransportError,
-    transport_kind,
-)
+
+if TYPE_CHECKING:
+    from data.llm.http import HttpAnswer
 
 NDJSON, SSE, JSON = "ndjson", "sse", "json"
 MAX_LINE = 16 * 1024 * 1024  # one line of an answer (a base64 image fits; a runaway does not)
@@ -107,7 +106,7 @@ class Interruptible:
 class UpstreamResponse:
     """An upstream's answer whose headers have arrived and whose body has not been read."""
 
-    def __init__(self, response: aiohttp.ClientResponse, connection: Connection,
+    def __init__(self, response: HttpAnswer, connection: Connection,
                  guard: Interruptible):
         self.response = response
         self.connection = connection
@@ -127,10 +126,9 @@ class UpstreamResponse:
     async def next_chunk(self) -> bytes | None:
         """The next bytes as they arrived (decompressed), or None at the end."""
         try:
-            return await self.guard.run(self.response.content.readany()) or None
-        except (aiohttp.ClientError, OSError) as error:
-            raise transport_error(self.connection, TransportError(transport_kind(error))) \
-                from None
+            return await self.guard.run(self.response.read())
+        except TransportError as error:
+            raise transport_error(self.connection, error) from None
 
     async def read_all(self, limit: int) -> bytes:
         """The whole body, up to `limit` bytes (more is cut off)."""
@@ -141,8 +139,8 @@ class UpstreamResponse:
         return b"".join(parts)[:limit]
 
     async def aclose(self) -> None:
-        """Back to the pool when the answer arrived to its end (aiohttp gives it back
-        then); otherwise the connection is closed, which tells the upstream to stop."""
+        """Back to the pool when the answer arrived to its end; otherwise the connection
+        is closed, which is what tells the upstream to stop generating."""
         self.response.close()
 
     async def refused(self, secrets: Sequence[str]) -> UpstreamRefused:

@@ -5,7 +5,7 @@ Timeouts: connecting (waiting for a free connection included) is bounded, and so
 silence between two pieces of an answer, its head included, but never the whole answer:
 a long answer that keeps arriving lives as long as it needs to.
 
-The client (with its TLS context) is made on the first request, and proxies named in
+The client is made (and aiohttp imported) on the first request, and proxies named in
 the environment are read then: a server that never calls an upstream never pays for
 them, and one with an unreachable upstream starts all the same.
 """
@@ -15,11 +15,16 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from data.llm.base import Connection, Connections, UpstreamBroken, UpstreamError
+from data.llm.base import (
+    Connection,
+    Connections,
+    TransportError,
+    UpstreamBroken,
+    UpstreamError,
+)
 from data.llm.catalog import Catalog, fetch_catalog
-from data.llm.http import EnvironmentProxies, TransportError, UpstreamHttp
 from data.llm.settings import UpstreamSettings
 from data.llm.streams import (
     Interruptible,
@@ -28,6 +33,9 @@ from data.llm.streams import (
     timed_out,
     transport_error,
 )
+
+if TYPE_CHECKING:
+    from data.llm.http import UpstreamHttp
 
 MAX_LIST_BODY = 32 * 1024 * 1024
 
@@ -44,6 +52,8 @@ class Upstreams:
     @property
     def http(self) -> UpstreamHttp:
         if self._http is None:
+            from data.llm.http import EnvironmentProxies, UpstreamHttp  # aiohttp: see there
+
             settings = self.settings
             self._http = UpstreamHttp(
                 connect_timeout=settings.connect_timeout, idle_timeout=settings.idle_timeout,

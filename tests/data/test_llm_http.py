@@ -276,7 +276,7 @@ async def test_a_slow_reader_pauses_the_socket_instead_of_buffering_everything(u
     async with RawServer(lambda *_: ok(b"z" * size)) as server:
         answer = await post(upstreams, server)
         await asyncio.sleep(0.3)  # the server writes as fast as it can meanwhile
-        taken = answer.response.content.total_bytes  # read off the socket so far
+        taken = answer.response.raw.content.total_bytes  # read off the socket so far
         assert taken < 1 << 20
         assert len(await read_all(answer)) == size
 
