@@ -26,12 +26,12 @@ from __future__ import annotations
 
 import urllib.request
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import aiohttp
 from aiohttp.http_exceptions import HttpProcessingError
-from multidict import CIMultiDictProxy
-from yarl import URL
+from yarl import URL  # aiohttp's own URL type
 
 from data.llm.base import (
     BROKEN,
@@ -41,6 +41,9 @@ from data.llm.base import (
     UNREACHABLE,
     TransportError,
 )
+
+if TYPE_CHECKING:
+    from multidict import CIMultiDictProxy
 
 KEEP_IDLE = 30.0  # seconds an unused connection stays in the pool
 USER_AGENT = "Parley"

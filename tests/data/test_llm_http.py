@@ -291,3 +291,13 @@ async def test_bytes_after_an_answer_keep_the_answer_but_not_the_connection(upst
         await asyncio.sleep(0.05)
         assert await read_all(await post(upstreams, server)) == b'{"n":2}'
     assert server.connections == 2
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:99999", "http://[::1", "http://a b",
+                                 "http://:80", "http://host:abc", "ftp://x"])
+async def test_a_base_url_that_cannot_be_called_is_unreachable(upstreams, url):
+    """Admins may save any URL: one the client cannot call is a clear error naming the
+    connection, never another exception."""
+    with pytest.raises(UpstreamUnreachable) as caught:
+        await upstreams.open(ollama(url), "POST", "/api/chat", b"{}", Interruptible())
+    assert caught.value.message == "Ollama connection 0 is unreachable."
