@@ -1,7 +1,9 @@
 """Proxy overhead: a 200-chunk streamed answer fetched from the scripted upstream
 directly and through Parley, interleaved request by request on keep-alive connections.
 Reports time to first byte (first piece of the answer) and total time, p50 and p99, and
-what Parley adds. Goals: under 2 ms added to the first byte, under 5% added to the total.
+what Parley adds. Goals, at p50: under 1.8 ms added to the first byte (a fifth of what
+Open WebUI adds on the same stream here, about 9 ms), and under 5% added to the total of
+a paced stream (with no pause between pieces the total measures per-piece cost instead).
 
 Three processes on one machine: the scripted upstream (tests/support/upstream.py),
 Parley (`asgi.py`, SQLite), and this client (raw asyncio, HTTP/1.1 chunked parsing only).
@@ -14,7 +16,8 @@ models public, so each request also checks the model's access grants.
 
 `--floor` also fetches the streams through a bare TCP forwarder (bench/forwarder.py),
 after Parley's runs: what one more process in the path costs on this machine, before any
-HTTP or checks. Parley's figures minus the floor's are what Parley itself adds.
+HTTP or checks. Parley's figures minus the floor's (the "net" rows) are what Parley itself
+adds.
 """
 
 import argparse
@@ -31,7 +34,7 @@ from pathlib import Path
 
 from foundation import HOST, ROOT, SIGNUP, Server, free_port, request
 
-GOALS = {"ttfb_added_ms": 2.0, "total_added_pct": 5.0}
+GOALS = {"ttfb_added_ms": 1.8, "total_added_pct": 5.0}  # at p50; the total's when paced
 CASES = [  # name, path upstream, path via Parley, body
     ("ollama /api/chat", "/api/chat", "/ollama/api/chat",
      {"model": "llama3:8b", "messages": [{"role": "user", "content": "hi"}], "stream": True}),
@@ -265,12 +268,25 @@ def print_report(results) -> None:
                 print(f"{name:28} {label:7} {f['ttfb_p50_ms']:8.2f}m {f['ttfb_p99_ms']:8.2f}m "
                       f"{f['total_p50_ms']:9.1f}m {f['total_p99_ms']:9.1f}m")
             a = figures["added"]
-            ok_ttfb = max(a["ttfb_p50_ms"], a["ttfb_p99_ms"]) < GOALS["ttfb_added_ms"]
-            ok_total = max(a["total_p50_pct"], a["total_p99_pct"]) < GOALS["total_added_pct"]
-            print(added_row("", "added", a, f"first byte {'ok' if ok_ttfb else 'MISSED'} "
-                            f"(<2 ms), total {'ok' if ok_total else 'MISSED'} (<5%)"))
+            print(added_row("", "added", a, verdict(a, paced=result["delay_s"] > 0)))
         for name, figures in result.get("floor", {}).items():
-            print(added_row(name, "floor", figures["added"], "added by a bare TCP forwarder"))
+            floor_added = figures["added"]
+            print(added_row(name, "floor", floor_added, "added by a bare TCP forwarder"))
+            own = result["cases"][name]["added"]
+            # p50s only: a difference of two p99s of noisy samples says little.
+            print(f"{name:28} {'net':7} {own['ttfb_p50_ms'] - floor_added['ttfb_p50_ms']:+8.2f}m "
+                  f"{'':9} {own['total_p50_pct'] - floor_added['total_p50_pct']:+9.1f}% "
+                  f"{'':10}   Parley's added minus the forwarder's, p50")
+
+
+def verdict(added: dict, *, paced: bool) -> str:
+    ttfb_ok = added["ttfb_p50_ms"] < GOALS["ttfb_added_ms"]
+    text = (f"p50: first byte {'ok' if ttfb_ok else 'MISSED'} "
+            f"(<{GOALS['ttfb_added_ms']:g} ms)")
+    if not paced:
+        return text + ", total (per-piece cost, no goal)"
+    total_ok = added["total_p50_pct"] < GOALS["total_added_pct"]
+    return text + f", total {'ok' if total_ok else 'MISSED'} (<{GOALS['total_added_pct']:g}%)"
 
 
 def added_row(name: str, label: str, added: dict, verdict: str) -> str:

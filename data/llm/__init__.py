@@ -1,1 +1,1 @@
-"""The LLM upstreams: Ollama and OpenAI-compatible servers over one shared HTTP client (wire.py)."""
+"""The LLM upstreams: Ollama and OpenAI-compatible servers over one shared HTTP client (http.py)."""

@@ -46,9 +46,11 @@ class Connection:
         return model_id
 
     def request_headers(self) -> dict[str, str]:
-        headers = {"Content-Type": "application/json", "Accept-Encoding": "identity"}
-        headers.update({str(k): str(v) for k, v in self.headers.items()
-                        if str(k).lower() not in _RESERVED_HEADERS})
+        headers = {"Content-Type": "application/json"}
+        headers.update({name: value for name, value in
+                        ((str(k), str(v)) for k, v in self.headers.items())
+                        if name.lower() not in _RESERVED_HEADERS
+                        and _HEADER_NAME.fullmatch(name) and _HEADER_VALUE.fullmatch(value)})
         if self.key and self.auth_type in ("bearer", ""):
             headers["Authorization"] = f"Bearer {self.key}"
         return headers
@@ -57,6 +59,10 @@ class Connection:
 # Set by us alone: a configured header must not change framing, encoding or the key.
 _RESERVED_HEADERS = {"content-type", "content-length", "transfer-encoding", "host",
                      "accept-encoding", "connection"}
+# A configured header that HTTP cannot carry (one that would split the request, say) is
+# left out rather than failing every request to the connection.
+_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_HEADER_VALUE = re.compile(r"[^\x00-\x08\x0a-\x1f\x7f]*")
 
 
 def _config_for(configs: Any, idx: int, url: str) -> Mapping[str, Any]:
@@ -135,6 +141,20 @@ def _list(value: Any) -> list[Any]:
 
 
 # ---- errors ------------------------------------------------------------------------------
+
+# The kinds of TransportError
+SLOW_CONNECT, UNREACHABLE, IDLE, NOT_HTTP, BROKEN = (
+    "slow_connect", "unreachable", "idle", "not_http", "broken")
+
+
+class TransportError(Exception):
+    """An upstream exchange failed in the HTTP client; `kind` says how (slow_connect,
+    unreachable, idle, not_http, broken), never what the peer sent."""
+
+    def __init__(self, kind: str):
+        super().__init__(kind)
+        self.kind = kind
+
 
 class UpstreamError(Exception):
     """An upstream failed us. `message` is written for end users: it names the connection

@@ -12,10 +12,14 @@ from typing import TYPE_CHECKING, TypeVar
 
 import orjson
 
-from data.llm.addresses import IDLE, NOT_HTTP, SLOW_CONNECT, UNREACHABLE, WireError
 from data.llm.base import (
+    IDLE,
+    NOT_HTTP,
+    SLOW_CONNECT,
+    UNREACHABLE,
     Connection,
     Interrupted,
+    TransportError,
     UpstreamBroken,
     UpstreamError,
     UpstreamRefused,
@@ -25,7 +29,7 @@ from data.llm.base import (
 )
 
 if TYPE_CHECKING:
-    from data.llm.wire import WireResponse
+    from data.llm.http import HttpAnswer
 
 NDJSON, SSE, JSON = "ndjson", "sse", "json"
 MAX_LINE = 16 * 1024 * 1024  # one line of an answer (a base64 image fits; a runaway does not)
@@ -35,7 +39,7 @@ MAX_ERROR_BODY = 64 * 1024
 T = TypeVar("T")
 
 
-def transport_error(connection: Connection, error: WireError) -> UpstreamError:
+def transport_error(connection: Connection, error: TransportError) -> UpstreamError:
     """A user-fit error for a transport failure: it says what happened, never the address
     or anything the upstream sent."""
     kind = error.kind
@@ -50,6 +54,12 @@ def transport_error(connection: Connection, error: WireError) -> UpstreamError:
                               "HTTP.")
     return UpstreamBroken(f"{connection.label} closed the connection before the answer was "
                           "complete.")
+
+
+def redirected(connection: Connection, status: int) -> UpstreamRefused:
+    """A base URL that redirects is a configuration to fix, not an answer to follow."""
+    return UpstreamRefused(f"{connection.label} answered with a redirect (HTTP {status}); "
+                           "its URL needs to be the one it redirects to.", status=502)
 
 
 def timed_out(connection: Connection) -> UpstreamTimeout:
@@ -96,13 +106,13 @@ class Interruptible:
 class UpstreamResponse:
     """An upstream's answer whose headers have arrived and whose body has not been read."""
 
-    def __init__(self, response: WireResponse, connection: Connection,
+    def __init__(self, response: HttpAnswer, connection: Connection,
                  guard: Interruptible):
         self.response = response
         self.connection = connection
         self.guard = guard
         self.status = response.status
-        self.content_type = response.headers.get("content-type", "")
+        self.content_type = response.headers.get("Content-Type", "")
 
     @property
     def framing(self) -> str:
@@ -114,10 +124,10 @@ class UpstreamResponse:
         return JSON
 
     async def next_chunk(self) -> bytes | None:
-        """The next bytes as the upstream sent them, or None at the end."""
+        """The next bytes as they arrived (decompressed), or None at the end."""
         try:
-            return await self.guard.run(self.response.read_chunk())
-        except WireError as error:
+            return await self.guard.run(self.response.read())
+        except TransportError as error:
             raise transport_error(self.connection, error) from None
 
     async def read_all(self, limit: int) -> bytes:
@@ -129,7 +139,7 @@ class UpstreamResponse:
         return b"".join(parts)[:limit]
 
     async def aclose(self) -> None:
-        """Back to the pool when the answer was read to its end; otherwise the connection
+        """Back to the pool when the answer arrived to its end; otherwise the connection
         is closed, which is what tells the upstream to stop generating."""
         self.response.close()
 
@@ -142,7 +152,7 @@ class UpstreamResponse:
         finally:
             await self.aclose()
         return refusal(self.connection, self.status, body, secrets,
-                       self.response.headers.get("retry-after"))
+                       self.response.headers.get("Retry-After"))
 
 
 def error_text(body: bytes) -> str:
@@ -209,7 +219,11 @@ class LineCheck:
         self.connection = connection
         self.keep, self.secrets = keep, secrets
         self.values: list[dict] = []
-        self.tail = b""
+        # The pieces of a line still waiting for its end. Kept apart and joined once, when
+        # the end arrives: only new bytes are ever searched for a line end, so a long line
+        # arriving in small pieces costs time in proportion to its length, not its square.
+        self._pending: list[bytes] = []
+        self._pending_size = 0
         self.finished = False
         self.failure: UpstreamError | None = None
 
@@ -217,20 +231,25 @@ class LineCheck:
         """The complete, valid lines this chunk finished (the valid ones before a bad one)."""
         if self.failure is not None:
             return b""
-        data = self.tail + chunk if self.tail else chunk
-        cut = data.rfind(b"\n") + 1
+        cut = chunk.rfind(b"\n") + 1
         if cut == 0:
-            self.tail = data
-            if len(data) > MAX_LINE:
+            self._pending.append(chunk)
+            self._pending_size += len(chunk)
+            if self._pending_size > MAX_LINE:
                 self._fail(UpstreamBroken(f"{self.connection.label} sent a line longer than "
                                           "the limit."))
             return b""
-        block, self.tail = data[:cut], data[cut:]
+        block = chunk if cut == len(chunk) else chunk[:cut]
+        if self._pending:
+            block = b"".join((*self._pending, block))
+        self._pending = [chunk[cut:]] if cut < len(chunk) else []
+        self._pending_size = len(chunk) - cut
         return self._checked(block)
 
     def end(self) -> bytes:
         """At the end of the body: the last line if it had no newline, checked."""
-        block, self.tail = self.tail, b""
+        block = b"".join(self._pending)
+        self._pending, self._pending_size = [], 0
         if self.failure is not None or not block.strip():
             return b""
         return self._checked(block)
@@ -271,5 +290,5 @@ class LineCheck:
         return UpstreamBroken(f"{self.connection.label} sent a line that is not valid JSON.")
 
     def _fail(self, error: UpstreamError) -> None:
-        self.tail = b""
+        self._pending, self._pending_size = [], 0
         self.failure = error

@@ -1,11 +1,11 @@
-"""The process's one HTTP client for every upstream (data/llm/wire.py), and the model
+"""The process's one HTTP client for every upstream (data/llm/http.py), and the model
 catalog it keeps.
 
 Timeouts: connecting (waiting for a free connection included) is bounded, and so is the
 silence between two pieces of an answer, its head included, but never the whole answer:
 a long answer that keeps arriving lives as long as it needs to.
 
-The client (with its TLS context) is made on the first request, and proxies named in
+The client is made (and aiohttp imported) on the first request, and proxies named in
 the environment are read then: a server that never calls an upstream never pays for
 them, and one with an unreachable upstream starts all the same.
 """
@@ -15,14 +15,27 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from data.llm.addresses import EnvironmentProxies
-from data.llm.base import Connection, Connections, UpstreamBroken, UpstreamError
+from data.llm.base import (
+    Connection,
+    Connections,
+    TransportError,
+    UpstreamBroken,
+    UpstreamError,
+)
 from data.llm.catalog import Catalog, fetch_catalog
 from data.llm.settings import UpstreamSettings
-from data.llm.streams import Interruptible, UpstreamResponse, timed_out, transport_error
-from data.llm.wire import WireClient, WireError
+from data.llm.streams import (
+    Interruptible,
+    UpstreamResponse,
+    redirected,
+    timed_out,
+    transport_error,
+)
+
+if TYPE_CHECKING:
+    from data.llm.http import UpstreamHttp
 
 MAX_LIST_BODY = 32 * 1024 * 1024
 
@@ -30,17 +43,19 @@ MAX_LIST_BODY = 32 * 1024 * 1024
 class Upstreams:
     def __init__(self, settings: UpstreamSettings):
         self.settings = settings
-        self._http: WireClient | None = None
+        self._http: UpstreamHttp | None = None
         self._catalog: Catalog | None = None
         self._catalog_for: Connections | None = None
         self._fetching: asyncio.Future[Catalog] | None = None
         self._fetching_for: Connections | None = None
 
     @property
-    def http(self) -> WireClient:
+    def http(self) -> UpstreamHttp:
         if self._http is None:
+            from data.llm.http import EnvironmentProxies, UpstreamHttp  # aiohttp: see there
+
             settings = self.settings
-            self._http = WireClient(
+            self._http = UpstreamHttp(
                 connect_timeout=settings.connect_timeout, idle_timeout=settings.idle_timeout,
                 max_connections=settings.max_connections, verify_tls=settings.verify_tls,
                 proxies=EnvironmentProxies.from_environment())
@@ -54,12 +69,16 @@ class Upstreams:
 
     async def open(self, connection: Connection, method: str, path: str, body: bytes | None,
                    guard: Interruptible) -> UpstreamResponse:
-        """Send a request and wait for the answer's headers (not its body)."""
+        """Send a request and wait for the answer's headers (not its body). A redirect is
+        an error: it is never followed (a POST would be sent where nobody configured)."""
         try:
             response = await guard.run(self.http.request(
                 method, connection.base_url, path, connection.request_headers(), body))
-        except WireError as error:
+        except TransportError as error:
             raise transport_error(connection, error) from None
+        if 300 <= response.status < 400:
+            response.close()
+            raise redirected(connection, response.status)
         return UpstreamResponse(response, connection, guard)
 
     async def get_json(self, connection: Connection, path: str, *,
