@@ -24,6 +24,8 @@ from schema.errors import log_unexpected
 from schema.execution import PlainFieldsExecutor
 from schema.extensions import extensions_for
 from schema.groups.queries import GroupQueries
+from schema.memories.mutations import MemoryMutations
+from schema.memories.queries import MemoryQueries
 from schema.models.mutations import ModelMutations
 from schema.models.queries import ModelQueries
 from schema.tasks.config import TaskConfigMutations, TaskConfigQueries
@@ -35,7 +37,7 @@ from schema.users.settings import SettingsMutations, SettingsQueries
 
 @strawberry.type(description="Everything a client can read.")
 class Query(AuthQueries, UserQueries, ChatQueries, GroupQueries, ModelQueries, TaskQueries,
-            TaskConfigQueries, SettingsQueries):
+            TaskConfigQueries, SettingsQueries, MemoryQueries):
     pass
 
 
@@ -43,7 +45,7 @@ class Query(AuthQueries, UserQueries, ChatQueries, GroupQueries, ModelQueries, T
                              "`input` and is one transaction.")
 class Mutation(AuthMutations, UserMutations, ChatMutations, MessageMutations, ModelMutations,
                TaskMutations, TaskConfigMutations, CompletionMutations, SettingsMutations,
-               ChatExtrasMutations):
+               ChatExtrasMutations, MemoryMutations):
     pass
 
 

@@ -19,4 +19,5 @@ def routes() -> list[BaseRoute]:
                        ("/api/chat/completions", "/api/v1/chat/completions",
                         "/api/embeddings", "/api/v1/embeddings")),
             LazyRoutes("compat_rest.openwebui.tasks", ("/api/tasks",)),
+            LazyRoutes("compat_rest.openwebui.memories", ("/api/v1/memories", "/api/memory")),
             LazyRoutes("compat_rest.openwebui.task_config", ("/api/v1/tasks/config",))]
