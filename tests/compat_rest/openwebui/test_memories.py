@@ -242,3 +242,41 @@ async def test_reset_embeds_every_memory_again(app, client, people, upstream):
     upstream.script(MODEL, dims=32)
     assert (await client.post(f"{V1}/query", headers=alice,
                               json={"content": "chess"})).json()["ids"] == [[ids[0]]]
+
+
+async def test_an_embedding_upstream_that_is_gone_writes_nothing(app, client, people,
+                                                                 upstream):
+    alice = people["alice"]
+    kept = await _add(client, alice, "I like chess")
+    await upstream.__aexit__(None, None, None)  # the server stops: connections are refused
+    added = await client.post(f"{V1}/add", headers=alice, json={"content": "I like go"})
+    assert added.status_code in (502, 503) and isinstance(added.json()["detail"], str)
+    changed = await client.post(f"{V1}/{kept['id']}/update", headers=alice,
+                                json={"content": "I like go"})
+    assert changed.status_code in (502, 503)
+    searched = await client.post(f"{V1}/query", headers=alice, json={"content": "chess"})
+    assert searched.status_code in (502, 503)
+    assert await _stored(app, people["alice_id"]) == (1, 1)
+    listed = (await client.get(f"{V1}/", headers=alice)).json()
+    assert [(m["content"], m["updated_at"]) for m in listed] == [
+        ("I like chess", kept["updated_at"])]
+    # Deleting needs no embedding: it still works.
+    assert (await client.delete(f"{V1}/{kept['id']}", headers=alice)).json() is True
+    assert await _stored(app, people["alice_id"]) == (0, 0)
+
+
+async def test_accounts_without_the_memories_permission_are_refused(client, people):
+    admin, alice = people["admin"], people["alice"]
+    defaults = (await client.get("/api/v1/users/default/permissions", headers=admin)).json()
+    defaults["features"]["memories"] = False
+    saved = await client.post("/api/v1/users/default/permissions", headers=admin,
+                              json=defaults)
+    assert saved.status_code == 200, saved.text
+    for method, path, body in (("GET", V1, None), ("POST", f"{V1}/add", {"content": "x"}),
+                               ("POST", "/api/memory/query", {"content": "x"})):
+        response = await client.request(method, path, headers=alice, json=body)
+        assert response.status_code == 403, response.text
+        assert "permission" in response.json()["detail"]
+    # Administrators keep them.
+    assert (await client.post(f"{V1}/add", headers=admin,
+                              json={"content": "I run this server"})).status_code == 200
