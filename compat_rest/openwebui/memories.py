@@ -21,6 +21,7 @@ from resolvers.memories import memories, search
 V1 = "/api/v1/memories"
 SHORT = "/api/memory"
 DIALECT = {"memory_not_found": (404, NOT_FOUND), "memories_empty": (404, NOT_FOUND),
+           "memories_disabled": (404, NOT_FOUND),
            "memories_forbidden": (403, ACCESS_PROHIBITED)}
 
 

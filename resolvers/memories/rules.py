@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from data.tables import MemoryRow
 from resolvers.context import Context, Viewer
-from resolvers.errors import Forbidden, Invalid
+from resolvers.errors import Forbidden, Invalid, NotFound
 from resolvers.permissions import require_verified
 from resolvers.users.permissions import allows, effective_permissions
 
@@ -41,8 +41,12 @@ def vector_metadata(row: MemoryRow) -> dict[str, Any]:
 
 
 async def require_memories(ctx: Context) -> Viewer:
-    """An approved account allowed `features.memories` (administrators always are)."""
+    """An approved account allowed `features.memories` (administrators always are), while
+    memories are switched on (Open WebUI's `memories.enable`, shared through `config`)."""
     viewer = await require_verified(ctx)
+    if await ctx.services.config.get(ctx.session, "memories.enable") is False:
+        raise NotFound("Memories are switched off on this server.",
+                       reason="memories_disabled")
     assert viewer.user is not None
     if viewer.role != "admin" and not allows(await effective_permissions(ctx, viewer.user),
                                              "features.memories"):

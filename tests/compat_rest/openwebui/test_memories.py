@@ -280,3 +280,18 @@ async def test_accounts_without_the_memories_permission_are_refused(client, peop
     # Administrators keep them.
     assert (await client.post(f"{V1}/add", headers=admin,
                               json={"content": "I run this server"})).status_code == 200
+
+
+async def test_memories_switched_off_answer_not_found(app, client, people):
+    alice = people["alice"]
+    await _add(client, alice, "I like chess")
+    services = app.state.services
+    async with services.write_sessionmaker() as session:
+        # As an administrator of Open WebUI beside Parley would, in the shared `config`.
+        await services.config.set(session, {"memories.enable": False})
+        await session.commit()
+    for method, path, body in (("GET", V1, None), ("POST", f"{V1}/add", {"content": "x"}),
+                               ("POST", "/api/memory/query", {"content": "chess"})):
+        response = await client.request(method, path, headers=alice, json=body)
+        assert response.status_code == 404 and response.json() == {"detail": NOT_FOUND}
+    assert await _stored(app, people["alice_id"]) == (1, 1)
