@@ -135,13 +135,15 @@ async def update_memory(ctx: Context, memory_id: str, changes: MemoryUpdate) -> 
     try:
         async with writing(ctx) as session:
             row = await MemoryRepo(session).get_own(viewer.id, memory_id)
-            if row is None:  # deleted meanwhile: its new vector goes too
-                raise _not_found()
-            row.type, row.path, row.content = new.type, new.path, new.content
-            row.updated_at = new.updated_at
+            if row is not None:
+                row.type, row.path, row.content = new.type, new.path, new.content
+                row.updated_at = new.updated_at
     except BaseException:
         await _restore(ctx, old, before.get(memory_id))
         raise
+    if row is None:  # deleted while it was being embedded: its new vector goes too
+        await _unindex(ctx, viewer.id, [memory_id])
+        raise _not_found()
     return row
 
 

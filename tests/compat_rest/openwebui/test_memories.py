@@ -5,6 +5,8 @@ input refused with 4xx, and a failing embedding upstream leaving nothing written
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from sqlalchemy import text
 
@@ -295,3 +297,20 @@ async def test_memories_switched_off_answer_not_found(app, client, people):
         response = await client.request(method, path, headers=alice, json=body)
         assert response.status_code == 404 and response.json() == {"detail": NOT_FOUND}
     assert await _stored(app, people["alice_id"]) == (1, 1)
+
+
+async def test_a_memory_deleted_while_its_update_is_embedded_stays_deleted(app, client,
+                                                                          people, upstream):
+    alice = people["alice"]
+    kept = await _add(client, alice, "I like chess")
+    upstream.script(MODEL, dims=DIMS, first_delay=0.6)
+    seen = len(upstream.requests)
+    update = asyncio.ensure_future(client.post(
+        f"{V1}/{kept['id']}/update", headers=alice, json={"content": "I like go"}))
+    async with asyncio.timeout(10):  # the update's embedding request has arrived
+        while len(upstream.requests) == seen:  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+    assert (await client.delete(f"{V1}/{kept['id']}", headers=alice)).json() is True
+    answer = await update
+    assert answer.status_code == 404 and answer.json() == {"detail": NOT_FOUND}
+    assert await _stored(app, people["alice_id"]) == (0, 0)
