@@ -10,6 +10,7 @@ import asyncio
 import pytest
 from sqlalchemy import text
 
+from data.vectors import Item
 from tests.conftest import bearer
 from tests.support.embeddings import DIMS, MODEL, bag_of_words, embedding_env
 from tests.support.upstream import ScriptedUpstream
@@ -314,3 +315,18 @@ async def test_a_memory_deleted_while_its_update_is_embedded_stays_deleted(app, 
     answer = await update
     assert answer.status_code == 404 and answer.json() == {"detail": NOT_FOUND}
     assert await _stored(app, people["alice_id"]) == (0, 0)
+
+
+async def test_a_stray_vector_without_its_row_is_never_answered_and_reset_drops_it(
+        app, client, people):
+    alice = people["alice"]
+    kept = await _add(client, alice, "I like chess")
+    # A vector whose row never committed (the process stopped between the two writes).
+    await app.state.services.vectors.upsert(f"user-memory-{people['alice_id']}", [Item(
+        "stray", "I like chess boxing", bag_of_words("I like chess boxing"), {})])
+    found = (await client.post(f"{V1}/query", headers=alice,
+                               json={"content": "chess boxing", "k": 5})).json()
+    assert found["ids"] == [[kept["id"]]]
+    assert await _stored(app, people["alice_id"]) == (1, 2)
+    assert (await client.post(f"{V1}/reset", headers=alice)).json() is True
+    assert await _stored(app, people["alice_id"]) == (1, 1)
