@@ -330,3 +330,19 @@ async def test_a_stray_vector_without_its_row_is_never_answered_and_reset_drops_
     assert await _stored(app, people["alice_id"]) == (1, 2)
     assert (await client.post(f"{V1}/reset", headers=alice)).json() is True
     assert await _stored(app, people["alice_id"]) == (1, 1)
+
+
+async def test_an_api_key_caller_writes_memories(app, client, people):
+    # An API key is checked by reading the database in the request's own transaction;
+    # the memory writes commit their own, so on SQLite neither waits for the other.
+    admin = people["admin"]
+    await client.post("/api/v1/auths/admin/config", headers=admin,
+                      json={"ENABLE_API_KEYS": True})
+    key = (await client.post("/api/v1/auths/api_key", headers=admin)).json()["api_key"]
+    made = await client.post(f"{V1}/add", headers=bearer(key), json={"content": "Keys work"})
+    assert made.status_code == 200, made.text
+    changed = await client.post(f"/api/memory/{made.json()['id']}", headers=bearer(key),
+                                json={"content": "Keys still work"})
+    assert changed.status_code == 200 and changed.json()["content"] == "Keys still work"
+    assert (await client.post(f"{V1}/reset", headers=bearer(key))).json() is True
+    assert (await client.delete(f"{V1}/delete/user", headers=bearer(key))).json() is True
