@@ -87,8 +87,12 @@ def check_path(path: Any) -> str | None:
 
 
 def check_read_only(ctx: Context) -> None:
-    if ctx.writes:  # a bug in a surface, never the caller's fault
-        raise RuntimeError("memory writes run in a read unit of work; they commit their own")
+    """Memory writes commit their own transactions; inside another open write (a GraphQL
+    operation that also changes something else) SQLite's one write lock may already be
+    held by it, and its rollback could not undo them. So they run alone."""
+    if ctx.writes:
+        raise Invalid("Memory changes commit on their own: send them in an operation "
+                      "without other changes.", reason="memory_write_shared")
 
 
 @asynccontextmanager

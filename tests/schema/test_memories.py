@@ -137,3 +137,15 @@ async def test_bad_input_and_a_failing_upstream_write_nothing(graphql, tokens, u
 
 async def test_signed_out_callers_are_refused(graphql):
     assert error_codes(await graphql(LIST)) == ["UNAUTHENTICATED"]
+
+
+async def test_a_memory_change_beside_another_write_is_refused_and_nothing_is_written(
+        graphql, tokens):
+    alice = tokens["alice"]
+    mixed = await graphql("""mutation {
+      updateViewerTimezone(input: {timezone: "Europe/Paris"}) { user { id } }
+      addMemory(input: {content: "I live in Paris"}) { memory { id } } }""", token=alice)
+    assert "BAD_USER_INPUT" in error_codes(mixed)
+    assert (await graphql.ok(LIST, token=alice))["memories"]["totalCount"] == 0
+    alone = await graphql.ok(ADD, {"input": {"content": "I live in Paris"}}, token=alice)
+    assert alone["addMemory"]["memory"]["id"]
