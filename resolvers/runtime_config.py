@@ -32,6 +32,7 @@ DEFAULTS: dict[str, Any] = {
     "auth.admin.show": True,
     "auth.admin.email": None,  # the admin contact shown; None: the primary admin
     "user.permissions": None,  # resolvers.permissions supplies the default map
+    "memories.enable": True,  # Open WebUI's switch for every memories route
     "ui.default_interface_settings": {},  # fills a person's unset `ui` settings
     # Upstream connections; list indexes are Open WebUI's `url_idx`.
     "ollama.enable": True,

@@ -27,6 +27,8 @@ from schema.files.mutations import FileMutations
 from schema.files.queries import FileQueries
 from schema.files.subscriptions import FileSubscriptions
 from schema.groups.queries import GroupQueries
+from schema.memories.mutations import MemoryMutations
+from schema.memories.queries import MemoryQueries
 from schema.models.mutations import ModelMutations
 from schema.models.queries import ModelQueries
 from schema.tasks.config import TaskConfigMutations, TaskConfigQueries
@@ -38,7 +40,7 @@ from schema.users.settings import SettingsMutations, SettingsQueries
 
 @strawberry.type(description="Everything a client can read.")
 class Query(AuthQueries, UserQueries, ChatQueries, GroupQueries, ModelQueries, TaskQueries,
-            TaskConfigQueries, SettingsQueries, FileQueries):
+            TaskConfigQueries, SettingsQueries, FileQueries, MemoryQueries):
     pass
 
 
@@ -46,7 +48,7 @@ class Query(AuthQueries, UserQueries, ChatQueries, GroupQueries, ModelQueries, T
                              "`input` and is one transaction.")
 class Mutation(AuthMutations, UserMutations, ChatMutations, MessageMutations, ModelMutations,
                TaskMutations, TaskConfigMutations, CompletionMutations, SettingsMutations,
-               ChatExtrasMutations, FileMutations):
+               ChatExtrasMutations, FileMutations, MemoryMutations):
     pass
 
 
