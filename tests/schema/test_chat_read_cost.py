@@ -1,0 +1,61 @@
+"""What a read of chats and messages costs besides its SQL: a request of a shape seen
+before builds no statement (SQLAlchemy's cache key is the expensive part of building
+one), and pages are plain rows that the session neither builds as ORM objects nor
+tracks."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.sql.cache_key import HasCacheKey
+
+from data.repos.messages import MessageRepo, MessageWindow
+from data.tables import ChatMessageRow
+from tests.compat_rest.openwebui.test_chats import new_chat, tree
+
+
+@pytest.fixture
+def keys_built(monkeypatch) -> list[object]:
+    """Every statement whose cache key SQLAlchemy computes (once per statement object)."""
+    built: list[object] = []
+    compute = HasCacheKey._generate_cache_key
+
+    def counted(self):
+        built.append(self)
+        return compute(self)
+
+    monkeypatch.setattr(HasCacheKey, "_generate_cache_key", counted)
+    return built
+
+
+async def two_chats(client, accounts) -> list[str]:
+    await accounts.admin()
+    token = accounts.admin_token
+    history = tree(("u", None, "user", "one"), ("a", "u", "assistant", "two"),
+                   ("u2", "a", "user", "three"), ("b", "u", "assistant", "other branch"),
+                   current="u2")
+    return [(await new_chat(client, token, f"chat {n}", history))["id"] for n in range(2)]
+
+
+@pytest.mark.parametrize("scope", ["branch", "tree"])
+@pytest.mark.parametrize("from_end", [False, True])
+async def test_a_window_of_a_known_shape_builds_no_statement(app, client, accounts, keys_built,
+                                                             scope, from_end):
+    chat_ids = await two_chats(client, accounts)
+    async with app.state.services.sessionmaker() as session:
+        repo = MessageRepo(session)
+        await repo.windows(chat_ids[:1], MessageWindow(scope=scope, from_end=from_end))
+        keys_built.clear()
+        pages = await repo.windows(chat_ids, MessageWindow(scope=scope, from_end=from_end,
+                                                           skip=1, limit=2))
+        assert keys_built == []
+        tracked = [obj for obj in session.identity_map.values()
+                   if isinstance(obj, ChatMessageRow)]
+    assert tracked == []
+    expected = {("branch", False): ["a", "u2"], ("branch", True): ["u", "a"],
+                ("tree", False): ["a", "u2"], ("tree", True): ["a", "u2"]}[(scope, from_end)]
+    for chat_id in chat_ids:
+        page = pages[chat_id]
+        assert [row.id[len(chat_id) + 1:] for row in page.rows] == expected
+        assert page.total == (3 if scope == "branch" else 4)
+        assert page.start == (1 if (scope, from_end) != ("branch", True) else 0)
+        assert all(row.chat_id == chat_id for row in page.rows)
