@@ -11,9 +11,11 @@ from strawberry.types.nodes import SelectedField
 
 from resolvers.chats import chats
 from resolvers.chats import limits as chat_limits
+from resolvers.chats import messages as chat_messages
 from resolvers.chats import sharing as chat_sharing
 from resolvers.chats import tags as chat_tags
-from schema.chats.types import Chat, Tag
+from resolvers.errors import DomainError
+from schema.chats.types import Chat, Tag, window_of
 from schema.context import Info
 from schema.pagination import (
     Connection,
@@ -23,6 +25,7 @@ from schema.pagination import (
     encode_cursor,
     start_after,
 )
+from schema.prefetch import nested_arguments
 from schema.scalars import timestamp
 
 
@@ -117,6 +120,32 @@ def requested(info: Info) -> set[str]:
     return names
 
 
+async def _prefetch(info: Info, rows, nodes: list[Chat]) -> None:
+    """The owners and the message windows the query selects on the page, for every chat
+    at once (schema/prefetch.py); a window with invalid arguments is left to the field."""
+    if not nodes:
+        return
+    for node in nodes:
+        node.ready = {}
+    ctx = info.context
+    if nested_arguments(info, "owner"):
+        owners = await chats.owners_of_chats(ctx, rows)
+        for node in nodes:
+            if node.id in owners:
+                node.ready["owner"] = owners[node.id]
+    windows = set()
+    for arguments in nested_arguments(info, "messages"):
+        try:
+            windows.add(window_of(**arguments))
+        except DomainError:
+            continue
+    for window in windows:
+        pages = await chat_messages.list_messages_of_chats(ctx, rows, window)
+        for node in nodes:
+            if node.id in pages:
+                node.ready[window] = pages[node.id]
+
+
 @strawberry.type
 class ChatQueries:
     @strawberry.field(description="The caller's chats, a page at a time; newest activity "
@@ -147,8 +176,10 @@ class ChatQueries:
                                   descending=order.direction is OrderDirection.DESC))
         rows = page.chats[:first]
         more = (offset + len(rows) < page.total) if counted else len(page.chats) > first
-        return chat_connection(rows, offset=offset, total=page.total, more=more,
-                               with_edges="edges" in asked)
+        connection = chat_connection(rows, offset=offset, total=page.total, more=more,
+                                     with_edges="edges" in asked)
+        await _prefetch(info, rows, connection.nodes)
+        return connection
 
     @strawberry.field(description="One chat: the caller's own (administrators with chat "
                                   "access: anyone's). NOT_FOUND otherwise.")

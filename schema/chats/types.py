@@ -15,7 +15,7 @@ from data.tables import ChatMessageRow, ChatRow, FolderRow, TagRow
 from resolvers.chats import chats, messages
 from resolvers.chats import limits as chat_limits
 from resolvers.chats import tags as chat_tags
-from resolvers.errors import Invalid
+from resolvers.errors import DomainError, Invalid
 from schema.context import Info
 from schema.pagination import Connection, Edge, PageInfo, decode_cursor, encode_cursor
 from schema.scalars import timestamp
@@ -147,6 +147,9 @@ class Chat:
                                               "(`tags` holds the tag ids).")
     created_at: datetime = strawberry.field(description="When the chat was created.")
     updated_at: datetime = strawberry.field(description="When messages last changed.")
+    # What a list read for this chat ahead of its nested fields (schema/prefetch.py):
+    # "owner" -> the owner's row, a MessageWindow -> that page of messages.
+    ready: strawberry.Private[dict | None] = None
 
     @classmethod
     def from_row(cls, row: ChatRow) -> Chat:
@@ -159,8 +162,16 @@ class Chat:
                    meta=row.meta if isinstance(row.meta, dict) else {},
                    created_at=timestamp(row.created_at), updated_at=timestamp(row.updated_at))
 
+    # `owner` and `messages` are plain functions: on a page a list prepared they answer
+    # at once, and otherwise return a coroutine, which graphql-core awaits.
     @strawberry.field(description="Who the chat belongs to.")
-    async def owner(self, info: Info) -> User | None:
+    def owner(self, info: Info) -> User | None:
+        if self.ready is not None and "owner" in self.ready:
+            row = self.ready["owner"]
+            return User.from_row(row) if row else None
+        return self._owner(info)
+
+    async def _owner(self, info: Info) -> User | None:
         row = await chats.get_chat_owner(info.context, str(self.id))
         return User.from_row(row) if row else None
 
@@ -183,7 +194,7 @@ class Chat:
     @strawberry.field(description="A page of messages: by default the current branch from "
                                   "its first message. `first`/`after` page from the start, "
                                   "`last`/`before` from the end.")
-    async def messages(
+    def messages(
         self, info: Info,
         first: Annotated[int | None, strawberry.argument(
             description=f"Messages from the start, 0 to {chat_limits.MAX_MESSAGE_PAGE} "
@@ -197,10 +208,35 @@ class Chat:
         scope: Annotated[MessageScope, strawberry.argument(
             description="The current branch, or the whole tree.")] = MessageScope.BRANCH,
     ) -> MessageConnection:
-        kind = f"messages-{scope.value}"
-        window = message_window(kind, scope.value, first, after, last, before)
+        arguments = dict(first=first, after=after, last=last, before=before, scope=scope)
+        if self.ready:
+            page = self.ready.get(_window_or_none(arguments))
+            if page is not None:
+                return message_connection(f"messages-{scope.value}", page)
+        # Errors too are raised from the coroutine: raised here, they would end the
+        # object's other fields while their coroutines were still pending.
+        return self._messages(info, arguments)
+
+    async def _messages(self, info: Info, arguments: dict) -> MessageConnection:
+        window = window_of(**arguments)
         page = await messages.list_messages(info.context, str(self.id), window)
-        return message_connection(kind, page)
+        return message_connection(f"messages-{window.scope}", page)
+
+
+def _window_or_none(arguments: dict) -> messages.MessageWindow | None:
+    try:
+        return window_of(**arguments)
+    except DomainError:
+        return None
+
+
+def window_of(*, first: int | None = None, after: str | None = None, last: int | None = None,
+              before: str | None = None, scope: MessageScope | str = MessageScope.BRANCH
+              ) -> messages.MessageWindow:
+    """The window `Chat.messages` reads for these arguments (its own or, as graphql-core
+    coerces them for a prefetch, with the scope's value); Invalid when they are."""
+    value = scope.value if isinstance(scope, MessageScope) else str(scope)
+    return message_window(f"messages-{value}", value, first, after, last, before)
 
 
 def message_window(kind: str, scope: str, first: int | None, after: str | None,

@@ -59,3 +59,32 @@ async def test_a_window_of_a_known_shape_builds_no_statement(app, client, accoun
         assert page.total == (3 if scope == "branch" else 4)
         assert page.start == (1 if (scope, from_end) != ("branch", True) else 0)
         assert all(row.chat_id == chat_id for row in page.rows)
+
+
+async def test_a_page_reads_owners_and_messages_for_all_its_chats_at_once(
+        client, graphql, accounts, monkeypatch):
+    """Per chat, neither the one-chat read of its owner nor that of its messages runs:
+    the page read them ahead (schema/prefetch.py), so no chat costs a coroutine."""
+    from resolvers.chats import chats, messages
+
+    one_chat_reads: list[str] = []
+    for module, name in ((chats, "get_chat_owner"), (messages, "list_messages")):
+        read = getattr(module, name)
+
+        async def counted(ctx, chat_id, *args, _read=read, _name=name):
+            one_chat_reads.append(_name)
+            return await _read(ctx, chat_id, *args)
+
+        monkeypatch.setattr(module, name, counted)
+    chat_ids = await two_chats(client, accounts)
+    page = await graphql.ok("""{ chats(first: 10) { nodes { id owner { name }
+        messages(first: 2) { totalCount nodes { id } } } } }""", token=accounts.admin_token)
+    assert sorted(n["id"] for n in page["chats"]["nodes"]) == sorted(chat_ids)
+    assert all(n["owner"]["name"] == "Ada Admin" and n["messages"]["totalCount"] == 3
+               for n in page["chats"]["nodes"])
+    assert one_chat_reads == []
+    one = await graphql.ok("query($id: ID!) { chat(id: $id) { owner { name } "
+                           "messages(first: 2) { totalCount } } }", {"id": chat_ids[0]},
+                           token=accounts.admin_token)
+    assert one["chat"]["messages"]["totalCount"] == 3
+    assert sorted(one_chat_reads) == ["get_chat_owner", "list_messages"]
