@@ -27,6 +27,7 @@ from schema.pagination import (
 )
 from schema.prefetch import nested_arguments
 from schema.scalars import timestamp
+from schema.users.types import User
 
 
 @strawberry.enum(description="What chats can be sorted by.")
@@ -130,9 +131,10 @@ async def _prefetch(info: Info, rows, nodes: list[Chat]) -> None:
     ctx = info.context
     if nested_arguments(info, "owner"):
         owners = await chats.owners_of_chats(ctx, rows)
+        users = {id(row): User.from_row(row) if row else None for row in owners.values()}
         for node in nodes:
             if node.id in owners:
-                node.ready["owner"] = owners[node.id]
+                node.ready["owner"] = users[id(owners[node.id])]
     windows = set()
     for arguments in nested_arguments(info, "messages"):
         try:

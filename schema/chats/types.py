@@ -148,7 +148,7 @@ class Chat:
     created_at: datetime = strawberry.field(description="When the chat was created.")
     updated_at: datetime = strawberry.field(description="When messages last changed.")
     # What a list read for this chat ahead of its nested fields (schema/prefetch.py):
-    # "owner" -> the owner's row, a MessageWindow -> that page of messages.
+    # "owner" -> the owner (a User, or None), a MessageWindow -> that page of messages.
     ready: strawberry.Private[dict | None] = None
 
     @classmethod
@@ -167,8 +167,7 @@ class Chat:
     @strawberry.field(description="Who the chat belongs to.")
     def owner(self, info: Info) -> User | None:
         if self.ready is not None and "owner" in self.ready:
-            row = self.ready["owner"]
-            return User.from_row(row) if row else None
+            return self.ready["owner"]  # built once for every chat of the owner
         return self._owner(info)
 
     async def _owner(self, info: Info) -> User | None:
