@@ -8,11 +8,24 @@ ever parses a chat's JSON tree.
 from __future__ import annotations
 
 import functools
-from collections import namedtuple
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Integer, and_, bindparam, delete, func, literal, or_, select, tuple_
+from sqlalchemy import (
+    JSON,
+    Integer,
+    Text,
+    and_,
+    bindparam,
+    cast,
+    delete,
+    func,
+    literal,
+    or_,
+    select,
+    tuple_,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -27,10 +40,45 @@ _UPSERT_CHUNK = 200
 _KEEP_ON_UPDATE = {"id", "chat_id", "created_at"}
 MESSAGES = ChatMessageRow.__table__
 MESSAGE_COLUMNS = tuple(MESSAGES.columns)
-# A message as pages read it: every column, read like a ChatMessageRow, never written
-# through (building and tracking ORM objects cost more than reading the rows).
-MessageFields = namedtuple("MessageFields", [column.key for column in MESSAGE_COLUMNS])
+_JSON_KEYS = frozenset(c.key for c in MESSAGE_COLUMNS if isinstance(c.type, JSON))
+# JSON columns come back as their stored text (cast in SQL, so neither asyncpg's codec
+# nor SQLAlchemy's result processor decodes them) and are decoded on first read.
+_READ_COLUMNS = tuple(cast(c, Text).label(c.key) if c.key in _JSON_KEYS else c
+                      for c in MESSAGE_COLUMNS)
 
+
+class MessageFields:
+    """A message as pages read it: every column, read like a ChatMessageRow, never
+    written through (building and tracking ORM objects cost more than reading the rows).
+    A JSON column is decoded when first read, as SQLAlchemy would (json.loads), so a
+    page whose readers ask for `content` alone does not decode the eight others."""
+
+    __slots__ = ("_decoded", "_values")
+    KEYS = tuple(column.key for column in MESSAGE_COLUMNS)
+
+    def __init__(self, values: Sequence) -> None:
+        self._values = values
+        self._decoded: dict[str, object] = {}
+
+
+def _plain(index: int):
+    return property(lambda self: self._values[index])
+
+
+def _decoded(index: int, key: str):
+    def read(self):
+        try:
+            return self._decoded[key]
+        except KeyError:
+            stored = self._values[index]
+            value = self._decoded[key] = None if stored is None else json.loads(stored)
+            return value
+    return property(read)
+
+
+for _index, _key in enumerate(MessageFields.KEYS):
+    setattr(MessageFields, _key,
+            _decoded(_index, _key) if _key in _JSON_KEYS else _plain(_index))
 
 @dataclass(frozen=True)
 class MessageWindow:
@@ -64,7 +112,7 @@ class MessageRepo:
             return pages
         stmt = _window_statement(window.scope, window.from_end)
         params = {"chat_ids": list(chat_ids), "skip": window.skip, "limit": window.limit}
-        make = MessageFields._make
+        make = MessageFields
         for chat_id, at, count, *columns in await self.session.execute(stmt, params):
             page = pages[chat_id]
             page.total = count
@@ -132,7 +180,7 @@ def _window_statement(scope: str, from_end: bool):
     # Each chat's first row is always returned, with or without its message, so that
     # a chat whose window is empty still reports its total. Plain columns, not ORM
     # objects: nothing read here is written back.
-    return (select(numbered.c.chat_id, position, total, *MESSAGE_COLUMNS)
+    return (select(numbered.c.chat_id, position, total, *_READ_COLUMNS)
             .select_from(numbered)
             .outerjoin(MESSAGES, and_(MESSAGES.c.id == numbered.c.row_id, wanted))
             .where(or_(wanted, position == 0))

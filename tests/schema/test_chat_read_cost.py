@@ -88,3 +88,26 @@ async def test_a_page_reads_owners_and_messages_for_all_its_chats_at_once(
                            token=accounts.admin_token)
     assert one["chat"]["messages"]["totalCount"] == 3
     assert sorted(one_chat_reads) == ["get_chat_owner", "list_messages"]
+
+
+async def test_window_rows_read_like_orm_rows(app, client, accounts):
+    """Every column of a window's plain rows, the JSON ones decoded on first read, reads
+    as the ORM's ChatMessageRow does: strings, block lists, objects, nulls."""
+    from sqlalchemy import select
+
+    await accounts.admin()
+    history = tree(("u", None, "user", "plain text"), ("a", "u", "assistant", "answer"))
+    history["messages"]["u"]["content"] = [{"type": "text", "text": "blocks"}]
+    history["messages"]["a"].update(usage={"tokens": 3}, error={"content": "late"},
+                                    files=[{"id": "f"}], model="m", done=True)
+    chat_id = (await new_chat(client, accounts.admin_token, "json", history))["id"]
+    async with app.state.services.sessionmaker() as session:
+        page = (await MessageRepo(session).windows(
+            [chat_id], MessageWindow(scope="tree")))[chat_id]
+        stored = {row.id: row for row in (await session.execute(
+            select(ChatMessageRow).where(ChatMessageRow.chat_id == chat_id))).scalars()}
+        assert len(page.rows) == len(stored) == 2
+        for row in page.rows:
+            for key in (c.key for c in ChatMessageRow.__table__.columns):
+                assert getattr(row, key) == getattr(stored[row.id], key), key
+                assert getattr(row, key) == getattr(stored[row.id], key), key  # again
