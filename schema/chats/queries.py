@@ -14,8 +14,9 @@ from resolvers.chats import limits as chat_limits
 from resolvers.chats import messages as chat_messages
 from resolvers.chats import sharing as chat_sharing
 from resolvers.chats import tags as chat_tags
+from resolvers.chats.messages import MessageWindow
 from resolvers.errors import DomainError
-from schema.chats.types import Chat, Tag, window_of
+from schema.chats.types import Chat, Tag, message_connection, window_of
 from schema.context import Info
 from schema.pagination import (
     Connection,
@@ -25,7 +26,7 @@ from schema.pagination import (
     encode_cursor,
     start_after,
 )
-from schema.prefetch import nested_arguments
+from schema.prefetch import nested_fields
 from schema.scalars import timestamp
 from schema.users.types import User
 
@@ -129,23 +130,30 @@ async def _prefetch(info: Info, rows, nodes: list[Chat]) -> None:
     for node in nodes:
         node.ready = {}
     ctx = info.context
-    if nested_arguments(info, "owner"):
+    if nested_fields(info, "owner"):
         owners = await chats.owners_of_chats(ctx, rows)
         users = {id(row): User.from_row(row) if row else None for row in owners.values()}
         for node in nodes:
             if node.id in owners:
                 node.ready["owner"] = users[id(owners[node.id])]
-    windows = set()
-    for arguments in nested_arguments(info, "messages"):
+    # Per distinct window, what any of its selections asks of the connection and of
+    # its messages: each chat's connection is built once, with those fields only.
+    shapes: dict[MessageWindow, tuple[set[str], set[str]]] = {}
+    for nested in nested_fields(info, "messages"):
         try:
-            windows.add(window_of(**arguments))
+            window = window_of(**nested.arguments)
         except DomainError:
             continue
-    for window in windows:
+        names, node_names = shapes.setdefault(window, (set(), set()))
+        names |= nested.names
+        node_names |= nested.node_names
+    for window, (names, node_names) in shapes.items():
         pages = await chat_messages.list_messages_of_chats(ctx, rows, window)
+        kind = f"messages-{window.scope}"
         for node in nodes:
             if node.id in pages:
-                node.ready[window] = pages[node.id]
+                node.ready[window] = message_connection(
+                    kind, pages[node.id], fields=node_names, with_edges="edges" in names)
 
 
 @strawberry.type

@@ -4,6 +4,7 @@ number of statements."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from enum import Enum
 from typing import Annotated
@@ -102,18 +103,17 @@ class Message:
     updated_at: datetime | None = strawberry.field(description="When it last changed.")
 
     @classmethod
-    def from_row(cls, row: ChatMessageRow) -> Message:
+    def from_row(cls, row: ChatMessageRow, fields: Collection[str] | None = None) -> Message:
+        """The message; with `fields` (the GraphQL names a query selects on it), only the
+        costlier fields among them are built, the others left None for no one to read."""
         prefix = f"{row.chat_id}-"
-        status = MessageStatus(messages.status_of(row))
+        built = {name: (read(row) if fields is None or key in fields else None)
+                 for key, (name, read) in _BUILT.items()}
         return cls(id=strawberry.ID(row.id[len(prefix):] if row.id.startswith(prefix)
                                     else row.id),
                    chat_id=strawberry.ID(row.chat_id), role=row.role,
-                   content=_text(row.content),
-                   content_blocks=row.content if isinstance(row.content, list) else None,
-                   model=row.model_id,
                    parent_id=strawberry.ID(row.parent_id) if row.parent_id else None,
-                   status=status, error=row.error or None, files=row.files, usage=row.usage,
-                   created_at=timestamp(row.created_at), updated_at=timestamp(row.updated_at))
+                   **built)
 
     @strawberry.field(description="The message this one follows.")
     async def parent(self, info: Info) -> Message | None:
@@ -129,6 +129,20 @@ class Message:
 
 
 MessageConnection = Connection[Message]
+# Message's fields that cost something to build (JSON decoded, a status worked out):
+# GraphQL name -> (attribute, how to read it from the row).
+_BUILT = {
+    "content": ("content", lambda row: _text(row.content)),
+    "contentBlocks": ("content_blocks",
+                      lambda row: row.content if isinstance(row.content, list) else None),
+    "model": ("model", lambda row: row.model_id),
+    "status": ("status", lambda row: MessageStatus(messages.status_of(row))),
+    "error": ("error", lambda row: row.error or None),
+    "files": ("files", lambda row: row.files),
+    "usage": ("usage", lambda row: row.usage),
+    "createdAt": ("created_at", lambda row: timestamp(row.created_at)),
+    "updatedAt": ("updated_at", lambda row: timestamp(row.updated_at)),
+}
 
 
 @strawberry.type(description="A conversation and its settings. Its messages form a tree; "
@@ -148,7 +162,7 @@ class Chat:
     created_at: datetime = strawberry.field(description="When the chat was created.")
     updated_at: datetime = strawberry.field(description="When messages last changed.")
     # What a list read for this chat ahead of its nested fields (schema/prefetch.py):
-    # "owner" -> the owner (a User, or None), a MessageWindow -> that page of messages.
+    # "owner" -> the owner (a User, or None), a MessageWindow -> that MessageConnection.
     ready: strawberry.Private[dict | None] = None
 
     @classmethod
@@ -209,9 +223,9 @@ class Chat:
     ) -> MessageConnection:
         arguments = dict(first=first, after=after, last=last, before=before, scope=scope)
         if self.ready:
-            page = self.ready.get(_window_or_none(arguments))
-            if page is not None:
-                return message_connection(f"messages-{scope.value}", page)
+            ready = self.ready.get(_window_or_none(arguments))
+            if ready is not None:
+                return ready
         # Errors too are raised from the coroutine: raised here, they would end the
         # object's other fields while their coroutines were still pending.
         return self._messages(info, arguments)
@@ -257,12 +271,15 @@ def message_window(kind: str, scope: str, first: int | None, after: str | None,
     return messages.MessageWindow(scope=scope, skip=start, limit=size)
 
 
-def message_connection(kind: str, page) -> MessageConnection:
-    nodes = [Message.from_row(row) for row in page.rows]
-    edges = [Edge(cursor=encode_cursor(kind, page.start + i), node=n)
-             for i, n in enumerate(nodes)]
+def message_connection(kind: str, page, *, fields: Collection[str] | None = None,
+                       with_edges: bool = True) -> MessageConnection:
+    """The page as a connection; with `fields`, its messages built for those fields only
+    (Message.from_row); edges only when asked for."""
+    nodes = [Message.from_row(row, fields) for row in page.rows]
+    edges = ([Edge(cursor=encode_cursor(kind, page.start + i), node=n)
+              for i, n in enumerate(nodes)] if with_edges else [])
     return Connection(edges=edges, nodes=nodes, total_count=page.total, page_info=PageInfo(
         has_next_page=page.start + len(nodes) < page.total,
         has_previous_page=page.start > 0 if nodes else False,
-        start_cursor=edges[0].cursor if edges else None,
-        end_cursor=edges[-1].cursor if edges else None))
+        start_cursor=encode_cursor(kind, page.start) if nodes else None,
+        end_cursor=encode_cursor(kind, page.start + len(nodes) - 1) if nodes else None))

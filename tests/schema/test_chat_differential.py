@@ -34,6 +34,10 @@ DOCUMENTS = {
           id messages(first: $n, scope: $scope) @include(if: true) { nodes { id role } }
           hidden: messages(first: 1) @skip(if: $skip) { nodes { id } }
         }""",
+    "message fragments": """{ chats(first: 5) { nodes { id
+        messages(first: 3, scope: TREE) { edges { node { ...M } }
+          nodes { __typename ... on Message { status createdAt } } } } } }
+        fragment M on Message { id content contentBlocks usage }""",
     "invalid windows": """{ chats(first: 2) { nodes { id
         bad: messages(first: -1) { nodes { id } } } } }""",
     "first and last": """{ chats(first: 2) { nodes { id
@@ -88,7 +92,7 @@ async def test_chat_pages_answer_alike_through_both_executors(app, graphql, chat
                                                               name):
     answer = await both(app, graphql, monkeypatch, DOCUMENTS[name], VARIABLES.get(name),
                         token=chats["token"])
-    if name in ("page", "aliases and edges", "fragments and directives"):
+    if name in ("page", "aliases and edges", "fragments and directives", "message fragments"):
         assert "errors" not in answer
     else:  # each chat reports its own error, at its own path; the page itself is null
         assert answer["data"] is None
