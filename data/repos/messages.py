@@ -30,6 +30,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from data.repos.rows import core_rows
 from data.tables import ChatMessageRow, ChatRow
 
 # Walking a branch stops after this many steps, so a cycle written by another program
@@ -113,7 +114,7 @@ class MessageRepo:
         stmt = _window_statement(window.scope, window.from_end)
         params = {"chat_ids": list(chat_ids), "skip": window.skip, "limit": window.limit}
         make = MessageFields
-        for chat_id, at, count, *columns in await self.session.execute(stmt, params):
+        for chat_id, at, count, *columns in await core_rows(self.session, stmt, params):
             page = pages[chat_id]
             page.total = count
             if columns[0] is not None:  # the message's id: None outside the window
