@@ -112,14 +112,3 @@ async def test_window_rows_read_like_orm_rows(app, client, accounts):
                 assert getattr(row, key) == getattr(stored[row.id], key), key
                 assert getattr(row, key) == getattr(stored[row.id], key), key  # again
 
-
-async def test_a_window_read_sees_the_sessions_pending_changes(app, client, accounts):
-    """Windows read through the session's connection, past the ORM; what the session
-    holds unflushed is flushed first, as the ORM's own execute would."""
-    chat_ids = await two_chats(client, accounts)
-    async with app.state.services.sessionmaker() as session:
-        row = await session.get(ChatMessageRow, f"{chat_ids[0]}-u")
-        row.content = "changed, not yet flushed"
-        page = (await MessageRepo(session).windows(chat_ids[:1], MessageWindow()))[chat_ids[0]]
-        assert page.rows[0].content == "changed, not yet flushed"
-        await session.rollback()
