@@ -112,3 +112,23 @@ async def test_window_rows_read_like_orm_rows(app, client, accounts):
                 assert getattr(row, key) == getattr(stored[row.id], key), key
                 assert getattr(row, key) == getattr(stored[row.id], key), key  # again
 
+
+
+async def test_pages_of_chats_and_messages_read_past_the_orm(app, client, accounts):
+    """Neither page builds ORM objects, so neither goes through the ORM's execute (its
+    compile state and result machinery): SQLAlchemy's do_orm_execute hook never fires."""
+    from sqlalchemy import event
+
+    from data.repos.chats import ChatListing, ChatRepo
+
+    chat_ids = await two_chats(client, accounts)
+    async with app.state.services.sessionmaker() as session:
+        through_orm: list[object] = []
+        event.listen(session.sync_session, "do_orm_execute", through_orm.append)
+        pages = await MessageRepo(session).windows(chat_ids, MessageWindow())
+        repo = ChatRepo(session)
+        listed = await repo.page(ChatListing(user_id=pages[chat_ids[0]].rows[0].user_id))
+        found = await repo.by_ids(chat_ids)
+        assert through_orm == []
+    assert sorted(c.id for c in listed) == sorted(c.id for c in found) == sorted(chat_ids)
+    assert all(page.total == 3 for page in pages.values())
