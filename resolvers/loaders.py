@@ -40,24 +40,48 @@ class Loaders:
         self.ctx = ctx
         self.lock = asyncio.Lock()
         self.listed_chats: dict[str, Any] = {}  # summaries a list already read
-        self.users: DataLoader[str, UserRow | None] = DataLoader(
-            functools.partial(self._by_ids, UserRepo))
-        self.chats: DataLoader[str, ChatRow | None] = DataLoader(
-            functools.partial(self._by_ids, ChatRepo))
-        self.tags: DataLoader[tuple[str, str], TagRow | None] = DataLoader(self._tags)
-        self.folders: DataLoader[str, FolderRow | None] = DataLoader(
-            functools.partial(self._by_ids, FolderRepo))
-        self.messages: DataLoader[tuple[str, str], ChatMessageRow | None] = DataLoader(
-            self._messages)
-        self.children: DataLoader[tuple[str, str], list[ChatMessageRow]] = DataLoader(
-            self._children)
-        self.windows: DataLoader[tuple[str, MessageWindow], WindowPage] = DataLoader(
-            self._windows)
-        self.groups_of_user: DataLoader[str, list[GroupRow]] = DataLoader(
-            self._groups_of_users)
-        self.member_count: DataLoader[str, int] = DataLoader(self._member_counts)
-        self.group_members: DataLoader[MemberPage, list[UserRow]] = DataLoader(
-            self._member_pages)
+
+    # Each loader is made when first used: a request uses two or three of them, and
+    # making all ten showed in the profile of a one-chat read.
+    @functools.cached_property
+    def users(self) -> DataLoader[str, UserRow | None]:
+        return DataLoader(functools.partial(self._by_ids, UserRepo))
+
+    @functools.cached_property
+    def chats(self) -> DataLoader[str, ChatRow | None]:
+        return DataLoader(functools.partial(self._by_ids, ChatRepo))
+
+    @functools.cached_property
+    def tags(self) -> DataLoader[tuple[str, str], TagRow | None]:
+        return DataLoader(self._tags)
+
+    @functools.cached_property
+    def folders(self) -> DataLoader[str, FolderRow | None]:
+        return DataLoader(functools.partial(self._by_ids, FolderRepo))
+
+    @functools.cached_property
+    def messages(self) -> DataLoader[tuple[str, str], ChatMessageRow | None]:
+        return DataLoader(self._messages)
+
+    @functools.cached_property
+    def children(self) -> DataLoader[tuple[str, str], list[ChatMessageRow]]:
+        return DataLoader(self._children)
+
+    @functools.cached_property
+    def windows(self) -> DataLoader[tuple[str, MessageWindow], WindowPage]:
+        return DataLoader(self._windows)
+
+    @functools.cached_property
+    def groups_of_user(self) -> DataLoader[str, list[GroupRow]]:
+        return DataLoader(self._groups_of_users)
+
+    @functools.cached_property
+    def member_count(self) -> DataLoader[str, int]:
+        return DataLoader(self._member_counts)
+
+    @functools.cached_property
+    def group_members(self) -> DataLoader[MemberPage, list[UserRow]]:
+        return DataLoader(self._member_pages)
 
     async def _groups_of_users(self, user_ids: Sequence[str]) -> list[list[GroupRow]]:
         async with self.lock:

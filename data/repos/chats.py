@@ -27,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import load_only, undefer
 
+from data.repos.rows import core_rows
 from data.tables import AccessGrantRow, ChatFileRow, ChatMessageRow, ChatRow, SharedChatRow
 
 SUMMARY = (ChatRow.id, ChatRow.user_id, ChatRow.title, ChatRow.created_at, ChatRow.updated_at,
@@ -116,7 +117,7 @@ class ChatRepo:
         if not chat_ids:
             return []
         stmt = select(*SUMMARY).where(ChatRow.id.in_(list(chat_ids)))
-        return _summaries(await self.session.execute(stmt))
+        return _summaries(await core_rows(self.session, stmt))
 
     async def page(self, listing: ChatListing, *, offset: int = 0,
                    limit: int | None = None) -> Sequence[ChatSummary]:
@@ -128,7 +129,7 @@ class ChatRepo:
                 .offset(offset))
         if limit is not None:
             stmt = stmt.limit(limit)
-        return _summaries(await self.session.execute(stmt))
+        return _summaries(await core_rows(self.session, stmt))
 
     async def count(self, listing: ChatListing) -> int:
         stmt = select(func.count()).select_from(ChatRow).where(*self._where(listing))

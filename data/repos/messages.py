@@ -7,14 +7,30 @@ ever parses a chat's JSON tree.
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, delete, func, literal, or_, select, tuple_
+from sqlalchemy import (
+    JSON,
+    Integer,
+    Text,
+    and_,
+    bindparam,
+    cast,
+    delete,
+    func,
+    literal,
+    or_,
+    select,
+    tuple_,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from data.repos.rows import core_rows
 from data.tables import ChatMessageRow, ChatRow
 
 # Walking a branch stops after this many steps, so a cycle written by another program
@@ -23,7 +39,47 @@ MAX_BRANCH_STEPS = 10_000
 # Rows per INSERT: stays under SQLite's and asyncpg's bind-parameter limits.
 _UPSERT_CHUNK = 200
 _KEEP_ON_UPDATE = {"id", "chat_id", "created_at"}
+MESSAGES = ChatMessageRow.__table__
+MESSAGE_COLUMNS = tuple(MESSAGES.columns)
+_JSON_KEYS = frozenset(c.key for c in MESSAGE_COLUMNS if isinstance(c.type, JSON))
+# JSON columns come back as their stored text (cast in SQL, so neither asyncpg's codec
+# nor SQLAlchemy's result processor decodes them) and are decoded on first read.
+_READ_COLUMNS = tuple(cast(c, Text).label(c.key) if c.key in _JSON_KEYS else c
+                      for c in MESSAGE_COLUMNS)
 
+
+class MessageFields:
+    """A message as pages read it: every column, read like a ChatMessageRow, never
+    written through (building and tracking ORM objects cost more than reading the rows).
+    A JSON column is decoded when first read, as SQLAlchemy would (json.loads), so a
+    page whose readers ask for `content` alone does not decode the eight others."""
+
+    __slots__ = ("_decoded", "_values")
+    KEYS = tuple(column.key for column in MESSAGE_COLUMNS)
+
+    def __init__(self, values: Sequence) -> None:
+        self._values = values
+        self._decoded: dict[str, object] = {}
+
+
+def _plain(index: int):
+    return property(lambda self: self._values[index])
+
+
+def _decoded(index: int, key: str):
+    def read(self):
+        try:
+            return self._decoded[key]
+        except KeyError:
+            stored = self._values[index]
+            value = self._decoded[key] = None if stored is None else json.loads(stored)
+            return value
+    return property(read)
+
+
+for _index, _key in enumerate(MessageFields.KEYS):
+    setattr(MessageFields, _key,
+            _decoded(_index, _key) if _key in _JSON_KEYS else _plain(_index))
 
 @dataclass(frozen=True)
 class MessageWindow:
@@ -39,7 +95,7 @@ class MessageWindow:
 
 @dataclass
 class WindowPage:
-    rows: list[ChatMessageRow] = field(default_factory=list)
+    rows: list[MessageFields] = field(default_factory=list)
     start: int = 0  # position of rows[0] in the whole list
     total: int = 0
 
@@ -55,66 +111,17 @@ class MessageRepo:
         pages = {chat_id: WindowPage() for chat_id in chat_ids}
         if not chat_ids:
             return pages
-        numbered = (self._branch(chat_ids) if window.scope == "branch"
-                    else self._tree(chat_ids))
-        position, total = numbered.c.position, numbered.c.total
-        if window.from_end:
-            wanted = and_(position >= total - window.skip - window.limit,
-                          position < total - window.skip)
-        else:
-            wanted = and_(position >= window.skip, position < window.skip + window.limit)
-        # Each chat's first row is always returned, with or without its message, so that
-        # a chat whose window is empty still reports its total.
-        stmt = (select(numbered.c.chat_id, position, total, ChatMessageRow)
-                .select_from(numbered)
-                .outerjoin(ChatMessageRow, and_(ChatMessageRow.id == numbered.c.row_id, wanted))
-                .where(or_(wanted, position == 0))
-                .order_by(numbered.c.chat_id, position)
-                .execution_options(populate_existing=True))
-        for chat_id, at, count, row in (await self.session.execute(stmt)).all():
+        stmt = _window_statement(window.scope, window.from_end)
+        params = {"chat_ids": list(chat_ids), "skip": window.skip, "limit": window.limit}
+        make = MessageFields
+        for chat_id, at, count, *columns in await core_rows(self.session, stmt, params):
             page = pages[chat_id]
             page.total = count
-            if row is not None:
+            if columns[0] is not None:  # the message's id: None outside the window
                 if not page.rows:
                     page.start = at
-                page.rows.append(row)
+                page.rows.append(make(columns))
         return pages
-
-    def _branch(self, chat_ids: Sequence[str]):
-        """Root-to-current path of each chat, walked up from the current message through
-        parent links (an index lookup per step). A chat without a valid current message
-        falls back to its newest message, as Open WebUI repairs it."""
-        stored, any_row = aliased(ChatMessageRow), aliased(ChatMessageRow)
-        current = (select(stored.id)
-                   .where(stored.id == ChatRow.id + "-" + ChatRow.current_message_id)
-                   .correlate(ChatRow).scalar_subquery())
-        newest = (select(any_row.id).where(any_row.chat_id == ChatRow.id)
-                  .order_by(any_row.created_at.desc(), any_row.id.desc())
-                  .limit(1).correlate(ChatRow).scalar_subquery())
-        anchor = (select(ChatRow.id.label("chat_id"), ChatMessageRow.id.label("row_id"),
-                         ChatMessageRow.parent_id.label("parent_id"),
-                         literal(0).label("depth"))
-                  .select_from(ChatRow)
-                  .join(ChatMessageRow, ChatMessageRow.id == func.coalesce(current, newest))
-                  .where(ChatRow.id.in_(list(chat_ids))))
-        walk = anchor.cte("branch", recursive=True)
-        step = (select(walk.c.chat_id, ChatMessageRow.id, ChatMessageRow.parent_id,
-                       walk.c.depth + 1)
-                .join(ChatMessageRow, ChatMessageRow.id == walk.c.chat_id + "-" + walk.c.parent_id)
-                .where(walk.c.depth < MAX_BRANCH_STEPS))
-        walk = walk.union_all(step)
-        total = func.count().over(partition_by=walk.c.chat_id)
-        return select(walk.c.chat_id, walk.c.row_id,
-                      (total - 1 - walk.c.depth).label("position"),
-                      total.label("total")).cte("numbered")
-
-    def _tree(self, chat_ids: Sequence[str]):
-        order = (ChatMessageRow.created_at, ChatMessageRow.id)
-        rank = func.row_number().over(partition_by=ChatMessageRow.chat_id, order_by=order)
-        total = func.count().over(partition_by=ChatMessageRow.chat_id)
-        return (select(ChatMessageRow.chat_id, ChatMessageRow.id.label("row_id"),
-                       (rank - 1).label("position"), total.label("total"))
-                .where(ChatMessageRow.chat_id.in_(list(chat_ids))).cte("numbered"))
 
     async def by_ids(self, row_ids: Sequence[str]) -> Sequence[ChatMessageRow]:
         if not row_ids:
@@ -153,3 +160,67 @@ class MessageRepo:
         stmt = select(func.count()).select_from(ChatMessageRow).where(
             ChatMessageRow.chat_id == chat_id)
         return (await self.session.execute(stmt)).scalar_one()
+
+
+# --- the window statement ---
+# Built once per (scope, from_end) with bind parameters, so a request pays neither for
+# constructing the recursive query nor for SQLAlchemy's cache key (memoised on the
+# statement object) and compilation (cached per dialect): that was 40% of `chat(id:)`.
+
+
+@functools.cache
+def _window_statement(scope: str, from_end: bool):
+    chat_ids = bindparam("chat_ids", expanding=True)
+    numbered = _branch(chat_ids) if scope == "branch" else _tree(chat_ids)
+    position, total = numbered.c.position, numbered.c.total
+    skip, limit = bindparam("skip", type_=Integer), bindparam("limit", type_=Integer)
+    if from_end:
+        wanted = and_(position >= total - skip - limit, position < total - skip)
+    else:
+        wanted = and_(position >= skip, position < skip + limit)
+    # Each chat's first row is always returned, with or without its message, so that
+    # a chat whose window is empty still reports its total. Plain columns, not ORM
+    # objects: nothing read here is written back.
+    return (select(numbered.c.chat_id, position, total, *_READ_COLUMNS)
+            .select_from(numbered)
+            .outerjoin(MESSAGES, and_(MESSAGES.c.id == numbered.c.row_id, wanted))
+            .where(or_(wanted, position == 0))
+            .order_by(numbered.c.chat_id, position))
+
+
+def _branch(chat_ids):
+    """Root-to-current path of each chat, walked up from the current message through
+    parent links (an index lookup per step). A chat without a valid current message
+    falls back to its newest message, as Open WebUI repairs it."""
+    stored, any_row = aliased(ChatMessageRow), aliased(ChatMessageRow)
+    current = (select(stored.id)
+               .where(stored.id == ChatRow.id + "-" + ChatRow.current_message_id)
+               .correlate(ChatRow).scalar_subquery())
+    newest = (select(any_row.id).where(any_row.chat_id == ChatRow.id)
+              .order_by(any_row.created_at.desc(), any_row.id.desc())
+              .limit(1).correlate(ChatRow).scalar_subquery())
+    anchor = (select(ChatRow.id.label("chat_id"), ChatMessageRow.id.label("row_id"),
+                     ChatMessageRow.parent_id.label("parent_id"),
+                     literal(0).label("depth"))
+              .select_from(ChatRow)
+              .join(ChatMessageRow, ChatMessageRow.id == func.coalesce(current, newest))
+              .where(ChatRow.id.in_(chat_ids)))
+    walk = anchor.cte("branch", recursive=True)
+    step = (select(walk.c.chat_id, ChatMessageRow.id, ChatMessageRow.parent_id,
+                   walk.c.depth + 1)
+            .join(ChatMessageRow, ChatMessageRow.id == walk.c.chat_id + "-" + walk.c.parent_id)
+            .where(walk.c.depth < MAX_BRANCH_STEPS))
+    walk = walk.union_all(step)
+    total = func.count().over(partition_by=walk.c.chat_id)
+    return select(walk.c.chat_id, walk.c.row_id,
+                  (total - 1 - walk.c.depth).label("position"),
+                  total.label("total")).cte("numbered")
+
+
+def _tree(chat_ids):
+    order = (ChatMessageRow.created_at, ChatMessageRow.id)
+    rank = func.row_number().over(partition_by=ChatMessageRow.chat_id, order_by=order)
+    total = func.count().over(partition_by=ChatMessageRow.chat_id)
+    return (select(ChatMessageRow.chat_id, ChatMessageRow.id.label("row_id"),
+                   (rank - 1).label("position"), total.label("total"))
+            .where(ChatMessageRow.chat_id.in_(chat_ids)).cte("numbered"))

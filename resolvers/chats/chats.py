@@ -25,6 +25,7 @@ from resolvers.chats.access import (
     admin_reach,
     chat_not_found,
     lock_chat,
+    may_read,
     readable_chat,
     readable_summary,
     save_tree,
@@ -33,7 +34,7 @@ from resolvers.chats.tags import drop_orphan_tags, restore_tags, tag_ids
 from resolvers.chats.tree import ChatTree, merge
 from resolvers.context import Context, Viewer
 from resolvers.errors import Forbidden, Invalid, NotFound
-from resolvers.loaders import forget_loaded, loaders, serial
+from resolvers.loaders import forget_loaded, load_many, loaders, serial
 from resolvers.permissions import require_verified
 from resolvers.users.permissions import allows, effective_permissions
 
@@ -133,6 +134,16 @@ async def get_chat_owner(ctx: Context, chat_id: str) -> UserRow | None:
     """Whoever may read the chat (batched across chats)."""
     chat = await get_chat_summary(ctx, chat_id)
     return await loaders(ctx).users.load(chat.user_id)
+
+
+async def owners_of_chats(ctx: Context, chats: Sequence[Any]) -> dict[str, UserRow | None]:
+    """The owners of chats a list already holds, by chat id, batched as get_chat_owner;
+    a chat the caller may not read is left out (its own read then refuses it)."""
+    viewer = await require_verified(ctx)
+    readable = [chat for chat in chats if may_read(ctx, viewer, chat)]
+    user_ids = list(dict.fromkeys(chat.user_id for chat in readable))
+    users = dict(zip(user_ids, await load_many(loaders(ctx).users, user_ids), strict=True))
+    return {chat.id: users[chat.user_id] for chat in readable}
 
 
 async def get_chat_folder(ctx: Context, chat_id: str) -> FolderRow | None:

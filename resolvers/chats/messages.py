@@ -9,20 +9,26 @@ message routes. Writes publish message.added / message.updated / message.deleted
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from data.chat_json import row_values
-from data.repos.messages import MessageWindow, WindowPage
+from data.repos.messages import MessageRepo, MessageWindow, WindowPage
 from data.tables import ChatMessageRow, ChatRow
 from data.tables.base import now_s
 from resolvers.chats import events as chat_events
 from resolvers.chats import limits as chat_limits
-from resolvers.chats.access import LockedChat, lock_chat, readable_summary, save_tree
+from resolvers.chats.access import (
+    LockedChat,
+    lock_chat,
+    may_read,
+    readable_summary,
+    save_tree,
+)
 from resolvers.context import Context, Viewer
 from resolvers.errors import Invalid, NotFound
-from resolvers.loaders import loaders
+from resolvers.loaders import loaders, serial
 from resolvers.permissions import require_verified
 
 MAX_VOICE_CHARS = 100_000  # Open WebUI's limit on a message's voice settings
@@ -90,6 +96,20 @@ async def list_messages(ctx: Context, chat_id: str, window: MessageWindow) -> Wi
     chat_limits.page(window.limit, chat_limits.MAX_MESSAGE_PAGE, "messages")
     await readable_summary(ctx, await require_verified(ctx), chat_id)
     return await loaders(ctx).windows.load((chat_id, window))
+
+
+async def list_messages_of_chats(ctx: Context, chats: Sequence[Any], window: MessageWindow
+                                 ) -> dict[str, WindowPage]:
+    """The same page of each of these chats' messages, in one statement: for a list that
+    already holds the chats (their summaries from list_chats). Checks as list_messages
+    does; a chat the caller may not read is left out (its own read then refuses it)."""
+    if window.scope not in SCOPES:
+        raise Invalid("scope is branch or tree.", reason="invalid_scope", field="scope")
+    chat_limits.page(window.limit, chat_limits.MAX_MESSAGE_PAGE, "messages")
+    viewer = await require_verified(ctx)
+    chat_ids = [chat.id for chat in chats if may_read(ctx, viewer, chat)]
+    async with serial(ctx):
+        return await MessageRepo(ctx.session).windows(list(dict.fromkeys(chat_ids)), window)
 
 
 async def get_message(ctx: Context, chat_id: str, message_id: str) -> ChatMessageRow:

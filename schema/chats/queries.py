@@ -11,9 +11,12 @@ from strawberry.types.nodes import SelectedField
 
 from resolvers.chats import chats
 from resolvers.chats import limits as chat_limits
+from resolvers.chats import messages as chat_messages
 from resolvers.chats import sharing as chat_sharing
 from resolvers.chats import tags as chat_tags
-from schema.chats.types import Chat, Tag
+from resolvers.chats.messages import MessageWindow
+from resolvers.errors import DomainError
+from schema.chats.types import Chat, Tag, message_connection, window_of
 from schema.context import Info
 from schema.pagination import (
     Connection,
@@ -23,7 +26,9 @@ from schema.pagination import (
     encode_cursor,
     start_after,
 )
+from schema.prefetch import nested_fields
 from schema.scalars import timestamp
+from schema.users.types import User
 
 
 @strawberry.enum(description="What chats can be sorted by.")
@@ -117,6 +122,40 @@ def requested(info: Info) -> set[str]:
     return names
 
 
+async def _prefetch(info: Info, rows, nodes: list[Chat]) -> None:
+    """The owners and the message windows the query selects on the page, for every chat
+    at once (schema/prefetch.py); a window with invalid arguments is left to the field."""
+    if not nodes:
+        return
+    for node in nodes:
+        node.ready = {}
+    ctx = info.context
+    if nested_fields(info, "owner"):
+        owners = await chats.owners_of_chats(ctx, rows)
+        users = {id(row): User.from_row(row) if row else None for row in owners.values()}
+        for node in nodes:
+            if node.id in owners:
+                node.ready["owner"] = users[id(owners[node.id])]
+    # Per distinct window, what any of its selections asks of the connection and of
+    # its messages: each chat's connection is built once, with those fields only.
+    shapes: dict[MessageWindow, tuple[set[str], set[str]]] = {}
+    for nested in nested_fields(info, "messages"):
+        try:
+            window = window_of(**nested.arguments)
+        except DomainError:
+            continue
+        names, node_names = shapes.setdefault(window, (set(), set()))
+        names |= nested.names
+        node_names |= nested.node_names
+    for window, (names, node_names) in shapes.items():
+        pages = await chat_messages.list_messages_of_chats(ctx, rows, window)
+        kind = f"messages-{window.scope}"
+        for node in nodes:
+            if node.id in pages:
+                node.ready[window] = message_connection(
+                    kind, pages[node.id], fields=node_names, with_edges="edges" in names)
+
+
 @strawberry.type
 class ChatQueries:
     @strawberry.field(description="The caller's chats, a page at a time; newest activity "
@@ -147,8 +186,10 @@ class ChatQueries:
                                   descending=order.direction is OrderDirection.DESC))
         rows = page.chats[:first]
         more = (offset + len(rows) < page.total) if counted else len(page.chats) > first
-        return chat_connection(rows, offset=offset, total=page.total, more=more,
-                               with_edges="edges" in asked)
+        connection = chat_connection(rows, offset=offset, total=page.total, more=more,
+                                     with_edges="edges" in asked)
+        await _prefetch(info, rows, connection.nodes)
+        return connection
 
     @strawberry.field(description="One chat: the caller's own (administrators with chat "
                                   "access: anyone's). NOT_FOUND otherwise.")

@@ -4,6 +4,7 @@ number of statements."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from enum import Enum
 from typing import Annotated
@@ -15,7 +16,7 @@ from data.tables import ChatMessageRow, ChatRow, FolderRow, TagRow
 from resolvers.chats import chats, messages
 from resolvers.chats import limits as chat_limits
 from resolvers.chats import tags as chat_tags
-from resolvers.errors import Invalid
+from resolvers.errors import DomainError, Invalid
 from schema.context import Info
 from schema.pagination import Connection, Edge, PageInfo, decode_cursor, encode_cursor
 from schema.scalars import timestamp
@@ -102,18 +103,17 @@ class Message:
     updated_at: datetime | None = strawberry.field(description="When it last changed.")
 
     @classmethod
-    def from_row(cls, row: ChatMessageRow) -> Message:
+    def from_row(cls, row: ChatMessageRow, fields: Collection[str] | None = None) -> Message:
+        """The message; with `fields` (the GraphQL names a query selects on it), only the
+        costlier fields among them are built, the others left None for no one to read."""
         prefix = f"{row.chat_id}-"
-        status = MessageStatus(messages.status_of(row))
+        built = {name: (read(row) if fields is None or key in fields else None)
+                 for key, (name, read) in _BUILT.items()}
         return cls(id=strawberry.ID(row.id[len(prefix):] if row.id.startswith(prefix)
                                     else row.id),
                    chat_id=strawberry.ID(row.chat_id), role=row.role,
-                   content=_text(row.content),
-                   content_blocks=row.content if isinstance(row.content, list) else None,
-                   model=row.model_id,
                    parent_id=strawberry.ID(row.parent_id) if row.parent_id else None,
-                   status=status, error=row.error or None, files=row.files, usage=row.usage,
-                   created_at=timestamp(row.created_at), updated_at=timestamp(row.updated_at))
+                   **built)
 
     @strawberry.field(description="The message this one follows.")
     async def parent(self, info: Info) -> Message | None:
@@ -129,6 +129,20 @@ class Message:
 
 
 MessageConnection = Connection[Message]
+# Message's fields that cost something to build (JSON decoded, a status worked out):
+# GraphQL name -> (attribute, how to read it from the row).
+_BUILT = {
+    "content": ("content", lambda row: _text(row.content)),
+    "contentBlocks": ("content_blocks",
+                      lambda row: row.content if isinstance(row.content, list) else None),
+    "model": ("model", lambda row: row.model_id),
+    "status": ("status", lambda row: MessageStatus(messages.status_of(row))),
+    "error": ("error", lambda row: row.error or None),
+    "files": ("files", lambda row: row.files),
+    "usage": ("usage", lambda row: row.usage),
+    "createdAt": ("created_at", lambda row: timestamp(row.created_at)),
+    "updatedAt": ("updated_at", lambda row: timestamp(row.updated_at)),
+}
 
 
 @strawberry.type(description="A conversation and its settings. Its messages form a tree; "
@@ -147,6 +161,9 @@ class Chat:
                                               "(`tags` holds the tag ids).")
     created_at: datetime = strawberry.field(description="When the chat was created.")
     updated_at: datetime = strawberry.field(description="When messages last changed.")
+    # What a list read for this chat ahead of its nested fields (schema/prefetch.py):
+    # "owner" -> the owner (a User, or None), a MessageWindow -> that MessageConnection.
+    ready: strawberry.Private[dict | None] = None
 
     @classmethod
     def from_row(cls, row: ChatRow) -> Chat:
@@ -159,8 +176,15 @@ class Chat:
                    meta=row.meta if isinstance(row.meta, dict) else {},
                    created_at=timestamp(row.created_at), updated_at=timestamp(row.updated_at))
 
+    # `owner` and `messages` are plain functions: on a page a list prepared they answer
+    # at once, and otherwise return a coroutine, which graphql-core awaits.
     @strawberry.field(description="Who the chat belongs to.")
-    async def owner(self, info: Info) -> User | None:
+    def owner(self, info: Info) -> User | None:
+        if self.ready is not None and "owner" in self.ready:
+            return self.ready["owner"]  # built once for every chat of the owner
+        return self._owner(info)
+
+    async def _owner(self, info: Info) -> User | None:
         row = await chats.get_chat_owner(info.context, str(self.id))
         return User.from_row(row) if row else None
 
@@ -183,7 +207,7 @@ class Chat:
     @strawberry.field(description="A page of messages: by default the current branch from "
                                   "its first message. `first`/`after` page from the start, "
                                   "`last`/`before` from the end.")
-    async def messages(
+    def messages(
         self, info: Info,
         first: Annotated[int | None, strawberry.argument(
             description=f"Messages from the start, 0 to {chat_limits.MAX_MESSAGE_PAGE} "
@@ -197,10 +221,35 @@ class Chat:
         scope: Annotated[MessageScope, strawberry.argument(
             description="The current branch, or the whole tree.")] = MessageScope.BRANCH,
     ) -> MessageConnection:
-        kind = f"messages-{scope.value}"
-        window = message_window(kind, scope.value, first, after, last, before)
+        arguments = dict(first=first, after=after, last=last, before=before, scope=scope)
+        if self.ready:
+            ready = self.ready.get(_window_or_none(arguments))
+            if ready is not None:
+                return ready
+        # Errors too are raised from the coroutine: raised here, they would end the
+        # object's other fields while their coroutines were still pending.
+        return self._messages(info, arguments)
+
+    async def _messages(self, info: Info, arguments: dict) -> MessageConnection:
+        window = window_of(**arguments)
         page = await messages.list_messages(info.context, str(self.id), window)
-        return message_connection(kind, page)
+        return message_connection(f"messages-{window.scope}", page)
+
+
+def _window_or_none(arguments: dict) -> messages.MessageWindow | None:
+    try:
+        return window_of(**arguments)
+    except DomainError:
+        return None
+
+
+def window_of(*, first: int | None = None, after: str | None = None, last: int | None = None,
+              before: str | None = None, scope: MessageScope | str = MessageScope.BRANCH
+              ) -> messages.MessageWindow:
+    """The window `Chat.messages` reads for these arguments (its own or, as graphql-core
+    coerces them for a prefetch, with the scope's value); Invalid when they are."""
+    value = scope.value if isinstance(scope, MessageScope) else str(scope)
+    return message_window(f"messages-{value}", value, first, after, last, before)
 
 
 def message_window(kind: str, scope: str, first: int | None, after: str | None,
@@ -222,12 +271,15 @@ def message_window(kind: str, scope: str, first: int | None, after: str | None,
     return messages.MessageWindow(scope=scope, skip=start, limit=size)
 
 
-def message_connection(kind: str, page) -> MessageConnection:
-    nodes = [Message.from_row(row) for row in page.rows]
-    edges = [Edge(cursor=encode_cursor(kind, page.start + i), node=n)
-             for i, n in enumerate(nodes)]
+def message_connection(kind: str, page, *, fields: Collection[str] | None = None,
+                       with_edges: bool = True) -> MessageConnection:
+    """The page as a connection; with `fields`, its messages built for those fields only
+    (Message.from_row); edges only when asked for."""
+    nodes = [Message.from_row(row, fields) for row in page.rows]
+    edges = ([Edge(cursor=encode_cursor(kind, page.start + i), node=n)
+              for i, n in enumerate(nodes)] if with_edges else [])
     return Connection(edges=edges, nodes=nodes, total_count=page.total, page_info=PageInfo(
         has_next_page=page.start + len(nodes) < page.total,
         has_previous_page=page.start > 0 if nodes else False,
-        start_cursor=edges[0].cursor if edges else None,
-        end_cursor=edges[-1].cursor if edges else None))
+        start_cursor=encode_cursor(kind, page.start) if nodes else None,
+        end_cursor=encode_cursor(kind, page.start + len(nodes) - 1) if nodes else None))
