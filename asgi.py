@@ -124,7 +124,9 @@ async def start(services: Services) -> None:
     await task_control.start(services)
     services.llm = Upstreams(services.settings.upstreams)
     services.embedder = make_embedder(services.settings.embeddings, services.llm)
-    if hasattr(services.vectors, "connect"):  # a store with a server: fail at start-up
+    # A store with a server connects now, to fail at start-up; asked of the class, so the
+    # embedded store is not built (data.vectors.LazyStore).
+    if hasattr(type(services.vectors), "connect"):
         await services.vectors.connect()
     log.info("%s", await startup_notes(services))  # before ready: readiness implies it
     services.ready = True

@@ -33,8 +33,10 @@ def test_no_installed_distribution_provides_our_names():
 
 def test_a_started_server_has_not_imported_httpx_cryptography_or_a_lazy_surface(tmp_path):
     """Start-up stays small: the upstream client (aiohttp) is made on the first upstream
-    request, the lazily routed surfaces load on their first request, and PyJWT (with the
-    cryptography package) on the first token; an unreachable upstream does not matter."""
+    request, the lazily routed surfaces load on their first request, PyJWT (with the
+    cryptography package) on the first token, the embedded vector store (with numpy) on
+    its first use, and the file parsers on the first file; an unreachable upstream does
+    not matter."""
     lazy = {table.module for table in compat_rest.routes() if isinstance(table, LazyRoutes)}
     script = textwrap.dedent("""
         import asyncio, json, sys
@@ -56,7 +58,9 @@ def test_a_started_server_has_not_imported_httpx_cryptography_or_a_lazy_surface(
     assert done.returncode == 0, done.stderr
     imported = set(json.loads(done.stdout.splitlines()[-1]))
     assert "asgi" in imported and "compat_rest.openwebui.auths" in imported
-    assert sorted(imported & (lazy | {"aiohttp", "httpx", "cryptography"})) == []
+    heavy = {"aiohttp", "httpx", "cryptography", "numpy", "pypdf", "docx", "bs4",
+             "langchain_text_splitters", "weaviate"}
+    assert sorted(imported & (lazy | heavy)) == []
 
 
 def test_the_server_collects_garbage_again_once_its_imports_are_done(tmp_path):

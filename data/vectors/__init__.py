@@ -3,6 +3,9 @@ the database Parley already uses, and Weaviate. `make_store` picks one by VECTOR
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from data.point_reads import PointReader
@@ -15,8 +18,24 @@ from data.vectors.base import (
     VectorStore,
     VectorStoreError,
 )
-from data.vectors.embedded import EmbeddedStore
 from data.vectors.settings import WEAVIATE, VectorSettings
+
+
+class LazyStore:
+    """The embedded store, built on its first use: it brings numpy (about 15 MB and 45 ms),
+    which a server that never searches need not load at start-up."""
+
+    def __init__(self, build: Callable[[], VectorStore]):
+        self._build, self._store = build, None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._store is None:
+            self._store = self._build()
+        return getattr(self._store, name)
+
+    async def close(self) -> None:
+        if self._store is not None:
+            await self._store.close()
 
 
 def make_store(settings: VectorSettings, sessionmaker: async_sessionmaker[AsyncSession],
@@ -25,8 +44,20 @@ def make_store(settings: VectorSettings, sessionmaker: async_sessionmaker[AsyncS
     if settings.vector_db == WEAVIATE:
         from data.vectors.weaviate import WeaviateStore  # its client is heavy to import
         return WeaviateStore(settings.weaviate)
-    return EmbeddedStore(sessionmaker, write_sessionmaker, dialect, reader)
+
+    def build() -> VectorStore:
+        from data.vectors.embedded import EmbeddedStore
+        return EmbeddedStore(sessionmaker, write_sessionmaker, dialect, reader)
+    return LazyStore(build)
 
 
-__all__ = ["DimensionMismatch", "EmbeddedStore", "GetResult", "Item", "SearchResult",
-           "StoreUnavailable", "VectorStore", "VectorStoreError", "make_store"]
+def __getattr__(name: str) -> Any:
+    if name == "EmbeddedStore":  # imported where it is used, for the same reason
+        from data.vectors.embedded import EmbeddedStore
+        return EmbeddedStore
+    raise AttributeError(name)
+
+
+__all__ = ["DimensionMismatch", "EmbeddedStore", "GetResult", "Item", "LazyStore",
+           "SearchResult", "StoreUnavailable", "VectorStore", "VectorStoreError",
+           "make_store"]

@@ -12,9 +12,10 @@ import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 NAME = re.compile(r"[A-Za-z0-9_-]{1,255}")
 MAX_TEXT = 200_000  # characters in one chunk (Open WebUI's are about 1000)
@@ -134,6 +135,8 @@ def check_vector(vector: Any, dimension: int | None) -> np.ndarray:
     """The vector as float32, or an error: a flat, non-empty list of finite numbers, of
     the collection's dimension. Checked by numpy: a Python loop over every number cost
     more than the write itself."""
+    import numpy as np  # on first use: start-up stays without numpy (about 15 MB)
+
     if isinstance(vector, np.ndarray):
         array = vector
     elif isinstance(vector, str | bytes) or not isinstance(vector, Sequence):

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
-
 RRF_C = 60
 
 
@@ -27,6 +25,8 @@ def weighted_rrf(rankings: Sequence[Sequence[str]], weights: Sequence[float],
 def cosines(query: Sequence[float], vectors: Sequence[Sequence[float]]) -> list[float]:
     if not vectors:
         return []
+    import numpy as np  # on first use: start-up stays without numpy (about 15 MB)
+
     matrix = np.asarray(vectors, dtype=np.float32)
     q = np.asarray(query, dtype=np.float32)
     norms = np.linalg.norm(matrix, axis=1) * (np.linalg.norm(q) or 1.0)
