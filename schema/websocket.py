@@ -150,7 +150,8 @@ class _Handler:
             await self.websocket.close(code=code, reason=reason)
 
     async def end_operations(self) -> None:
-        raise NotImplementedError
+        """End every operation of this connection; each protocol's handler below keeps
+        its operations its own way and says how."""
 
 
 class TransportWSHandler(_Handler, BaseGraphQLTransportWSHandler):
