@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from data.env import whole_number
+
 
 class FileSettingsError(ValueError):
     pass
@@ -31,16 +33,7 @@ class FileSettings:
 
 
 def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
-    raw = (env.get(name) or "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise FileSettingsError(f"{name}={raw!r}: expected a whole number") from None
-    if not low <= value <= high:
-        raise FileSettingsError(f"{name}={raw!r}: expected a number from {low} to {high}")
-    return value
+    return whole_number(env, name, default, low, high, FileSettingsError)
 
 
 def load_file_settings(env: Mapping[str, str], data_dir: Path) -> FileSettings:

@@ -24,6 +24,7 @@ from data.embeddings.settings import (
     EmbeddingSettingsError,
     load_embedding_settings,
 )
+from data.env import flag, whole_number
 from data.file_settings import FileSettings, FileSettingsError, load_file_settings
 from data.llm.settings import (
     UpstreamSettings,
@@ -210,28 +211,11 @@ class Settings:
 
 
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    value = raw.strip().lower()
-    if value in ("1", "true", "yes", "on"):
-        return True
-    if value in ("0", "false", "no", "off"):
-        return False
-    raise SettingsError(f"{name}={raw!r}: expected true or false")
+    return flag(env, name, default, SettingsError)
 
 
 def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise SettingsError(f"{name}={raw!r}: expected a whole number") from None
-    if not low <= value <= high:
-        raise SettingsError(f"{name}={raw!r}: expected a number from {low} to {high}")
-    return value
+    return whole_number(env, name, default, low, high, SettingsError)
 
 
 def _make_data_dir(data_dir: Path) -> None:

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from data.env import flag
+
 OLLAMA_DEFAULT = "http://localhost:11434"
 OPENAI_DEFAULT = "https://api.openai.com/v1"
 
@@ -35,14 +37,7 @@ class UpstreamSettings:
 
 
 def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
-    raw = (env.get(name) or "").strip().lower()
-    if not raw:
-        return default
-    if raw in ("1", "true", "yes", "on"):
-        return True
-    if raw in ("0", "false", "no", "off"):
-        return False
-    raise UpstreamSettingsError(f"{name}={env[name]!r}: expected true or false")
+    return flag(env, name, default, UpstreamSettingsError)
 
 
 def _seconds(env: Mapping[str, str], names: tuple[str, ...], default: float, *,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from data.env import flag
+
 EMBEDDED, WEAVIATE = "embedded", "weaviate"
 
 
@@ -41,14 +43,7 @@ class VectorSettings:
 
 
 def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
-    raw = (env.get(name) or "").strip().lower()
-    if not raw:
-        return default
-    if raw in ("1", "true", "yes", "on"):
-        return True
-    if raw in ("0", "false", "no", "off"):
-        return False
-    raise VectorSettingsError(f"{name}={env[name]!r}: expected true or false")
+    return flag(env, name, default, VectorSettingsError)
 
 
 def _number(env: Mapping[str, str], name: str, default: float, low: float, high: float,
