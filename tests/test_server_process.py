@@ -81,6 +81,7 @@ def _start_ups(tmp_path, envs: list[dict[str, str]], timeout: float
             stdout, stderr = process.communicate(timeout=timeout)
         finally:
             process.kill()
+            process.wait()
         results.append(subprocess.CompletedProcess(process.args, process.returncode,
                                                    stdout, stderr))
     return results

@@ -31,6 +31,17 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def stop(process: subprocess.Popen, grace: float = 30.0) -> None:
+    """SIGTERM, then SIGKILL past `grace` (a busy machine can stretch a graceful stop past
+    the server's own 10 s); either way the process is reaped, so no zombie outlives it."""
+    process.terminate()
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @contextmanager
 def running_server(env: dict[str, str], timeout: float = 20.0, output: Path | None = None):
     """Start `python asgi.py` with `env` added; yield its base URL; stop it afterwards.
@@ -57,11 +68,7 @@ def running_server(env: dict[str, str], timeout: float = 20.0, output: Path | No
             time.sleep(0.05)
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
         if process.stdout:
             process.stdout.close()
         if output is not None:
