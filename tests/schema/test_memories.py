@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 
 from tests.schema.conftest import error_codes
-from tests.support.embeddings import DIMS, MODEL, bag_of_words, embedding_env
-from tests.support.upstream import ScriptedUpstream
+from tests.support.embeddings import *  # noqa: F403 (the embedding fixtures)
+from tests.support.embeddings import DIMS, MODEL
 
 ADD = """mutation Add($input: AddMemoryInput!) {
   addMemory(input: $input) { memory { id type path content meta createdAt updatedAt } } }"""
@@ -21,19 +21,6 @@ LIST = """query List($after: String) { memories(first: 2, after: $after) {
 ONE = """query One($id: ID!) { memory(id: $id) { id content } }"""
 SEARCH = """query Search($q: String!, $k: Int!) {
   searchMemories(query: $q, k: $k) { score memory { id content } } }"""
-
-
-@pytest.fixture
-async def upstream():
-    async with ScriptedUpstream() as scripted:
-        scripted.script(MODEL, dims=DIMS)
-        scripted.vectorize = bag_of_words
-        yield scripted
-
-
-@pytest.fixture
-def env_overrides(upstream) -> dict[str, str]:
-    return embedding_env(upstream.url)
 
 
 @pytest.fixture

@@ -5,6 +5,15 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import AsyncIterator
+
+import pytest
+
+from tests.support.upstream import ScriptedUpstream
+
+# The fixtures a module gets with `from tests.support.embeddings import *`: a scripted
+# Ollama server that embeds by meaning, and the app's settings pointing at it.
+__all__ = ["DIMS", "MODEL", "bag_of_words", "embedding_env", "env_overrides", "upstream"]
 
 MODEL = "nomic-embed-text:latest"
 DIMS = 64
@@ -21,3 +30,16 @@ def embedding_env(url: str) -> dict[str, str]:
     """The app's settings for embeddings from the scripted Ollama server at `url`."""
     return {"RAG_EMBEDDING_ENGINE": "ollama", "RAG_EMBEDDING_MODEL": MODEL,
             "RAG_OLLAMA_BASE_URL": url, "RAG_EMBEDDING_TIMEOUT": "1"}
+
+
+@pytest.fixture
+async def upstream() -> AsyncIterator[ScriptedUpstream]:
+    async with ScriptedUpstream() as scripted:
+        scripted.script(MODEL, dims=DIMS)
+        scripted.vectorize = bag_of_words
+        yield scripted
+
+
+@pytest.fixture
+def env_overrides(upstream) -> dict[str, str]:
+    return embedding_env(upstream.url)

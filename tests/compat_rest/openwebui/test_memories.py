@@ -12,24 +12,11 @@ from sqlalchemy import text
 
 from data.vectors import Item
 from tests.conftest import bearer
-from tests.support.embeddings import DIMS, MODEL, bag_of_words, embedding_env
-from tests.support.upstream import ScriptedUpstream
+from tests.support.embeddings import *  # noqa: F403 (the embedding fixtures)
+from tests.support.embeddings import DIMS, MODEL, bag_of_words
 
 V1 = "/api/v1/memories"
 NOT_FOUND = "We could not find what you're looking for :/"
-
-
-@pytest.fixture
-async def upstream():
-    async with ScriptedUpstream() as scripted:
-        scripted.script(MODEL, dims=DIMS)
-        scripted.vectorize = bag_of_words
-        yield scripted
-
-
-@pytest.fixture
-def env_overrides(upstream) -> dict[str, str]:
-    return embedding_env(upstream.url)
 
 
 @pytest.fixture
