@@ -1,0 +1,1 @@
+"""Knowledge bases: collections of files their owner shares with users and groups."""
