@@ -1,0 +1,33 @@
+"""The parts of a knowledge base the caller has already read (listed or fetched), loaded
+through the unit of work's dataloaders: a page of knowledge bases with their owners,
+files, counts and grants costs the same few statements whatever its size."""
+
+from __future__ import annotations
+
+from data.tables import AccessGrantRow, FileRow, UserRow
+from resolvers.context import Context
+from resolvers.errors import Invalid
+from resolvers.loaders import loaders
+
+MAX_FILES = 100
+
+
+async def knowledge_owner(ctx: Context, owner_id: str) -> UserRow | None:
+    return await loaders(ctx).users.load(owner_id)
+
+
+async def knowledge_files(ctx: Context, knowledge_id: str, *, offset: int, limit: int
+                          ) -> list[FileRow]:
+    """Most recently added first."""
+    if offset < 0 or not 0 <= limit <= MAX_FILES:
+        raise Invalid(f"Pages hold 0 to {MAX_FILES} files from offset 0 on.",
+                      reason="invalid_page", field="first")
+    return await loaders(ctx).knowledge_files.load((knowledge_id, offset, limit))
+
+
+async def knowledge_file_count(ctx: Context, knowledge_id: str) -> int:
+    return await loaders(ctx).knowledge_file_count.load(knowledge_id)
+
+
+async def knowledge_grants(ctx: Context, knowledge_id: str) -> list[AccessGrantRow]:
+    return await loaders(ctx).knowledge_grants.load(knowledge_id)
