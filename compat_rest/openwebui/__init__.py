@@ -25,4 +25,5 @@ def routes() -> list[BaseRoute]:
                        ("/api/v1/retrieval/process/file",)),
             LazyRoutes("compat_rest.openwebui.tasks", ("/api/tasks",)),
             LazyRoutes("compat_rest.openwebui.memories", ("/api/v1/memories", "/api/memory")),
+            LazyRoutes("compat_rest.openwebui.knowledge", ("/api/v1/knowledge", "/api/knowledge")),
             LazyRoutes("compat_rest.openwebui.task_config", ("/api/v1/tasks/config",))]
