@@ -22,12 +22,19 @@ from tests.compat_rest.openwebui.test_knowledge import (
 )
 from tests.conftest import bearer
 from tests.support.embeddings import *  # noqa: F403 (the embedding fixtures)
-from tests.support.embeddings import DIMS, MODEL
+from tests.support.embeddings import DIMS, MODEL, embedding_env
 from tests.support.files import upload, wait_processed
 
 BOATS = "Sailing boats need wind. A keel keeps the boat upright in strong wind."
 BREAD = "Bread needs flour, water, yeast and salt. Knead the dough and bake it."
 
+
+
+@pytest.fixture
+def env_overrides(upstream) -> dict[str, str]:
+    """The shared machine can be slow to answer a first embedding; these tests are not
+    about timeouts, so they allow more than the fixtures' 1 s."""
+    return {**embedding_env(upstream.url), "RAG_EMBEDDING_TIMEOUT": "10"}
 
 @pytest.fixture
 async def people(accounts, client):
