@@ -14,6 +14,8 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sqlalchemy.exc import IntegrityError
+
 from data.repos.files import FileRepo
 from data.repos.knowledge import KnowledgeRepo, LinkedFile
 from data.repos.users import UserRepo
@@ -28,6 +30,7 @@ from resolvers.knowledge.rules import (
     check_read_only,
     knowledge_for,
     not_found,
+    plain_id,
     view,
     writing,
 )
@@ -68,7 +71,7 @@ async def list_knowledge_files(ctx: Context, knowledge_id: str, *, query: str | 
 
 
 async def _readable_file(ctx: Context, viewer: Viewer, file_id: str) -> FileRow:
-    row = await FileRepo(ctx.session).get(file_id) if isinstance(file_id, str) else None
+    row = await FileRepo(ctx.session).get(file_id) if plain_id(file_id) else None
     if row is None:
         raise NotFound(f"No file {file_id!r}.", reason="knowledge_file_missing",
                        field="file_id")
@@ -128,8 +131,12 @@ async def add_files(ctx: Context, knowledge_id: str, file_ids: Sequence[str], *,
             knowledge = await repo.get(knowledge_id)
             if knowledge is None:  # deleted while the files were embedded
                 raise not_found(knowledge_id)
-            for row in rows:
-                await repo.link(knowledge_id, row.id, viewer.id, directory_id)
+            try:
+                for row in rows:
+                    await repo.link(knowledge_id, row.id, viewer.id, directory_id)
+            except IntegrityError:  # added by a request beside this one
+                raise Conflict("The file is already in this knowledge base.",
+                               reason="knowledge_file_exists", field="file_id") from None
             knowledge.updated_at = now_s()
             return await view(side, viewer, knowledge, with_files=True)
     except BaseException:
@@ -143,7 +150,7 @@ async def add_file(ctx: Context, knowledge_id: str, file_id: str, *,
 
 
 async def _linked(ctx: Context, knowledge_id: str, file_id: str) -> None:
-    if not isinstance(file_id, str) or not await KnowledgeRepo(ctx.session).linked_ids(
+    if not plain_id(file_id) or not await KnowledgeRepo(ctx.session).linked_ids(
             knowledge_id, [file_id]):
         raise NotFound(f"The file {file_id!r} is not in this knowledge base.",
                        reason="knowledge_file_missing", field="file_id")

@@ -24,6 +24,7 @@ from resolvers.knowledge.access import RESOURCE, granted_ids, may_access
 from resolvers.users.permissions import allows, effective_permissions
 
 MAX_NAME = 255
+MAX_ID = 255
 MAX_DESCRIPTION = 10_000
 
 
@@ -46,7 +47,7 @@ async def knowledge_for(ctx: Context, viewer: Viewer, knowledge_id: str,
     """The row if the viewer may read it (or write it). A knowledge base the viewer may
     not read is NOT_FOUND (`knowledge_access_denied`); one they read but may not change
     is FORBIDDEN (`knowledge_write_denied`)."""
-    row = await KnowledgeRepo(ctx.session).get(knowledge_id)
+    row = await KnowledgeRepo(ctx.session).get(knowledge_id) if plain_id(knowledge_id) else None
     if row is None:
         raise not_found(knowledge_id)
     if await may_access(ctx, viewer, row, permission):
@@ -56,6 +57,12 @@ async def knowledge_for(ctx: Context, viewer: Viewer, knowledge_id: str,
                         reason="knowledge_write_denied")
     raise NotFound(f"No knowledge base {knowledge_id!r} that you may see.",
                    reason="knowledge_access_denied")
+
+
+def plain_id(value: object) -> bool:
+    """Whether `value` can name a row at all: ids from paths and bodies are looked up
+    only then (PostgreSQL refuses NUL in text, which would otherwise be a 500)."""
+    return isinstance(value, str) and 0 < len(value) <= MAX_ID and "\x00" not in value
 
 
 def check_name(name: object) -> str:

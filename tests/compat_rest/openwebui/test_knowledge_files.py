@@ -6,6 +6,7 @@ chunk; foreign, unknown and unprocessed files are refused."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import pytest
@@ -196,3 +197,34 @@ async def test_foreign_unknown_and_unprocessed_files_are_refused(app, client, pe
     # Bob may not add his file to Alice's knowledge base either.
     theirs = await client.post(f"{V1}/{kb}/file/add", headers=bob, json={"file_id": bobs})
     assert theirs.status_code == 400 and theirs.json() == {"detail": ACCESS_PROHIBITED}
+
+
+async def test_the_same_file_added_twice_at_once_is_linked_once(app, client, people):
+    alice = people["alice"]
+    kb = (await create(client, alice))["id"]
+    boats = await processed(client, people["alice_token"], "boats.txt", BOATS)
+    both = await asyncio.gather(*(client.post(f"{V1}/{kb}/file/add", headers=alice,
+                                              json={"file_id": boats}) for _ in range(2)))
+    assert sorted(r.status_code for r in both) == [200, 400], [r.text for r in both]
+    assert await links(app, kb) == 1
+    single = await chunks_in(app, kb, boats)
+    await client.post(f"{V1}/{kb}/file/remove", headers=alice, params={"delete_file": "false"},
+                      json={"file_id": boats})
+    await client.post(f"{V1}/{kb}/file/add", headers=alice, json={"file_id": boats})
+    assert await chunks_in(app, kb, boats) == single  # none left over from the loser
+
+
+async def test_odd_ids_are_refused_with_4xx(client, people):
+    alice = people["alice"]
+    # NUL never reaches a route (the edge refuses it); a long id is simply not found.
+    nul = await client.get(f"{V1}/a%00b", headers=alice)
+    assert nul.status_code == 400, nul.text
+    long = "x" * 300
+    read = await client.get(f"{V1}/{long}", headers=alice)
+    assert read.status_code == 404 and read.json() == {"detail": NOT_FOUND}
+    added = await client.post(f"{V1}/{long}/file/add", headers=alice, json={"file_id": "f"})
+    assert added.status_code == 400 and added.json() == {"detail": NOT_FOUND}
+    kb = (await create(client, alice))["id"]
+    removed = await client.post(f"{V1}/{kb}/file/remove", headers=alice,
+                                json={"file_id": long})
+    assert removed.status_code == 400 and removed.json() == {"detail": NOT_FOUND}
