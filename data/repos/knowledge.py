@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import and_, delete, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from data.repos.access_grants import EVERYONE
@@ -25,12 +25,14 @@ ORDERS = {"name": KnowledgeRow.name, "created_at": KnowledgeRow.created_at,
 
 @dataclass(frozen=True)
 class Visibility:
-    """Whose knowledge bases a list shows: everyone's (`user_id` None, administrators),
-    or the user's own and those granted to the user, the user's groups or everyone."""
+    """Whose knowledge bases a list shows: everyone's (`user_id` None), or the user's own
+    and those granted to the user, the user's groups or everyone (`sees_all`: every one,
+    as for administrators, who may still ask for their own or the others' only)."""
 
     user_id: str | None
     group_ids: tuple[str, ...] = ()
-    mine: bool | None = None  # True: own only; False: granted only; None: both
+    mine: bool | None = None  # True: own only; False: the others only; None: both
+    sees_all: bool = False
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,8 @@ class KnowledgeRepo:
         where = []
         if seen.user_id is not None:
             own = KnowledgeRow.user_id == seen.user_id
-            granted = KnowledgeRow.id.in_(_granted(seen.user_id, seen.group_ids))
+            granted = true() if seen.sees_all else KnowledgeRow.id.in_(
+                _granted(seen.user_id, seen.group_ids))
             where.append({True: own, False: and_(~own, granted)}.get(seen.mine, or_(own, granted)))
         elif seen.mine is not None:
             raise ValueError("`mine` needs a user")

@@ -89,8 +89,8 @@ class KnowledgeDetails:
 
 
 async def _visibility(ctx: Context, viewer: Viewer, mine: bool | None) -> Visibility:
-    if viewer.role == "admin" and mine is None:
-        return Visibility(None)
+    if viewer.role == "admin":
+        return Visibility(None) if mine is None else Visibility(viewer.id, (), mine, True)
     groups = (await GroupRepo(ctx.session).ids_for_users([viewer.id])).get(viewer.id, [])
     return Visibility(viewer.id, tuple(groups), mine)
 

@@ -170,8 +170,14 @@ async def test_grants_decide_who_reads_and_who_writes(app, client, people):
     changed = await client.post(f"{V1}/{kb}/update", headers=bob,
                                 json={"name": "Ours", "description": ""})
     assert changed.status_code == 200 and changed.json()["name"] == "Ours"
-    # The administrator sees every knowledge base.
-    assert (await client.get(f"{V1}/", headers=people["admin"])).json()["total"] == 1
+    # The administrator sees every knowledge base; "shared" ones are the others'.
+    admin = people["admin"]
+    own = (await create(client, admin, "Admin's"))["id"]
+    assert (await client.get(f"{V1}/", headers=admin)).json()["total"] == 2
+    for view, expected in (("created", [own]), ("shared", [kb])):
+        found = (await client.get(f"{V1}/search", headers=admin,
+                                  params={"view_option": view})).json()
+        assert [k["id"] for k in found["items"]] == expected, view
 
 
 async def test_list_pages_hold_thirty(client, people):
