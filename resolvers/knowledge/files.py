@@ -165,10 +165,14 @@ async def update_file(ctx: Context, knowledge_id: str, file_id: str) -> Knowledg
     chunks = await _chunks(ctx, row)
     with store_errors():
         old = await ctx.services.vectors.query(knowledge_id, {"file_id": file_id})
-    new_ids = set(await add_chunks(ctx, knowledge_id, chunks))
-    stale = [i for i in (old.ids[0] if old and old.ids else []) if i not in new_ids]
-    if stale:
-        await delete_chunks(ctx, knowledge_id, ids=stale)
+    new_ids = await add_chunks(ctx, knowledge_id, chunks)
+    stale = [i for i in (old.ids[0] if old and old.ids else []) if i not in set(new_ids)]
+    try:
+        if stale:
+            await delete_chunks(ctx, knowledge_id, ids=stale)
+    except BaseException:  # keep one set of chunks for the file: the old one
+        await _drop(ctx, knowledge_id, new_ids)
+        raise
     async with writing(ctx) as side:
         knowledge = await KnowledgeRepo(side.session).get(knowledge_id)
         if knowledge is None:

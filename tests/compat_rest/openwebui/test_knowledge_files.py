@@ -170,6 +170,21 @@ async def test_embedding_upstream_down_links_nothing(app, client, people, upstre
     assert files == {"items": [], "directories": [], "breadcrumbs": [], "total": 0}
 
 
+async def test_a_failed_re_embedding_keeps_the_old_chunks(app, client, people, upstream):
+    alice = people["alice"]
+    kb = (await create(client, alice))["id"]
+    boats = await processed(client, people["alice_token"], "boats.txt", BOATS)
+    assert (await client.post(f"{V1}/{kb}/file/add", headers=alice,
+                              json={"file_id": boats})).status_code == 200
+    before = await chunks_in(app, kb, boats)
+    upstream.script(MODEL, dims=DIMS, status=503, error_message="overloaded")
+    down = await client.post(f"{V1}/{kb}/file/update", headers=alice, json={"file_id": boats})
+    assert down.status_code == 503 and "overloaded" in down.json()["detail"]
+    assert await chunks_in(app, kb, boats) == before > 0 and await links(app, kb) == 1
+    upstream.script(MODEL, dims=DIMS)
+    assert (await found_texts(app, kb, "keel of a boat in wind")) == [BOATS]
+
+
 async def test_foreign_unknown_and_unprocessed_files_are_refused(app, client, people):
     alice, bob = people["alice"], people["bob"]
     kb = (await create(client, alice))["id"]
