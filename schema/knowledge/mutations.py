@@ -61,6 +61,17 @@ class AddKnowledgeBaseFileInput:
     file_id: strawberry.ID = strawberry.field(description="A processed file you may read.")
 
 
+@strawberry.input(description="A file of a knowledge base to embed again.")
+class UpdateKnowledgeBaseFileInput:
+    knowledge_base_id: strawberry.ID = strawberry.field(description="The knowledge base.")
+    file_id: strawberry.ID = strawberry.field(description="A file it holds.")
+
+
+@strawberry.input(description="The knowledge base to empty.")
+class ResetKnowledgeBaseInput:
+    id: strawberry.ID = strawberry.field(description="The knowledge base.")
+
+
 @strawberry.input(description="A file to take out of a knowledge base.")
 class RemoveKnowledgeBaseFileInput:
     knowledge_base_id: strawberry.ID = strawberry.field(description="The knowledge base.")
@@ -146,3 +157,23 @@ class KnowledgeMutations:
         return _payload(await files.remove_file(info.context, str(input.knowledge_base_id),
                                                 str(input.file_id),
                                                 delete_file=input.delete_file))
+
+    @strawberry.mutation(description="Embed a file of the knowledge base again (after its "
+                                     "text changed); the old chunks go once the new ones "
+                                     "are written.", metadata=OWN)
+    async def update_knowledge_base_file(
+        self, info: Info,
+        input: Annotated[UpdateKnowledgeBaseFileInput, strawberry.argument(
+            description="The knowledge base and the file.")],
+    ) -> KnowledgeBasePayload:
+        return _payload(await files.update_file(info.context, str(input.knowledge_base_id),
+                                                str(input.file_id)))
+
+    @strawberry.mutation(description="Empty a knowledge base: its vectors and file links "
+                                     "go; the files stay.", metadata=OWN)
+    async def reset_knowledge_base(
+        self, info: Info,
+        input: Annotated[ResetKnowledgeBaseInput, strawberry.argument(
+            description="The knowledge base.")],
+    ) -> KnowledgeBasePayload:
+        return _payload(await knowledge.reset_knowledge(info.context, str(input.id)))

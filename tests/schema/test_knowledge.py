@@ -38,6 +38,11 @@ ADD_FILE = f"""mutation Add($kb: ID!, $file: ID!) {{
 REMOVE_FILE = f"""mutation Remove($kb: ID!, $file: ID!) {{
   removeKnowledgeBaseFile(input: {{knowledgeBaseId: $kb, fileId: $file}}) {{
     knowledgeBase {{ {FIELDS} }} }} }}"""
+UPDATE_FILE = """mutation Re($kb: ID!, $file: ID!) {
+  updateKnowledgeBaseFile(input: {knowledgeBaseId: $kb, fileId: $file}) {
+    knowledgeBase { fileCount } } }"""
+RESET = """mutation Reset($id: ID!) { resetKnowledgeBase(input: {id: $id}) {
+  knowledgeBase { fileCount files { totalCount } } } }"""
 LIST = """query List($after: String, $query: String) {
   knowledgeBases(first: 2, after: $after, query: $query) {
     totalCount pageInfo { hasNextPage endCursor } nodes { id name writeAccess } } }"""
@@ -155,6 +160,15 @@ async def test_files_added_are_searchable_and_removed_with_their_chunks(app, cli
     assert await links(app, kb) == 1
     assert (await graphql.ok(ONE, {"id": kb}, token=admin))["knowledgeBase"]["name"] == \
         "Manuals"
+
+    chunks = await chunks_in(app, kb, bread)
+    again = await graphql.ok(UPDATE_FILE, {"kb": kb, "file": bread}, token=admin)
+    assert again["updateKnowledgeBaseFile"]["knowledgeBase"]["fileCount"] == 1
+    assert await chunks_in(app, kb, bread) == chunks
+    emptied = await graphql.ok(RESET, {"id": kb}, token=admin)
+    assert emptied["resetKnowledgeBase"]["knowledgeBase"] == {"fileCount": 0,
+                                                              "files": {"totalCount": 0}}
+    assert await chunks_in(app, kb) == 0 and await links(app, kb) == 0
 
 
 async def test_failing_upstream_foreign_files_and_bad_input(app, client, graphql, people,
