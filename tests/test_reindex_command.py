@@ -94,7 +94,8 @@ async def adopted(openwebui_database_url, tmp_path, upstream):  # noqa: F811
     env = {**os.environ, "DATABASE_URL": openwebui_database_url,
            "DATA_DIR": str(tmp_path / "data"),
            "WEBUI_SECRET_KEY": "test-secret-key-0123456789abcdef",
-           **embedding_env(upstream.url), "RAG_EMBEDDING_BATCH_SIZE": "2"}
+           **embedding_env(upstream.url), "RAG_EMBEDDING_BATCH_SIZE": "2",
+           "RAG_EMBEDDING_TIMEOUT": "60"}  # a busy machine: the failure is the 503 alone
     env.pop("VECTOR_DB", None)
     return openwebui_database_url, env
 

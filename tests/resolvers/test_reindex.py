@@ -15,6 +15,13 @@ from data.repos.files import FileChunkRepo
 from data.tables import FileRow, KnowledgeFileRow, KnowledgeRow, ReindexProgressRow
 from resolvers.retrieval.reindex import reindex
 from tests.support.embeddings import *  # noqa: F403 (the scripted embedding fixtures)
+from tests.support.embeddings import embedding_env
+
+
+@pytest.fixture
+def env_overrides(upstream) -> dict[str, str]:  # noqa: F811
+    # No short timeout: on a busy machine a slow answer must not pass for a failure.
+    return embedding_env(upstream.url) | {"RAG_EMBEDDING_TIMEOUT": "60"}
 
 TEXT = "# Tides\n\nSpring tides follow the full and the new moon."
 CHUNKS = ["Neap tides come at the quarter moons.", "Tide tables are printed each year."]

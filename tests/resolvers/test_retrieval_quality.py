@@ -20,6 +20,13 @@ from bench.retrieval_quality import (
 )
 from resolvers.context import Context
 from tests.support.embeddings import *  # noqa: F403 (the scripted embedding fixtures)
+from tests.support.embeddings import embedding_env
+
+
+@pytest.fixture
+def env_overrides(upstream) -> dict[str, str]:  # noqa: F811
+    # No short timeout: on a busy machine a slow answer must not pass for a failure.
+    return embedding_env(upstream.url) | {"RAG_EMBEDDING_TIMEOUT": "60"}
 
 SLICE = ("brisa3-espresso-manual.md", "northwind-travel-policy.txt", "lentil-dal.html",
          "ironclad-gym-faq.json", "hiking-trails.csv", "ledgerly-4.2-release-notes.md")
