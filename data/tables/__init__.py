@@ -3,7 +3,13 @@
 
 from data.tables.base import Base
 from data.tables.chats import ChatFileRow, ChatMessageRow, ChatRow, FolderRow, SharedChatRow, TagRow
-from data.tables.parley import FileChunkRow, MetaRow, RateLimitRow, RevokedTokenRow
+from data.tables.parley import (
+    FileChunkRow,
+    MetaRow,
+    RateLimitRow,
+    ReindexProgressRow,
+    RevokedTokenRow,
+)
 from data.tables.users import (
     AccessGrantRow,
     ApiKeyRow,
@@ -29,6 +35,6 @@ __all__ = [
     "ConfigRow", "FeedbackRow", "FileChunkRow", "FileRow", "FolderRow", "FunctionRow",
     "GroupMemberRow", "GroupRow",
     "KnowledgeFileRow", "KnowledgeRow", "MemoryRow", "MetaRow", "ModelRow", "RateLimitRow",
-    "RevokedTokenRow",
+    "ReindexProgressRow", "RevokedTokenRow",
     "SharedChatRow", "TagRow", "UserRow", "VectorChunkRow", "VectorCollectionRow",
 ]
