@@ -25,4 +25,9 @@ def routes() -> list[BaseRoute]:
                        ("/api/v1/retrieval/process/file",)),
             LazyRoutes("compat_rest.openwebui.tasks", ("/api/tasks",)),
             LazyRoutes("compat_rest.openwebui.memories", ("/api/v1/memories", "/api/memory")),
-            LazyRoutes("compat_rest.openwebui.task_config", ("/api/v1/tasks/config",))]
+            LazyRoutes("compat_rest.openwebui.task_config", ("/api/v1/tasks/config",)),
+            LazyRoutes("compat_rest.openwebui.functions", ("/api/v1/functions",
+                                                           "/api/functions")),
+            LazyRoutes("compat_rest.openwebui.function_calls",
+                       ("/api/chat/completed", "/api/v1/chat/completed", "/api/chat/actions",
+                        "/api/v1/chat/actions", "/api/functions"))]
