@@ -18,6 +18,7 @@ import hashlib
 import inspect
 import io
 import json
+import math
 import os
 import resource
 import sys
@@ -173,7 +174,7 @@ def call(loop, request):
 def serve_one(loop, request):
     SINK.count, SINK.limit = 0, int(request.get("output_limit", 1 << 20))
     used = resource.getrusage(resource.RUSAGE_SELF)
-    cpu = int(used.ru_utime + used.ru_stime) + 1 + int(request.get("cpu_limit", 30))
+    cpu = math.ceil(used.ru_utime + used.ru_stime + float(request.get("cpu_limit", 30)))
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, resource.getrlimit(resource.RLIMIT_CPU)[1]))
     try:
         result = check(request) if request["op"] == "check" else call(loop, request)
