@@ -14,8 +14,6 @@ import hashlib
 import json
 from typing import Any
 
-from cryptography.fernet import Fernet, InvalidToken
-
 
 class ValvesUnreadable(ValueError):
     """Stored valves that are encrypted under another secret, or damaged."""
@@ -23,6 +21,9 @@ class ValvesUnreadable(ValueError):
 
 class ValvesCipher:
     def __init__(self, secret: str, *, encrypt: bool):
+        # Imported on first use: a server that never touches valves never loads it.
+        from cryptography.fernet import Fernet
+
         raw = secret.encode()
         key = raw if len(secret) == 44 else base64.urlsafe_b64encode(
             hashlib.sha256(raw).digest())
@@ -43,6 +44,8 @@ class ValvesCipher:
             return stored
         if not isinstance(stored, str):
             raise ValvesUnreadable("stored valves are neither an object nor a token")
+        from cryptography.fernet import InvalidToken
+
         try:
             opened = json.loads(self._fernet.decrypt(stored.encode()).decode())
         except (InvalidToken, ValueError):

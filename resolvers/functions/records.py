@@ -174,3 +174,9 @@ async def function_history(ctx: Context, function_id: str) -> Sequence[FunctionH
         ordered.append(found.pop(at))
         at = ordered[-1].parent_id
     return ordered + list(found.values())
+
+
+async def content_for_viewer(ctx: Context, row: FunctionRow) -> str | None:
+    """A function's code for an administrator; None for anyone else."""
+    viewer = await require_verified(ctx)
+    return row.content if viewer.role == "admin" else None

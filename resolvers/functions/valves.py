@@ -130,3 +130,10 @@ async def export_functions(ctx: Context, *, include_valves: bool = False
     rows = await FunctionRepo(ctx.session).all()
     return [(row, read_valves(ctx, row) if include_valves else None) for row in rows]
 
+
+
+async def valves_for_viewer(ctx: Context, row: FunctionRow) -> dict[str, Any] | None:
+    """A function's valves for an administrator; None for anyone else (they hold
+    secrets such as API keys)."""
+    viewer = await require_verified(ctx)
+    return read_valves(ctx, row) if viewer.role == "admin" else None
