@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 
+from sqlalchemy import text
+
 from tests.support.functions import *  # noqa: F403 (limits and people fixtures)
 from tests.support.functions import V1, create, source
 
@@ -98,3 +100,43 @@ async def test_an_action_runs_on_a_message(client, people):
                               json=body)).status_code == 404
     assert (await client.post("/api/chat/actions/count_action",
                               json=body)).status_code == 401
+
+
+MANIFOLD = '''
+class Pipe:
+    def pipes(self):
+        return [{"id": "small", "name": " Small"}, {"id": "large", "name": " Large"}]
+
+    def pipe(self, body):
+        return f"{body['model']} says hi"
+'''
+
+
+async def test_a_manifold_pipe_lists_one_model_per_entry(client, people):
+    admin = people["admin"]
+    await create(client, admin, "multi", MANIFOLD, name="Multi")
+    models = (await client.get("/api/models", headers=admin)).json()["data"]
+    found = {m["id"]: m["name"] for m in models if m.get("pipe")}
+    assert found == {"multi.small": "Multi Small", "multi.large": "Multi Large"}
+    answer = await client.post("/api/chat/completions", headers=admin,
+                               json=_ask("multi.large", "hello"))
+    assert answer.json()["choices"][0]["message"]["content"] == "multi.large says hi"
+
+
+async def test_a_filter_acts_where_a_preset_lists_it(app, client, people):
+    admin = people["admin"]
+    await create(client, admin, "tag_filter", source("tag_filter"))  # active, not global
+    async with app.state.services.write_sessionmaker() as session:
+        await session.execute(text(
+            "INSERT INTO model (id, user_id, base_model_id, name, params, meta, is_active, "
+            "updated_at, created_at) VALUES ('checked', :u, 'some-base', 'Checked', '{}', "
+            ":meta, true, 0, 0)"),
+            {"u": people["admin_id"], "meta": json.dumps({"filterIds": ["tag_filter"]})})
+        await session.commit()
+    reply = [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]
+    listed = await client.post("/api/chat/completed", headers=admin,
+                               json={"model": "checked", "messages": reply})
+    assert listed.json()["messages"][1]["content"] == "a (checked)"
+    other = await client.post("/api/chat/completed", headers=admin,
+                              json={"model": "another", "messages": reply})
+    assert other.json()["messages"][1]["content"] == "a"
