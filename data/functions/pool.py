@@ -49,6 +49,7 @@ class Worker:
     process: asyncio.subprocess.Process
     workdir: str
     started: float
+    stopped: str | None = None  # why someone stopped its call
 
     def kill(self) -> None:
         with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -121,6 +122,8 @@ class WorkerPool:
 
     async def _death(self, worker: Worker) -> FunctionFailed:
         code = await worker.process.wait()
+        if worker.stopped is not None:
+            return FunctionFailed("stopped", f"the call was stopped ({worker.stopped})")
         if code == -signal.SIGXCPU:
             return FunctionFailed("cpu", "the function used more than its CPU time limit "
                                          f"({self.settings.cpu_seconds} s)")
@@ -163,15 +166,19 @@ class WorkerPool:
         self._closing.add(task)
         task.add_done_callback(self._closing.discard)
 
-    async def call(self, request: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
+    async def call(self, request: dict[str, Any], stop: CallStop | None = None
+                   ) -> AsyncIterator[dict[str, Any]]:
         """Run one request; yields `{"piece": ...}` messages, then the final one. Any
-        failure raises FunctionFailed after the worker is killed."""
+        failure raises FunctionFailed after the worker is killed. `stop` lets another
+        task end the call: its worker is killed."""
         limits = self.settings
         request = request | {"cpu_limit": limits.cpu_seconds,
                              "output_limit": limits.output_bytes}
         deadline = time.monotonic() + limits.wall_seconds
         async with self._worker() as worker:
             finished = False
+            if stop is not None:
+                stop.attach(worker)
             try:
                 assert worker.process.stdin is not None
                 worker.process.stdin.write(json.dumps(request).encode() + b"\n")
@@ -204,6 +211,26 @@ class WorkerPool:
         idle, self._idle = self._idle, []
         for worker in idle:
             await worker.close()
+
+
+class CallStop:
+    """Stops one call from anywhere: before it has a worker (it is killed on arrival) or
+    while it runs."""
+
+    def __init__(self) -> None:
+        self.why: str | None = None
+        self.worker: Worker | None = None
+
+    def attach(self, worker: Worker) -> None:
+        self.worker = worker
+        if self.why is not None:
+            self.stop(self.why)
+
+    def stop(self, why: str) -> None:
+        self.why = why
+        if self.worker is not None and self.worker.process.returncode is None:
+            self.worker.stopped = why
+            self.worker.kill()
 
 
 def denied_to_functions(settings: Any) -> tuple[str, ...]:

@@ -9,9 +9,10 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-from data.functions.pool import FunctionFailed
+from data.functions.pool import CallStop, FunctionFailed
 from resolvers.context import Context
 from resolvers.errors import DomainError, Invalid, Unavailable, UpstreamFailed
+from resolvers.tasks.registry import FUNCTION, Stopped
 
 
 @dataclass(frozen=True)
@@ -60,11 +61,20 @@ async def call_function(ctx: Context, function_id: str, source: str, method: str
     request = {"op": "call", "id": function_id, "source": source, "method": method,
                "body": body, "valves": valves or {}, "user": user,
                "user_valves": user_valves or {}}
+    stop = CallStop()
+    # On the task list like a completion: whoever may stop tasks may stop it.
+    task = ctx.services.tasks.add(kind=FUNCTION, user_id=(user or {}).get("id", ""),
+                                  model=function_id, route=f"function:{method}",
+                                  interrupt=stop.stop)
     try:
-        async for message in ctx.services.functions.call(request):
+        async for message in ctx.services.functions.call(request, stop):
             yield message
     except FunctionFailed as failure:
+        if failure.kind == "stopped":
+            raise Stopped("The function's call was stopped.", reason="stopped") from None
         raise call_error(failure, function_id) from None
+    finally:
+        ctx.services.tasks.discard(task.id)
 
 
 async def call_once(ctx: Context, function_id: str, source: str, method: str,

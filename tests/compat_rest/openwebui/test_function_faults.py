@@ -10,7 +10,7 @@ import asyncio
 import pytest
 
 from tests.support.functions import *  # noqa: F403 (limits and people fixtures)
-from tests.support.functions import V1, create, source
+from tests.support.functions import LIMITS, V1, create, source
 
 PIPE = "class Pipe:\n    def pipe(self, body):\n{}\n"
 FAULTS = {
@@ -26,6 +26,15 @@ FAULTS = {
     "write": ("        open('/tmp/parley-function-escape', 'w').write('x')",
               "only inside their working directory"),
 }
+
+
+@pytest.fixture
+def env_overrides(request) -> dict[str, str]:
+    """The CPU case gets a wall limit far beyond its CPU limit: on a loaded machine one
+    CPU-second can take many seconds of wall time, and the CPU limit must be what ends it."""
+    fault = getattr(request.node, "callspec", None) and request.node.callspec.params.get(
+        "fault")
+    return LIMITS | ({"FUNCTION_TIMEOUT_MS": "120000"} if fault == "cpu" else {})
 
 
 def _pipe(body: str) -> str:
@@ -93,3 +102,26 @@ async def test_a_stream_that_fails_midway_ends_with_an_error_event(client, peopl
     assert '"content": "first "' in streamed.text
     assert "RuntimeError: halted" in streamed.text and streamed.text.endswith(
         "data: [DONE]\n\n")
+
+
+async def test_a_running_call_is_a_task_that_can_be_stopped(client, people):
+    admin, user = people["admin"], people["user"]
+    await create(client, admin, "sleeper", "class Action:\n    def action(self, body):\n"
+                                           "        import time\n        time.sleep(20)\n")
+    await create(client, admin, "good", source("word_pipe"))
+    call = asyncio.ensure_future(_execute(client, user, "sleeper"))
+    for _ in range(100):
+        listed = (await client.get("/api/tasks", headers=admin)).json()["items"]
+        running = [t for t in listed if t["kind"] == "function"]
+        if running:
+            break
+        await asyncio.sleep(0.05)
+    assert running and running[0]["model"] == "sleeper"
+    assert running[0]["user_id"] == people["user_id"]
+    stopped = await client.post(f"/api/tasks/stop/{running[0]['id']}", headers=admin)
+    assert stopped.json()["status"] is True
+    answer = await asyncio.wait_for(call, 4)  # well before the sleep or the wall limit
+    assert answer.status_code == 499 and "stopped" in answer.json()["detail"]
+    assert [t for t in (await client.get("/api/tasks", headers=admin)).json()["items"]
+            if t["kind"] == "function"] == []
+    assert (await _execute(client, admin, "good")).status_code == 200
