@@ -2,7 +2,7 @@
 working directory of their own; spoken to over pipes, one JSON line per message.
 
 Limits: wall time (the server kills the worker's process group), CPU time (RLIMIT_CPU,
-set per call by the worker below the hard cap set here), address space (RLIMIT_AS), file
+set per call by the worker), address space (RLIMIT_AS), file
 size (RLIMIT_FSIZE), no core files, and output (what a call prints, counted by the worker;
 what it answers, counted here). A worker that breaks a limit, dies, forks or talks
 garbage is killed and forgotten; the next call starts a fresh one."""
@@ -84,10 +84,13 @@ class WorkerPool:
             env=BASE_ENV | {"HOME": workdir, "TMPDIR": workdir},
             limit=limits.output_bytes + 65536)
         worker = Worker(process, workdir, time.monotonic())
+        # RLIMIT_CPU is cumulative over a worker's life: the worker sets its soft limit
+        # before each call to what it has used plus one call's allowance, under no hard
+        # cap (a cap would end a long-lived worker's usefulness; the wall limit is the
+        # backstop either way).
         for limit, value in ((resource.RLIMIT_AS, limits.memory_bytes),
                              (resource.RLIMIT_CORE, 0),
-                             (resource.RLIMIT_FSIZE, limits.output_bytes * 4),
-                             (resource.RLIMIT_CPU, limits.cpu_seconds * 100)):
+                             (resource.RLIMIT_FSIZE, limits.output_bytes * 4)):
             with contextlib.suppress(ProcessLookupError):
                 resource.prlimit(process.pid, limit, (value, value))
         try:

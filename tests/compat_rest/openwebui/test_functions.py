@@ -12,7 +12,14 @@ from sqlalchemy import text
 
 from data.functions.valves_cipher import ValvesCipher
 from tests.support.functions import *  # noqa: F403 (limits and people fixtures)
-from tests.support.functions import NOT_FOUND, V1, create, source
+from tests.support.functions import LIMITS, NOT_FOUND, V1, create, source
+
+
+@pytest.fixture
+def env_overrides(request) -> dict[str, str]:
+    switched_off = "switched_off" in request.node.name
+    return LIMITS | ({"ENABLE_FUNCTIONS": "false"} if switched_off else {})
+
 
 RESPONSE_KEYS = {"id", "user_id", "type", "name", "meta", "is_active", "is_global",
                  "version_id", "updated_at", "created_at"}
@@ -165,3 +172,14 @@ async def test_plain_valves_written_by_open_webui_are_read(app, client, people):
         await session.commit()
     got = await client.get(f"{V1}/id/word_pipe/valves", headers=people["admin"])
     assert got.json() == {"PREFIX": "~"}
+
+
+async def test_functions_switched_off_list_nothing_and_act_nowhere(client, people):
+    admin = people["admin"]  # the app runs with ENABLE_FUNCTIONS=false (env_overrides)
+    await create(client, admin, "word_pipe", source("word_pipe"))
+    assert (await client.get(f"{V1}/", headers=admin)).json() == []
+    models = (await client.get("/api/models", headers=admin)).json()["data"]
+    assert "word_pipe" not in [m["id"] for m in models]
+    answer = await client.post("/api/chat/completions", headers=admin, json={
+        "model": "word_pipe", "messages": [{"role": "user", "content": "hi"}]})
+    assert answer.status_code == 400  # no such model: the pipe does not answer
