@@ -71,6 +71,14 @@ async def test_functions_through_graphql(graphql, tokens):
         "messages": [{"role": "user", "content": "one two three"}]}}, token=user)
     assert ran["executeFunction"]["result"] == {"content": "3 words",
                                                 "user": tokens["user_id"]}
+    piped = await graphql.ok(EXECUTE, {"id": "word_pipe", "body": {
+        "messages": [{"role": "user", "content": "a b"}]}}, token=admin)
+    assert piped["executeFunction"]["result"] == ">a >b "
+    await _create(graphql, admin, "tag_filter", source("tag_filter"))
+    await graphql.ok(TOGGLE, {"id": "tag_filter"}, token=admin)
+    filtered = await graphql.ok(EXECUTE, {"id": "tag_filter", "body": {
+        "messages": [{"role": "user", "content": "a b"}]}}, token=user)
+    assert filtered["executeFunction"]["result"]["messages"][0]["content"] == "a b [tagged]"
     assert (await graphql.ok(GLOBAL, {"id": "word_pipe"}, token=admin)
             )["toggleFunctionGlobal"]["function"]["isGlobal"] is True
     assert (await graphql.ok(DELETE, {"id": "count_action"}, token=admin)
