@@ -210,6 +210,7 @@ def _line_of(failure):
 
 
 def main():
+    sys.dont_write_bytecode = True  # -I ignores PYTHONDONTWRITEBYTECODE
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 0)
     os.dup2(devnull, 1)
