@@ -26,6 +26,11 @@ from data.embeddings.settings import (
 )
 from data.env import flag, whole_number
 from data.file_settings import FileSettings, FileSettingsError, load_file_settings
+from data.functions.settings import (
+    FunctionSettings,
+    FunctionSettingsError,
+    load_function_settings,
+)
 from data.llm.settings import (
     UpstreamSettings,
     UpstreamSettingsError,
@@ -192,6 +197,7 @@ class Settings:
     vectors: VectorSettings = field(default_factory=VectorSettings)  # VECTOR_DB, RAG_TOP_K...
     embeddings: EmbeddingSettings = field(default_factory=EmbeddingSettings)
     files: FileSettings | None = None  # None only in settings built by hand
+    functions: FunctionSettings = field(default_factory=FunctionSettings)
 
     def __post_init__(self) -> None:
         if not self.redis_key_prefix:
@@ -349,6 +355,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         vectors=_retrieval(env)[0],
         embeddings=_retrieval(env)[1],
         files=_files(env, data_dir),
+        functions=_functions(env),
     )
 
 
@@ -370,4 +377,11 @@ def _files(env: Mapping[str, str], data_dir: Path) -> FileSettings:
     try:
         return load_file_settings(env, data_dir)
     except FileSettingsError as error:
+        raise SettingsError(str(error)) from None
+
+
+def _functions(env: Mapping[str, str]) -> FunctionSettings:
+    try:
+        return load_function_settings(env)
+    except FunctionSettingsError as error:
         raise SettingsError(str(error)) from None

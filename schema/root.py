@@ -26,6 +26,8 @@ from schema.extensions import extensions_for
 from schema.files.mutations import FileMutations
 from schema.files.queries import FileQueries
 from schema.files.subscriptions import FileSubscriptions
+from schema.functions.mutations import FunctionMutations
+from schema.functions.queries import FunctionQueries
 from schema.groups.queries import GroupQueries
 from schema.knowledge.mutations import KnowledgeMutations
 from schema.knowledge.queries import KnowledgeQueries
@@ -42,7 +44,8 @@ from schema.users.settings import SettingsMutations, SettingsQueries
 
 @strawberry.type(description="Everything a client can read.")
 class Query(AuthQueries, UserQueries, ChatQueries, GroupQueries, ModelQueries, TaskQueries,
-            TaskConfigQueries, SettingsQueries, FileQueries, MemoryQueries, KnowledgeQueries):
+            TaskConfigQueries, SettingsQueries, FileQueries, MemoryQueries, KnowledgeQueries,
+            FunctionQueries):
     pass
 
 
@@ -50,7 +53,8 @@ class Query(AuthQueries, UserQueries, ChatQueries, GroupQueries, ModelQueries, T
                              "`input` and is one transaction.")
 class Mutation(AuthMutations, UserMutations, ChatMutations, MessageMutations, ModelMutations,
                TaskMutations, TaskConfigMutations, CompletionMutations, SettingsMutations,
-               ChatExtrasMutations, FileMutations, MemoryMutations, KnowledgeMutations):
+               ChatExtrasMutations, FileMutations, MemoryMutations, KnowledgeMutations,
+               FunctionMutations):
     pass
 
 

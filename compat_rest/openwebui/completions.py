@@ -26,6 +26,7 @@ from compat_rest.common import BadBody, read_json
 from compat_rest.openai import serializers
 from compat_rest.openai.errors import frame
 from compat_rest.openwebui.errors import NOT_FOUND, error_response, render_domain_error
+from compat_rest.openwebui.function_calls import pipe_answer
 from compat_rest.streaming import DisconnectWatch, StreamingAnswer, dialect_endpoint, relay_answer
 from resolvers.completions import completions
 from resolvers.completions import tasks as completion_tasks
@@ -39,6 +40,7 @@ from resolvers.completions.relay import Relay
 from resolvers.completions.tasks import follow_completion
 from resolvers.context import Context
 from resolvers.errors import Invalid
+from resolvers.functions import runtime as function_runtime
 from resolvers.tasks.registry import TaskInfo
 
 # Open WebUI answers an unknown or forbidden model on these routes alike: 400, "Model not
@@ -64,6 +66,12 @@ async def _json_body(request: Request) -> dict:
 @endpoint(unit_of_work=False)
 async def chat_completions(request: Request, ctx: Context) -> Response:
     body = await _json_body(request)
+    if ctx.settings.functions.enabled:  # filters' inlet, then a pipe model answers itself
+        async with ctx.unit_of_work():
+            body = await function_runtime.apply_filters(ctx, body, "inlet")
+            pipe = await function_runtime.find_pipe(ctx, body.get("model"))
+            if pipe is not None:
+                return await pipe_answer(ctx, pipe, body)
     if "parent_id" in body and body["parent_id"] is None and not body.get("chat_id"):
         return await _new_chat(request, ctx, body)
     if body.get("chat_id") and not str(body["chat_id"]).startswith(UNSAVED_CHATS):

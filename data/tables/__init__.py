@@ -23,6 +23,7 @@ from data.tables.vectors import VectorChunkRow, VectorCollectionRow
 from data.tables.workspace import (
     FeedbackRow,
     FileRow,
+    FunctionHistoryRow,
     FunctionRow,
     KnowledgeFileRow,
     KnowledgeRow,
@@ -32,7 +33,8 @@ from data.tables.workspace import (
 
 __all__ = [
     "AccessGrantRow", "ApiKeyRow", "AuthRow", "Base", "ChatFileRow", "ChatMessageRow", "ChatRow",
-    "ConfigRow", "FeedbackRow", "FileChunkRow", "FileRow", "FolderRow", "FunctionRow",
+    "ConfigRow", "FeedbackRow", "FileChunkRow", "FileRow", "FolderRow", "FunctionHistoryRow",
+    "FunctionRow",
     "GroupMemberRow", "GroupRow",
     "KnowledgeFileRow", "KnowledgeRow", "MemoryRow", "MetaRow", "ModelRow", "RateLimitRow",
     "ReindexProgressRow", "RevokedTokenRow",

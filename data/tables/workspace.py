@@ -105,6 +105,20 @@ class FunctionRow(Base):
     created_at: Mapped[int] = mapped_column(BigInteger)
 
 
+class FunctionHistoryRow(Base):
+    """Open WebUI's snapshot of a function at each create and update."""
+
+    __tablename__ = "function_history"
+
+    id: Mapped[str] = mapped_column(Text, primary_key=True)
+    function_id: Mapped[str] = mapped_column(Text, nullable=False, index=True)
+    parent_id: Mapped[str | None] = mapped_column(Text)
+    snapshot = mapped_column(JSON, nullable=False)
+    user_id: Mapped[str] = mapped_column(Text, nullable=False)
+    commit_message: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
 class FeedbackRow(Base):
     __tablename__ = "feedback"
 

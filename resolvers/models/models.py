@@ -22,6 +22,7 @@ from data.repos.models import ModelAccessReader, ModelRepo
 from data.tables import AccessGrantRow, ModelRow
 from resolvers.context import Context, Viewer
 from resolvers.errors import Forbidden, NotFound, Unavailable
+from resolvers.functions.runtime import pipe_models
 from resolvers.permissions import require_verified
 
 KIND_NAMES = {OLLAMA: "Ollama", OPENAI: "OpenAI"}
@@ -118,6 +119,8 @@ async def list_models(ctx: Context, *, refresh: bool = False, kind: str | None =
             base = entries.get(row.base_model_id) if row.base_model_id else None
             if base is not None and row.is_active:
                 models.append(AvailableModel(row.id, row.name, base, row))
+    if kind is None:  # active pipe functions are models too (resolvers/functions)
+        models += [AvailableModel(p.id, p.name, p.entry()) for p in await pipe_models(ctx)]
     if not _sees_everything(ctx, viewer):
         with_rows = [m.row for m in models if m.row is not None]
         allowed = await readable_ids(ctx, viewer, with_rows)
