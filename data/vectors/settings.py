@@ -33,6 +33,7 @@ class RetrievalSettings:
     relevance_threshold: float = 0.0
     hybrid: bool = False
     bm25_weight: float = 0.5
+    full_context: bool = False  # RAG_FULL_CONTEXT: whole documents, no retrieval
 
 
 @dataclass(frozen=True)
@@ -86,5 +87,6 @@ def load_vector_settings(env: Mapping[str, str]) -> VectorSettings:
         top_k_reranker=int(_number(env, "RAG_TOP_K_RERANKER", 3, 1, 10_000, whole=True)),
         relevance_threshold=_number(env, "RAG_RELEVANCE_THRESHOLD", 0.0, -1.0, 1.0),
         hybrid=_flag(env, "ENABLE_RAG_HYBRID_SEARCH", False),
-        bm25_weight=_number(env, "RAG_HYBRID_BM25_WEIGHT", 0.5, 0.0, 1.0))
+        bm25_weight=_number(env, "RAG_HYBRID_BM25_WEIGHT", 0.5, 0.0, 1.0),
+        full_context=_flag(env, "RAG_FULL_CONTEXT", False))
     return VectorSettings(vector_db, weaviate, retrieval)
