@@ -14,33 +14,18 @@ import openai
 import pytest
 
 from resolvers.context import Context
-from resolvers.retrieval.chunks import Chunk, add_chunks
 from tests.conftest import bearer
-from tests.support.ai import UPSTREAM_KEY, live  # noqa: F401
-from tests.support.embeddings import DIMS, MODEL, bag_of_words, embedding_env
-from tests.support.files import upload
+from tests.support.embeddings import DIMS, MODEL
+from tests.support.grounding import *  # noqa: F403
+from tests.support.grounding import (
+    OTHER,
+    PASSAGE,
+    QUESTION,
+    add_knowledge,
+    chunked_file,
+    work_done,
+)
 from tests.support.upstream import ScriptedUpstream
-
-PASSAGE = "The lighthouse keeper Marta Ilves lit the lamp at Kõpu every night in 1931."
-OTHER = "Ferries to Hiiumaa leave from Rohuküla harbour several times a day."
-QUESTION = "Who lit the lamp at the lighthouse?"
-
-
-@pytest.fixture
-async def upstream():
-    """One scripted server for both: the chat model and the embedding model."""
-    async with ScriptedUpstream(key=UPSTREAM_KEY) as scripted:
-        scripted.script(MODEL, dims=DIMS)
-        scripted.vectorize = bag_of_words
-        yield scripted
-
-
-@pytest.fixture
-def env_overrides(upstream) -> dict[str, str]:
-    return {"OLLAMA_BASE_URLS": upstream.url, "OPENAI_API_BASE_URLS": upstream.openai_url,
-            "OPENAI_API_KEYS": UPSTREAM_KEY, "UPSTREAM_IDLE_TIMEOUT": "2",
-            **embedding_env(upstream.url), "RAG_TOP_K": "1",
-            "BYPASS_MODEL_ACCESS_CONTROL": "true"}
 
 
 @pytest.fixture
@@ -49,18 +34,8 @@ async def owner(accounts):
     return (await accounts.user("owner@example.com"))["token"]
 
 
-async def document(app, client, token: str, name: str, *texts: str) -> str:
-    """An uploaded file whose chunks are in `file-<id>`."""
-    body = await upload(client, token, name, "\n\n".join(texts).encode(),
-                        process="false")
-    await add_chunks(Context(app.state.services), f"file-{body['id']}",
-                     [Chunk(t, {"file_id": body["id"], "name": name, "source": name})
-                      for t in texts])
-    return body["id"]
-
-
 @pytest.fixture
-async def openai_for(live):  # noqa: F811
+async def openai_for(live):
     made = []
 
     def make(token: str) -> openai.AsyncOpenAI:
@@ -78,16 +53,10 @@ def prompt_of(upstream: ScriptedUpstream, path: str = "/v1/chat/completions") ->
     return "\n".join(m["content"] for m in sent.body["messages"])
 
 
-def work_done(upstream: ScriptedUpstream) -> int:
-    """Embeddings and chats the upstream was asked for (model lists aside)."""
-    return len([r for r in upstream.requests if r.path in (
-        "/api/embed", "/v1/chat/completions", "/api/chat")])
-
-
 @pytest.mark.parametrize("model", ["gpt-4o", "llama3:8b"])
 async def test_a_file_grounds_the_answer_streamed_and_not(app, client, owner, openai_for,
                                                           upstream, model):
-    file_id = await document(app, client, owner, "lighthouse.md", PASSAGE, OTHER)
+    file_id = await chunked_file(app, client, owner, "lighthouse.md", PASSAGE, OTHER)
     api = openai_for(owner)
     path = "/v1/chat/completions" if model == "gpt-4o" else "/api/chat"
     reply = await api.chat.completions.create(
@@ -127,7 +96,7 @@ async def test_without_files_nothing_changes(owner, openai_for, upstream):
 
 async def test_foreign_and_unknown_documents_are_refused(app, client, accounts, owner,
                                                          openai_for, upstream):
-    file_id = await document(app, client, owner, "lighthouse.md", PASSAGE)
+    file_id = await chunked_file(app, client, owner, "lighthouse.md", PASSAGE)
     stranger = (await accounts.user("stranger@example.com"))["token"]
     api = openai_for(stranger)
     calls = work_done(upstream)
@@ -158,7 +127,7 @@ async def test_foreign_and_unknown_documents_are_refused(app, client, accounts, 
 
 async def test_a_presets_knowledge_grounds_its_answers(app, client, accounts, owner,
                                                        openai_for, upstream):
-    file_id = await document(app, client, owner, "lighthouse.md", PASSAGE, OTHER)
+    file_id = await chunked_file(app, client, owner, "lighthouse.md", PASSAGE, OTHER)
     admin = accounts.admin_token
     made = await client.post("/api/v1/models/create", headers=bearer(admin), json={
         "id": "keeper", "name": "Keeper", "base_model_id": "gpt-4o", "params": {},
@@ -180,7 +149,7 @@ async def test_a_presets_knowledge_grounds_its_answers(app, client, accounts, ow
 
 async def test_embedding_server_down_is_a_clear_error(app, client, owner, openai_for,
                                                       upstream):
-    file_id = await document(app, client, owner, "lighthouse.md", PASSAGE)
+    file_id = await chunked_file(app, client, owner, "lighthouse.md", PASSAGE)
     upstream.script(MODEL, dims=DIMS, status=500, error_message="embedder broke")
     with pytest.raises(openai.APIStatusError) as failed:
         await openai_for(owner).chat.completions.create(
@@ -189,3 +158,76 @@ async def test_embedding_server_down_is_a_clear_error(app, client, owner, openai
     assert 500 < failed.value.status_code < 600 and failed.value.status_code != 500
     assert "embedder broke" in json.dumps(failed.value.body)
     assert not [r for r in upstream.requests if r.path == "/v1/chat/completions"]
+
+
+async def test_a_new_chat_keeps_the_sources_on_its_answer(app, client, accounts, owner,
+                                                          live, upstream):
+    """Open WebUI's `parent_id: null` opens a chat: the user message keeps its files, the
+    answer its sources; streamed, the sources frame comes first."""
+    file_id = await chunked_file(app, client, owner, "lighthouse.md", PASSAGE, OTHER)
+    items = [{"type": "file", "id": file_id, "name": "lighthouse.md"}]
+    async with httpx.AsyncClient(base_url=live, headers=bearer(owner), timeout=10) as http:
+        async with http.stream("POST", "/api/chat/completions", json={
+                "model": "gpt-4o", "stream": True, "parent_id": None,
+                "messages": [{"role": "user", "content": QUESTION}],
+                "user_message": {"content": QUESTION, "files": items}}) as answer:
+            assert answer.status_code == 200
+            frames = [line[6:] async for line in answer.aiter_lines()
+                      if line.startswith("data: ")]
+    first = json.loads(frames[0])
+    assert set(first) == {"sources"} and first["sources"][0]["document"] == [PASSAGE]
+    assert frames[-1] == "[DONE]"
+    chat_id = json.loads(frames[1])["chat_id"]
+    chat = (await client.get(f"/api/v1/chats/{chat_id}", headers=bearer(owner))).json()
+    nodes = list(chat["chat"]["history"]["messages"].values())
+    question = next(n for n in nodes if n["role"] == "user")
+    answer = next(n for n in nodes if n["role"] == "assistant")
+    assert question["files"] == items
+    assert answer["sources"] == first["sources"] and answer["content"] == "tok0 tok1 tok2 "
+
+
+async def test_a_chat_bound_answer_carries_and_keeps_its_sources(app, client, owner,
+                                                                 upstream):
+    file_id = await chunked_file(app, client, owner, "lighthouse.md", PASSAGE)
+    made = await client.post("/api/v1/chats/new", headers=bearer(owner), json={"chat": {
+        "title": "Islands", "history": {"currentId": "u1", "messages": {"u1": {
+            "id": "u1", "parentId": None, "childrenIds": [], "role": "user",
+            "content": QUESTION, "files": [{"type": "file", "id": file_id}]}}}}})
+    assert made.status_code == 200, made.text
+    chat_id = made.json()["id"]
+    answer = await client.post("/api/chat/completions", headers=bearer(owner), json={
+        "model": "gpt-4o", "chat_id": chat_id, "id": "a1", "parent_id": "u1",
+        "messages": [{"role": "user", "content": QUESTION}],
+        "files": [{"type": "file", "id": file_id}]})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["sources"][0]["document"] == [PASSAGE]
+    chat = (await client.get(f"/api/v1/chats/{chat_id}", headers=bearer(owner))).json()
+    stored = chat["chat"]["history"]["messages"]["a1"]
+    assert stored["sources"] == answer.json()["sources"] and stored["done"] is True
+
+
+async def test_a_knowledge_base_in_a_preset_and_the_template_setting(
+        app, client, accounts, owner, openai_for, upstream):
+    """A preset's knowledge base (type collection) grounds answers; an admin's
+    RAG_TEMPLATE (the shared config's `rag.template`) shapes the prompt."""
+    me = (await client.get("/api/v1/auths/", headers=bearer(owner))).json()
+    knowledge_id = await add_knowledge(app, me["id"], "Islands", PASSAGE, OTHER)
+    admin = accounts.admin_token
+    made = await client.post("/api/v1/models/create", headers=bearer(admin), json={
+        "id": "islands", "name": "Islands", "base_model_id": "llama3:8b", "params": {},
+        "meta": {"knowledge": [{"id": knowledge_id, "name": "Islands",
+                                "type": "collection"}]},
+        "access_grants": [{"principal_type": "user", "principal_id": "*",
+                           "permission": "read"}]})
+    assert made.status_code == 200, made.text
+    ctx = Context(app.state.services)  # the admin's change, as a config route makes it
+    async with ctx.unit_of_work(write=True):
+        await ctx.services.config.set(ctx.session, {"rag.template":
+                                                    "Q: {{QUERY}}\nDOCS:\n{{CONTEXT}}"})
+    reply = await openai_for(owner).chat.completions.create(
+        model="islands", messages=[{"role": "user", "content": QUESTION}])
+    sent = upstream.last("/api/chat").body["messages"][-1]["content"]
+    assert sent == (f"Q: {QUESTION}\nDOCS:\n"
+                    f'<source id="1" name="Islands">{PASSAGE}</source>\n{QUESTION}')
+    source = reply.model_extra["sources"][0]["source"]
+    assert source["id"] == knowledge_id and source["type"] == "collection"
