@@ -15,6 +15,7 @@ from schema.chats.types import Chat, Message
 from schema.completions.types import PromptCompletionInput
 from schema.context import Info
 from schema.errors import MutationError, expected
+from schema.files.inputs import FileRefInput
 from schema.tasks.types import Task
 
 
@@ -26,19 +27,6 @@ class StartCompletionInput(PromptCompletionInput):
 @strawberry.type(description="The completion's task; follow it with `chatCompletion`.")
 class StartCompletionPayload:
     task: Task = strawberry.field(description="The running task.")
-
-
-@strawberry.input(description="A file to ground an answer in (its chunks are searched with "
-                               "the message).")
-class FileRefInput:
-    id: strawberry.ID = strawberry.field(description="The file (yours, or one you may read).")
-    full_context: bool = strawberry.field(
-        default=False, description="Send its whole text instead of the best passages "
-                                   "(Open WebUI's `context: full`).")
-
-    def to_item(self) -> dict:
-        item: dict = {"type": "file", "id": str(self.id)}
-        return {**item, "context": "full"} if self.full_context else item
 
 
 @strawberry.input(description="A message to send in a chat, and the model to answer it.")
