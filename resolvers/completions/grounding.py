@@ -162,7 +162,9 @@ async def _readable(ctx: Context, viewer: Viewer, refs: Sequence[Ref], *, refuse
 async def _source(ctx: Context, ref: Ref, name: str, query: str) -> dict[str, Any]:
     about = {k: v for k, v in ref.item.items() if k != "data"}
     about.update(type=ref.kind, id=ref.id, name=about.get("name") or name)
-    if ref.full or ctx.settings.vectors.retrieval.full_context:
+    defaults = ctx.settings.vectors.retrieval
+    # Without vectors (BYPASS_EMBEDDING_AND_RETRIEVAL) Open WebUI sends whole texts too.
+    if ref.full or defaults.full_context or defaults.bypass_embedding:
         documents, metadata = await _whole_texts(ctx, ref)
         return {"source": about, "document": documents, "metadata": metadata}
     collection = f"file-{ref.id}" if ref.kind == FILE else ref.id

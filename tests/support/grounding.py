@@ -21,7 +21,7 @@ from tests.support.files import upload
 from tests.support.upstream import ScriptedUpstream
 
 __all__ = ["OTHER", "PASSAGE", "QUESTION", "add_knowledge", "chunked_file", "env_overrides",
-           "live", "upstream", "work_done"]
+           "grounding_env", "live", "upstream", "work_done"]
 
 PASSAGE = "The lighthouse keeper Marta Ilves lit the lamp at Kõpu every night in 1931."
 OTHER = "Ferries to Hiiumaa leave from Rohuküla harbour several times a day."
@@ -38,6 +38,10 @@ async def upstream() -> AsyncIterator[ScriptedUpstream]:
 
 @pytest.fixture
 def env_overrides(upstream) -> dict[str, str]:
+    return grounding_env(upstream)
+
+
+def grounding_env(upstream: ScriptedUpstream) -> dict[str, str]:
     """Everyone may use the upstream's models (the documents are what is tested), and
     one passage per document is retrieved."""
     return {"OLLAMA_BASE_URLS": upstream.url, "OPENAI_API_BASE_URLS": upstream.openai_url,

@@ -16,6 +16,7 @@ import pytest
 from resolvers.context import Context
 from tests.conftest import bearer
 from tests.support.embeddings import DIMS, MODEL
+from tests.support.files import upload, wait_processed
 from tests.support.grounding import *  # noqa: F403
 from tests.support.grounding import (
     OTHER,
@@ -23,9 +24,20 @@ from tests.support.grounding import (
     QUESTION,
     add_knowledge,
     chunked_file,
+    grounding_env,
     work_done,
 )
 from tests.support.upstream import ScriptedUpstream
+
+
+@pytest.fixture
+def setting() -> str:
+    return ""
+
+
+@pytest.fixture
+def env_overrides(upstream, setting) -> dict[str, str]:
+    return {**grounding_env(upstream), **({setting: "true"} if setting else {})}
 
 
 @pytest.fixture
@@ -231,3 +243,33 @@ async def test_a_knowledge_base_in_a_preset_and_the_template_setting(
                     f'<source id="1" name="Islands">{PASSAGE}</source>\n{QUESTION}')
     source = reply.model_extra["sources"][0]["source"]
     assert source["id"] == knowledge_id and source["type"] == "collection"
+
+
+async def test_upload_process_and_ask(client, owner, openai_for, upstream):
+    """End to end: an uploaded document, processed (chunked and embedded into its
+    collection), grounds the answer to a question about it."""
+    body = await upload(client, owner, "island.md",
+                        f"# Kõpu\n\n{PASSAGE}\n\n# Ferries\n\n{OTHER}".encode(),
+                        "text/markdown")
+    assert (await wait_processed(client, owner, body["id"]))["data"]["status"] == "completed"
+    reply = await openai_for(owner).chat.completions.create(
+        model="gpt-4o", messages=[{"role": "user", "content": QUESTION}],
+        extra_body={"files": [{"type": "file", "id": body["id"]}]})
+    assert PASSAGE in prompt_of(upstream)
+    source = reply.model_extra["sources"][0]
+    assert source["source"]["id"] == body["id"] and PASSAGE in source["document"][0]
+    assert source["metadata"][0]["file_id"] == body["id"]
+
+
+@pytest.mark.parametrize("setting", ["RAG_FULL_CONTEXT", "BYPASS_EMBEDDING_AND_RETRIEVAL"])
+async def test_whole_documents_without_retrieval(client, owner, openai_for, upstream,
+                                                 setting):
+    """RAG_FULL_CONTEXT (and files without vectors) send each file's whole text."""
+    text = f"{PASSAGE}\n\n{OTHER}"
+    body = await upload(client, owner, "island.txt", text.encode())
+    await wait_processed(client, owner, body["id"])
+    reply = await openai_for(owner).chat.completions.create(
+        model="gpt-4o", messages=[{"role": "user", "content": QUESTION}],
+        extra_body={"files": [{"type": "file", "id": body["id"]}]})
+    assert f'<source id="1" name="island.txt">{text}</source>' in prompt_of(upstream)
+    assert reply.model_extra["sources"][0]["document"] == [text]
