@@ -9,6 +9,8 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import bearer
+from tests.support.embeddings import DIMS, MODEL
+from tests.support.files import upload
 from tests.support.grounding import *  # noqa: F403
 from tests.support.grounding import (
     OTHER,
@@ -130,3 +132,57 @@ async def test_foreign_documents_are_refused_and_hidden(app, client, graphql, pe
     chat_id = data["startChatCompletion"]["chat"]["id"]
     found = await answered(graphql, admin, chat_id)
     assert [f["id"] for f in found["user"]["files"]] == [file_id]
+
+
+FILES_PAGE = """{ chats(first: 50) { nodes { messages(first: 5) { nodes {
+  files { id filename } } } } } }"""
+
+
+async def test_message_files_cost_the_same_whatever_the_page(app, client, graphql, people):
+    """Message.files goes through the unit of work's file loader: one statement for a
+    page's files, however many chats and messages name them."""
+    from tests.schema.test_chat_statements import recorded
+
+    _, owner, _ = people
+    token = owner["token"]
+
+    async def add_chats(count: int) -> None:
+        for _ in range(count):
+            body = await upload(client, token, "n.txt", b"notes", process="false")
+            made = await client.post("/api/v1/chats/new", headers=bearer(token), json={
+                "chat": {"title": "c", "history": {"currentId": "u1", "messages": {"u1": {
+                    "id": "u1", "parentId": None, "childrenIds": [], "role": "user",
+                    "content": "see", "files": [{"type": "file", "id": body["id"]}]}}}}})
+            assert made.status_code == 200, made.text
+
+    async def statements(chats: int) -> list[str]:
+        with recorded(app) as seen:
+            data = await graphql.ok(FILES_PAGE, token=token)
+        nodes = data["chats"]["nodes"]
+        assert len(nodes) == chats
+        assert all(len(n["messages"]["nodes"][0]["files"]) == 1 for n in nodes)
+        return seen
+
+    await add_chats(2)
+    few = await statements(2)
+    await add_chats(8)
+    many = await statements(10)
+    assert len(many) == len(few), many
+    assert sum("FROM file" in s for s in many) == 1
+
+
+async def test_an_embedding_server_that_fails_starts_nothing(app, client, graphql, people,
+                                                             upstream):
+    _, owner, _ = people
+    token = owner["token"]
+    file_id = await chunked_file(app, client, token, "lighthouse.md", PASSAGE)
+    upstream.script(MODEL, dims=DIMS, status=503, error_message="embedder overloaded")
+    body = await graphql(START, {"input": {"model": "llama3:8b", "content": QUESTION,
+                                           "files": [{"id": file_id}]}}, token=token)
+    assert body["data"] is None or body["data"]["startChatCompletion"] is None
+    error = body["errors"][0]
+    assert error["extensions"]["code"] in ("UPSTREAM_FAILED", "UNAVAILABLE")
+    assert "embedder overloaded" in error["message"]
+    listed = await client.get("/api/v1/chats/", headers=bearer(token))
+    assert listed.json() == []
+    assert not [r for r in upstream.requests if r.path == "/api/chat"]
