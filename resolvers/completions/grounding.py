@@ -26,7 +26,7 @@ from resolvers.context import Context, Viewer
 from resolvers.errors import Invalid, NotFound
 from resolvers.files.access import accessible_file
 from resolvers.knowledge.access import knowledge_not_found, readable_knowledge_ids
-from resolvers.retrieval.search import search
+from resolvers.retrieval.search import MAX_QUERY, search
 from resolvers.retrieval.template import query_of, rag_prompt, source_context, with_context
 
 FILE, COLLECTION = "file", "collection"
@@ -168,7 +168,8 @@ async def _source(ctx: Context, ref: Ref, name: str, query: str) -> dict[str, An
         documents, metadata = await _whole_texts(ctx, ref)
         return {"source": about, "document": documents, "metadata": metadata}
     collection = f"file-{ref.id}" if ref.kind == FILE else ref.id
-    found = await search(ctx, [collection], query)
+    # A very long message is searched by its start rather than refused.
+    found = await search(ctx, [collection], query[:MAX_QUERY])
     return {"source": about, "document": [c.text for c in found],
             "metadata": [dict(c.metadata) for c in found],
             "distances": [c.score for c in found]}

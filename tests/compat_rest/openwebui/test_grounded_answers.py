@@ -245,9 +245,10 @@ async def test_a_knowledge_base_in_a_preset_and_the_template_setting(
     assert source["id"] == knowledge_id and source["type"] == "collection"
 
 
-async def test_upload_process_and_ask(client, owner, openai_for, upstream):
+@pytest.mark.parametrize("setting", ["", "ENABLE_RAG_HYBRID_SEARCH"])
+async def test_upload_process_and_ask(client, owner, openai_for, upstream, setting):
     """End to end: an uploaded document, processed (chunked and embedded into its
-    collection), grounds the answer to a question about it."""
+    collection), grounds the answer to a question about it, by vector or hybrid."""
     body = await upload(client, owner, "island.md",
                         f"# Kõpu\n\n{PASSAGE}\n\n# Ferries\n\n{OTHER}".encode(),
                         "text/markdown")
