@@ -274,3 +274,13 @@ async def test_whole_documents_without_retrieval(client, owner, openai_for, upst
         extra_body={"files": [{"type": "file", "id": body["id"]}]})
     assert f'<source id="1" name="island.txt">{text}</source>' in prompt_of(upstream)
     assert reply.model_extra["sources"][0]["document"] == [text]
+
+
+async def test_a_very_long_question_is_still_grounded(app, client, owner, openai_for,
+                                                      upstream):
+    file_id = await chunked_file(app, client, owner, "lighthouse.md", PASSAGE)
+    question = QUESTION + " please" * 30_000  # past retrieval's 100 000-character query
+    reply = await openai_for(owner).chat.completions.create(
+        model="gpt-4o", messages=[{"role": "user", "content": question}],
+        extra_body={"files": [{"type": "file", "id": file_id}]})
+    assert reply.model_extra["sources"][0]["document"] == [PASSAGE]
