@@ -147,11 +147,9 @@ async def _readable(ctx: Context, viewer: Viewer, refs: Sequence[Ref], *, refuse
             names[(FILE, ref.id)] = row.filename
     wanted = [r.id for r in refs if r.kind == COLLECTION]
     readable = await readable_knowledge_ids(ctx, viewer, wanted) if wanted else set()
-    for ref_id in wanted:
-        if ref_id not in readable:
-            if refuse:
-                raise knowledge_not_found(ref_id)
-            continue
+    missing = [ref_id for ref_id in wanted if ref_id not in readable]
+    if refuse and missing:
+        raise knowledge_not_found(missing[0])
     if readable:
         rows = await ctx.session.execute(select(KnowledgeRow.id, KnowledgeRow.name)
                                          .where(KnowledgeRow.id.in_(readable)))
