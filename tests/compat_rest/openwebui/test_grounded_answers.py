@@ -207,7 +207,7 @@ async def test_a_chat_bound_answer_carries_and_keeps_its_sources(app, client, ow
             "content": QUESTION, "files": [{"type": "file", "id": file_id}]}}}}})
     assert made.status_code == 200, made.text
     chat_id = made.json()["id"]
-    answer = await client.post("/api/chat/completions", headers=bearer(owner), json={
+    answer = await client.post("/api/v1/chat/completions", headers=bearer(owner), json={
         "model": "gpt-4o", "chat_id": chat_id, "id": "a1", "parent_id": "u1",
         "messages": [{"role": "user", "content": QUESTION}],
         "files": [{"type": "file", "id": file_id}]})
