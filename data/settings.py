@@ -279,6 +279,8 @@ def _runtime_seed(env: Mapping[str, str]) -> RuntimeSeed:
         "auth.enable_api_keys": _bool(env, "ENABLE_API_KEYS", False),
         "auth.admin.show": _bool(env, "SHOW_ADMIN_DETAILS", True),
     }
+    if (env.get("RAG_TEMPLATE") or "").strip():  # the grounded answers' prompt
+        values["rag.template"] = env["RAG_TEMPLATE"]
     if (env.get("ADMIN_EMAIL") or "").strip():  # whom /auths/admin/details names
         values["auth.admin.email"] = env["ADMIN_EMAIL"].strip().lower()
     try:

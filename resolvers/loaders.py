@@ -24,6 +24,7 @@ from data.chat_json import row_id
 from data.repos.access_grants import AccessGrantRepo
 from data.repos.chats import ChatRepo
 from data.repos.directory_groups import DirectoryGroupRepo
+from data.repos.files import FileRepo
 from data.repos.folders import FolderRepo
 from data.repos.groups import GroupRepo
 from data.repos.knowledge import KnowledgeRepo
@@ -78,6 +79,10 @@ class Loaders:
     @functools.cached_property
     def children(self) -> DataLoader[tuple[str, str], list[ChatMessageRow]]:
         return DataLoader(self._children)
+
+    @functools.cached_property
+    def files(self) -> DataLoader[str, FileRow | None]:
+        return DataLoader(self._files)
 
     @functools.cached_property
     def windows(self) -> DataLoader[tuple[str, MessageWindow], WindowPage]:
@@ -159,6 +164,11 @@ class Loaders:
         """Rows in the order of `ids`, None for each that is gone."""
         async with self.lock:
             found = {row.id: row for row in await repo(self.ctx.session).by_ids(ids)}
+        return [found.get(i) for i in ids]
+
+    async def _files(self, ids: list[str]) -> list[FileRow | None]:
+        async with self.lock:
+            found = await FileRepo(self.ctx.session).by_ids(ids)
         return [found.get(i) for i in ids]
 
     async def _tags(self, keys: list[tuple[str, str]]) -> list[TagRow | None]:

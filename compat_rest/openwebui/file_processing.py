@@ -34,21 +34,16 @@ async def process_file(request: Request) -> Response:
         if form.collection_name is not None:
             return error_response(400, "Adding a file to a named collection is not "
                                        "supported here yet; leave out collection_name.")
-        if form.content is not None:
-            async with ctx.unit_of_work(write=True):
-                row = await files.update_file_text(ctx, form.file_id, form.content)
-                filename, data = row.filename, dict(row.data or {})
-        else:
-            outcome = await files.process_file_and_wait(ctx, form.file_id)
-            filename, data = outcome.filename, outcome.data
+        outcome = await files.process_file_and_wait(ctx, form.file_id, content=form.content)
     except BadBody as error:
         return error_response(422, error.errors)
     except DomainError as error:
         return render_domain_error(error, {"file_not_found": (404, NOT_FOUND)})
-    if data.get("status") == "failed":
-        return error_response(400, data.get("error") or "Processing failed.")
-    return JSONResponse({"status": True, "collection_name": None, "filename": filename,
-                         "content": data.get("content", "")})
+    if outcome.data.get("status") == "failed":
+        return error_response(400, outcome.data.get("error") or "Processing failed.")
+    return JSONResponse({"status": True, "collection_name": outcome.collection,
+                         "filename": outcome.filename,
+                         "content": outcome.data.get("content", "")})
 
 
 def routes() -> list[Route]:

@@ -138,11 +138,21 @@ async def get_text(request: Request, ctx: Context) -> dict:
     return {"content": await files.get_file_text(ctx, request.path_params["file_id"])}
 
 
-@endpoint(write=True, overrides=MISSING)
-async def update_text(request: Request, ctx: Context) -> dict:
-    form = await parse_body(request, ContentForm)
-    row = await files.update_file_text(ctx, request.path_params["file_id"], form.content)
-    return {"content": (row.data or {}).get("content", "")}
+async def update_text(request: Request) -> Response:
+    """As Open WebUI, the text's chunks and vectors are re-made before the answer (so no
+    unit of work stays open while it waits); a failure is a 400 with the reason."""
+    ctx = rest_context(request)
+    try:
+        form = await parse_body(request, ContentForm)
+        outcome = await files.process_file_and_wait(ctx, request.path_params["file_id"],
+                                                    content=form.content)
+    except BadBody as error:
+        return error_response(422, error.errors)
+    except DomainError as error:
+        return render_domain_error(error, MISSING)
+    if outcome.data.get("status") == "failed":
+        return error_response(400, outcome.data.get("error") or "Processing failed.")
+    return JSONResponse({"content": outcome.data.get("content", "")})
 
 
 def _status_body(data: dict) -> dict:

@@ -79,6 +79,9 @@ class FileRepo:
                      delete(FileRow).where(FileRow.id == file_id)):
             await self.session.execute(stmt)
 
+    async def ids(self) -> list[str]:
+        return list((await self.session.execute(select(FileRow.id))).scalars())
+
     async def delete_all(self) -> list[str | None]:
         """Every file; returns their stored paths."""
         paths = list((await self.session.execute(select(FileRow.path))).scalars())

@@ -33,6 +33,9 @@ class RetrievalSettings:
     relevance_threshold: float = 0.0
     hybrid: bool = False
     bm25_weight: float = 0.5
+    full_context: bool = False  # RAG_FULL_CONTEXT: whole documents, no retrieval
+    # Open WebUI's BYPASS_EMBEDDING_AND_RETRIEVAL: files keep their text, get no vectors.
+    bypass_embedding: bool = False
 
 
 @dataclass(frozen=True)
@@ -86,5 +89,7 @@ def load_vector_settings(env: Mapping[str, str]) -> VectorSettings:
         top_k_reranker=int(_number(env, "RAG_TOP_K_RERANKER", 3, 1, 10_000, whole=True)),
         relevance_threshold=_number(env, "RAG_RELEVANCE_THRESHOLD", 0.0, -1.0, 1.0),
         hybrid=_flag(env, "ENABLE_RAG_HYBRID_SEARCH", False),
-        bm25_weight=_number(env, "RAG_HYBRID_BM25_WEIGHT", 0.5, 0.0, 1.0))
+        bm25_weight=_number(env, "RAG_HYBRID_BM25_WEIGHT", 0.5, 0.0, 1.0),
+        full_context=_flag(env, "RAG_FULL_CONTEXT", False),
+        bypass_embedding=_flag(env, "BYPASS_EMBEDDING_AND_RETRIEVAL", False))
     return VectorSettings(vector_db, weaviate, retrieval)

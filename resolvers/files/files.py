@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from data.file_settings import FileSettings
-from data.repos.files import FileChunkRepo, FileRepo
+from data.repos.files import FileRepo
 from data.tables import FileRow, UserRow
 from data.tables.base import now_s
 from data.uploads import Uploads, extension, safe_name
@@ -22,6 +22,7 @@ from resolvers.context import Context
 from resolvers.errors import DomainError, Invalid, NotFound
 from resolvers.files import processing
 from resolvers.files.access import accessible_file
+from resolvers.files.indexing import drop_file_vectors
 from resolvers.loaders import loaders
 from resolvers.permissions import require_admin, require_verified
 
@@ -155,43 +156,53 @@ async def get_file_text(ctx: Context, file_id: str) -> str:
 
 
 async def update_file_text(ctx: Context, file_id: str, content: str) -> FileRow:
-    """Owner, administrators, write grants: replace the extracted text and re-chunk it."""
-    viewer = await require_verified(ctx)
-    row = await accessible_file(ctx, viewer, file_id, "write")
-    chunks = await asyncio.to_thread(processing.chunk_rows, file_settings(ctx), row, content)
-    await FileChunkRepo(ctx.session).replace(file_id, chunks)
-    data = {**(row.data or {}), "status": "completed", "content": content}
-    data.pop("error", None)
-    row.data, row.hash, row.updated_at = data, processing.text_hash(content), now_s()
-    await ctx.session.flush()
-    processing.publish_after_commit(ctx, file_id, data)
-    return row
+    """Owner, administrators, write grants: replace the extracted text; its chunks and
+    vectors are re-made in the background (status `pending`, as process_file)."""
+    return await processing.process_file(ctx, file_id, content=content)
+
+
+def _drop_vectors_after_commit(ctx: Context, file_ids: list[str],
+                               collections: list[str]) -> None:
+    context = Context(ctx.services)
+
+    async def drop() -> None:
+        for file_id in file_ids:
+            await drop_file_vectors(context, file_id, collections)
+
+    ctx.after_commit(drop)
 
 
 async def delete_file(ctx: Context, file_id: str) -> bool:
-    """Owner, administrators, write grants: the row, its chunks and links, then its bytes."""
+    """Owner, administrators, write grants: the row, its chunks and links, then its bytes
+    and vectors (its collection, and its chunks in knowledge bases that held it)."""
     viewer = await require_verified(ctx)
     row = await accessible_file(ctx, viewer, file_id, "write")
-    await FileRepo(ctx.session).delete(file_id)
+    repo = FileRepo(ctx.session)
+    knowledge_ids = await repo.knowledge_ids(file_id)
+    await repo.delete(file_id)
     store, stored = uploads(ctx), row.path
 
     async def remove_blob() -> None:
         await asyncio.to_thread(store.remove, stored)
 
     ctx.after_commit(remove_blob)
+    _drop_vectors_after_commit(ctx, [file_id], knowledge_ids)
     return True
 
 
 async def delete_all_files(ctx: Context) -> int:
-    """Administrators: every file, its chunks and the uploads folder's contents."""
+    """Administrators: every file, its chunks, vectors and the uploads folder's contents."""
     await require_admin(ctx)
-    paths = await FileRepo(ctx.session).delete_all()
+    repo = FileRepo(ctx.session)
+    file_ids = await repo.ids()
+    paths = await repo.delete_all()
     store = uploads(ctx)
 
     async def remove_blobs() -> None:
         await asyncio.to_thread(store.remove_all)
 
     ctx.after_commit(remove_blobs)
+    _drop_vectors_after_commit(ctx, file_ids, [])
     return len(paths)
 
 

@@ -1,7 +1,9 @@
-"""A file's processing: text extraction, then Open WebUI's chunking, as background work
-with its status in `data.status` (pending -> processing -> completed | failed, with
-`data.error`) published on the file's channel. `file_chunks` is the one boundary the
-vector store reads.
+"""A file's processing: text extraction (or text the caller gave), Open WebUI's
+chunking, then embedding into the file's collection `file-<id>` (resolvers/files/
+indexing.py), as background work with its status in `data.status` (pending ->
+processing -> completed | failed, with `data.error`) published on the file's channel.
+A file is `completed` only once its vectors are written; a failed one keeps no chunks
+and no vectors.
 
 Extraction and chunking run in a worker thread, one file at a time per process, so
 uploads and chats stay responsive while a large document is cut up.
@@ -23,15 +25,20 @@ from data.file_settings import FileSettings
 from data.pubsub import file_channel
 from data.repos.files import FileChunkRepo, FileRepo
 from data.tables import FileChunkRow, FileRow
+from data.tables.base import now_s
 from data.uploads import Uploads
 from resolvers.context import Context, Services
+from resolvers.errors import DomainError
 from resolvers.files.access import accessible_file
+from resolvers.files.indexing import bypassed, drop_file_vectors, file_collection, index_file
 from resolvers.permissions import require_verified
 
 log = logging.getLogger("parley.files")
 TERMINAL = ("completed", "failed")
 INTERRUPTED = "The server stopped while processing this file; process it again."
 UNEXPECTED = "Processing failed unexpectedly; process it again, or report it."
+EMPTY_CONTENT = ("The content provided is empty. Please ensure that there is text or data "
+                 "present before proceeding.")
 # One file at a time per event loop (the process's, or each test's).
 _slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = \
     weakref.WeakKeyDictionary()
@@ -66,25 +73,29 @@ def publish_after_commit(ctx: Context, file_id: str, data: dict[str, Any]) -> No
     ctx.after_commit(publish)
 
 
-def queue_after_commit(ctx: Context, file_id: str) -> None:
+def queue_after_commit(ctx: Context, file_id: str, content: str | None = None) -> None:
     services = ctx.services
 
     async def queue() -> None:
-        services.spawn(run_processing(services, file_id))
+        services.spawn(run_processing(services, file_id, content))
 
     ctx.after_commit(queue)
 
 
-async def process_file(ctx: Context, file_id: str) -> FileRow:
-    """Owner, administrators, write grants: (re)process a file, e.g. one that failed.
-    Answers at once with status `pending`; the work follows in the background."""
+async def process_file(ctx: Context, file_id: str, *, content: str | None = None
+                       ) -> FileRow:
+    """Owner, administrators, write grants: (re)process a file, e.g. one that failed;
+    with `content`, that text replaces the extracted one. Answers at once with status
+    `pending`; the work (chunks, then vectors in `file-<id>`) follows in the background."""
     viewer = await require_verified(ctx)
     row = await accessible_file(ctx, viewer, file_id, "write")
     data = {k: v for k, v in (row.data or {}).items() if k not in ("status", "error")}
+    if content is not None:  # as Open WebUI: the text is kept even if indexing fails
+        data["content"], row.updated_at = content, now_s()
     row.data = {**data, "status": "pending"}
     await ctx.session.flush()
     publish_after_commit(ctx, file_id, row.data)
-    queue_after_commit(ctx, file_id)
+    queue_after_commit(ctx, file_id, content)
     return row
 
 
@@ -109,8 +120,12 @@ async def _set_status(services: Services, file_id: str, data: dict[str, Any],
     return row
 
 
-def _work(settings: FileSettings, row: FileRow, path: Path | None
-          ) -> tuple[str, list[tuple[str, dict[str, Any]]]]:
+def _work(settings: FileSettings, row: FileRow, path: Path | None,
+          content: str | None = None) -> tuple[str, list[tuple[str, dict[str, Any]]]]:
+    if content is not None:
+        if not content.strip():
+            raise ExtractionFailed(EMPTY_CONTENT)
+        return content, chunk_rows(settings, row, content)
     if path is None:
         raise ExtractionFailed("The stored bytes of this file are gone.")
     text = extract_text(path, name=row.filename, content_type=(row.meta or {}).get(
@@ -120,7 +135,17 @@ def _work(settings: FileSettings, row: FileRow, path: Path | None
     return text, chunk_rows(settings, row, text)
 
 
-async def run_processing(services: Services, file_id: str) -> None:
+async def fail_file(services: Services, file_id: str, reason: str) -> None:
+    """The file marked failed with the reason, none of its chunks or vectors kept."""
+    try:
+        await drop_file_vectors(Context(services), file_id)
+    except DomainError:
+        log.warning("file %s failed; its vectors could not be dropped yet", file_id)
+    await _set_status(services, file_id, {"status": "failed", "error": reason})
+
+
+async def run_processing(services: Services, file_id: str, content: str | None = None
+                         ) -> None:
     settings = services.settings.files
     assert settings is not None
     slot = _slots.setdefault(asyncio.get_running_loop(), asyncio.Semaphore(1))
@@ -130,16 +155,20 @@ async def run_processing(services: Services, file_id: str) -> None:
             return
         store = Uploads(settings.uploads_dir, settings.former_uploads_dir)
         try:
-            text, chunks = await asyncio.to_thread(_work, settings, row, store.locate(row.path))
-        except ExtractionFailed as error:
-            await _set_status(services, file_id, {"status": "failed", "error": str(error)})
+            text, chunks = await asyncio.to_thread(_work, settings, row,
+                                                   store.locate(row.path), content)
+            await index_file(Context(services), file_id, chunks, text_hash(text))
+        except (ExtractionFailed, DomainError) as error:
+            await fail_file(services, file_id, str(error))
             return
         except Exception:
             log.exception("processing file %s failed", file_id)
-            await _set_status(services, file_id, {"status": "failed", "error": UNEXPECTED})
+            await fail_file(services, file_id, UNEXPECTED)
             return
-        await _set_status(services, file_id, {"status": "completed", "content": text},
-                          chunks, text_hash(text))
+        done = await _set_status(services, file_id, {"status": "completed", "content": text},
+                                 chunks, text_hash(text))
+        if done is None:  # deleted while it was embedded: its vectors go too
+            await drop_file_vectors(Context(services), file_id)
 
 
 async def recover_unfinished(services: Services) -> int:
@@ -151,6 +180,11 @@ async def recover_unfinished(services: Services) -> int:
         for row in rows:
             await FileChunkRepo(ctx.session).replace(row.id, [])
             row.data = {**(row.data or {}), "status": "failed", "error": INTERRUPTED}
+    for row in rows:  # a write cut short may have left vectors of this or an older text
+        try:
+            await drop_file_vectors(ctx, row.id)
+        except Exception:  # a store not reachable yet must not stop the start
+            log.warning("the vectors of interrupted file %s could not be dropped", row.id)
     return len(rows)
 
 
@@ -188,25 +222,28 @@ def _status(file_id: str, data: dict[str, Any]) -> dict[str, Any]:
     return {"file_id": file_id, "status": data.get("status"), "error": data.get("error")}
 
 
-
-
 @dataclass(frozen=True)
 class Outcome:
-    """How a file's processing ended: its name and `data` (status, error, content)."""
+    """How a file's processing ended: its name, `data` (status, error, content), and the
+    collection holding its vectors (None when failed or embedding is bypassed)."""
 
     filename: str
     data: dict[str, Any]
+    collection: str | None = None
 
 
-async def process_file_and_wait(ctx: Context, file_id: str) -> Outcome:
+async def process_file_and_wait(ctx: Context, file_id: str, *,
+                                content: str | None = None) -> Outcome:
     """As process_file, then wait until the background work ends (for surfaces whose
     answer carries the result, as Open WebUI's `process/file` does). The work goes on if
     the caller leaves."""
     async with ctx.unit_of_work(write=True):
-        await process_file(ctx, file_id)
+        await process_file(ctx, file_id, content=content)
     async for event in follow_file_status(ctx, file_id):
         if event.get("status") in TERMINAL:
             break
     async with ctx.unit_of_work():
         row = await accessible_file(ctx, await require_verified(ctx), file_id)
-        return Outcome(row.filename, dict(row.data) if isinstance(row.data, dict) else {})
+        data = dict(row.data) if isinstance(row.data, dict) else {}
+        indexed = data.get("status") == "completed" and not bypassed(ctx)
+        return Outcome(row.filename, data, file_collection(file_id) if indexed else None)

@@ -76,7 +76,9 @@ class FileMutations:
         return FilePayload(file=File.from_row(await files.process_file(info.context,
                                                                        str(input.id))))
 
-    @strawberry.mutation(description="Replace a file's extracted text and re-cut its chunks.")
+    @strawberry.mutation(description="Replace a file's extracted text; its chunks and "
+                                     "vectors are re-made in the background (status "
+                                     "PENDING, as processFile).")
     async def update_file_text(
         self, info: Info,
         input: Annotated[UpdateFileTextInput, strawberry.argument(description="The text.")],

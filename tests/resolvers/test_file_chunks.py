@@ -13,6 +13,7 @@ from data.extract.chunks import split_text
 from resolvers import files
 from resolvers.context import Context, Credentials
 from resolvers.errors import NotFound
+from tests.support.embeddings import *  # noqa: F403 (processing embeds: the scripted server)
 from tests.support.files import upload, wait_processed
 
 

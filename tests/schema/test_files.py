@@ -13,6 +13,7 @@ from tests.conftest import bearer
 from tests.schema.conftest import auth, error_codes
 from tests.schema.test_chat_statements import recorded
 from tests.schema.test_websocket import TRANSPORT_WS, ws_url
+from tests.support.embeddings import *  # noqa: F403 (processing embeds: the scripted server)
 from tests.support.files import upload, wait_processed
 
 UPLOAD = """
@@ -67,7 +68,10 @@ async def test_upload_list_read_reprocess_delete(client, app, graphql, accounts)
         "completed"
     changed = await graphql.ok(TEXT, {"id": uploaded["id"], "text": "new words"},
                                token=owner)
-    assert changed["updateFileText"]["file"] == {"status": "COMPLETED", "text": "new words"}
+    # Re-chunked and re-embedded in the background, as processFile.
+    assert changed["updateFileText"]["file"] == {"status": "PENDING", "text": "new words"}
+    done = await wait_processed(client, owner, uploaded["id"])
+    assert done["data"]["status"] == "completed" and done["data"]["content"] == "new words"
     await graphql.ok(DELETE, {"id": uploaded["id"]}, token=owner)
     gone = await graphql(FILE, {"id": uploaded["id"]}, token=owner)
     assert error_codes(gone) == ["NOT_FOUND"]

@@ -8,12 +8,15 @@ from sqlalchemy import func, select
 
 from data.tables import FileRow
 from tests.conftest import bearer
+from tests.support.embeddings import *  # noqa: F403 (processing embeds: the scripted server)
+from tests.support.embeddings import embedding_env
 from tests.support.files import upload, wait_processed
 
 
 @pytest.fixture
-def env_overrides() -> dict[str, str]:
-    return {"RAG_FILE_MAX_SIZE": "1", "RAG_ALLOWED_FILE_EXTENSIONS": "txt, .md"}
+def env_overrides(upstream) -> dict[str, str]:
+    return {**embedding_env(upstream.url), "RAG_FILE_MAX_SIZE": "1",
+            "RAG_ALLOWED_FILE_EXTENSIONS": "txt, .md"}
 
 
 @pytest.fixture

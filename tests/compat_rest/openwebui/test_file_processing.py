@@ -7,11 +7,13 @@ import time
 import uuid
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from asgi import create_app
 from data.tables import FileChunkRow, FileRow
 from tests.conftest import bearer
+from tests.support.embeddings import *  # noqa: F403 (processing embeds: the scripted server)
+from tests.support.embeddings import embedding_env
 from tests.support.files import (
     docx_bomb_bytes,
     docx_bytes,
@@ -93,17 +95,33 @@ async def test_docx_zip_bomb_is_refused_unread(client, app, owner):
     assert await chunk_count(app, done["id"]) == 0
 
 
-async def test_fifty_megabyte_single_line(client, app, owner):
-    words = b"lorem ipsum dolor sit amet consectetur "
-    line = (words * (50 * 1024**2 // len(words) + 1))[:50 * 1024**2]
-    started = time.monotonic()
-    body = await upload(client, owner, "long.txt", line)
-    assert time.monotonic() - started < 20  # the upload answers before any processing
-    done = await wait_processed(client, owner, body["id"], seconds=180)
-    assert done["data"]["status"] == "completed"
-    assert len(done["data"]["content"]) == 50 * 1024**2
-    chunks = await chunk_count(app, body["id"])
-    assert 50 * 1024**2 / 1000 < chunks < 50 * 1024**2 / 850
+class TestFiftyMegabyteLine:
+    @pytest.fixture
+    def env_overrides(self, upstream) -> dict[str, str]:
+        # 256 texts per request, as a deployment ingesting large files would batch them.
+        return {**embedding_env(upstream.url), "RAG_EMBEDDING_BATCH_SIZE": "256",
+                "RAG_EMBEDDING_TIMEOUT": "30"}
+
+    async def test_is_chunked_and_embedded_in_bounded_windows(self, client, app, owner,
+                                                              upstream):
+        upstream.vectorize = None  # vectors by position: the server's time is not measured
+        words = b"lorem ipsum dolor sit amet consectetur "
+        line = (words * (50 * 1024**2 // len(words) + 1))[:50 * 1024**2]
+        started = time.monotonic()
+        body = await upload(client, owner, "long.txt", line)
+        assert time.monotonic() - started < 20  # the upload answers before any processing
+        done = await wait_processed(client, owner, body["id"], seconds=300)
+        assert done["data"]["status"] == "completed", done["data"]
+        assert len(done["data"]["content"]) == 50 * 1024**2
+        chunks = await chunk_count(app, body["id"])
+        assert 50 * 1024**2 / 1000 < chunks < 50 * 1024**2 / 850
+        sizes = [len(r.body["input"]) for r in upstream.requests if r.path == "/api/embed"]
+        assert sum(sizes) == chunks and max(sizes) == 256
+        async with app.state.services.sessionmaker() as session:
+            vectors = (await session.execute(text(
+                "SELECT count(*) FROM parley_vector_chunk WHERE collection = :c"),
+                {"c": f"file-{body['id']}"})).scalar_one()
+        assert vectors == chunks
 
 
 async def test_duplicate_uploads_are_two_files(client, app, owner):
@@ -156,8 +174,8 @@ async def test_a_failed_file_is_processed_again(client, app, owner):
     (uploads / f"{done['id']}_fixme.txt").write_bytes(b"readable now")
     fixed = await client.post(route, headers=bearer(owner), json={"file_id": done["id"]})
     assert fixed.status_code == 200, fixed.text
-    assert fixed.json() == {"status": True, "collection_name": None, "filename": "fixme.txt",
-                            "content": "readable now"}
+    assert fixed.json() == {"status": True, "collection_name": f"file-{done['id']}",
+                            "filename": "fixme.txt", "content": "readable now"}
     assert await chunk_count(app, done["id"]) == 1
     replaced = await client.post(route, headers=bearer(owner),
                                  json={"file_id": done["id"], "content": "given text"})

@@ -8,11 +8,13 @@ import pytest
 
 from data.tables import FileRow
 from tests.conftest import bearer
+from tests.support.embeddings import *  # noqa: F403 (processing embeds: the scripted server)
+from tests.support.embeddings import embedding_env
 
 
 @pytest.fixture
-def env_overrides(tmp_path) -> dict[str, str]:
-    return {"UPLOAD_DIR": str(tmp_path / "moved-uploads"),
+def env_overrides(tmp_path, upstream) -> dict[str, str]:
+    return {**embedding_env(upstream.url), "UPLOAD_DIR": str(tmp_path / "moved-uploads"),
             "UPLOAD_DIR_FORMERLY": "/app/backend/data/uploads"}
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from data.tables import FileChunkRow, FileRow
 from tests.conftest import bearer
+from tests.support.embeddings import *  # noqa: F403 (processing embeds: the scripted server)
 from tests.support.files import pdf_bytes, upload, wait_processed
 from tests.support.server import serving_in_loop
 
