@@ -21,6 +21,7 @@ from data.tables.workspace import (
     KnowledgeFileRow,
     KnowledgeRow,
     MemoryRow,
+    ModelHistoryRow,
     ModelRow,
 )
 
@@ -28,7 +29,8 @@ __all__ = [
     "AccessGrantRow", "ApiKeyRow", "AuthRow", "Base", "ChatFileRow", "ChatMessageRow", "ChatRow",
     "ConfigRow", "FeedbackRow", "FileChunkRow", "FileRow", "FolderRow", "FunctionRow",
     "GroupMemberRow", "GroupRow",
-    "KnowledgeFileRow", "KnowledgeRow", "MemoryRow", "MetaRow", "ModelRow", "RateLimitRow",
+    "KnowledgeFileRow", "KnowledgeRow", "MemoryRow", "MetaRow", "ModelHistoryRow", "ModelRow",
+    "RateLimitRow",
     "RevokedTokenRow",
     "SharedChatRow", "TagRow", "UserRow", "VectorChunkRow", "VectorCollectionRow",
 ]

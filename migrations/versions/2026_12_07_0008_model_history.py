@@ -1,0 +1,28 @@
+"""Open WebUI 0.12.4's `model_history`, on a database that lacks it.
+
+An Open WebUI database at its 0.12.4 head already has the table and nothing happens; a
+Parley database gets it exactly as Open WebUI defines it (the ORM class is its frozen
+schema, as in 0001), so Open WebUI opening the database later finds what it expects.
+
+Revision ID: 0008_model_history
+Revises: 0007_file_chunks
+Create Date: 2026-12-07
+"""
+
+from alembic import op
+
+from data.tables import Base
+
+revision = "0008_model_history"
+down_revision = "0007_file_chunks"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    Base.metadata.create_all(op.get_bind(), tables=[Base.metadata.tables["model_history"]],
+                             checkfirst=True)
+
+
+def downgrade() -> None:
+    raise RuntimeError("Open WebUI's tables are never dropped by Parley")
