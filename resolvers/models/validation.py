@@ -83,6 +83,8 @@ async def _base_problems(ctx: Context, viewer: Viewer, model_id: Any, base: Any
         return []
     if not isinstance(base, str) or not base:
         return [Problem("base_model_id", "base_model_id is a model id.")]
+    if base == model_id:
+        return [Problem("base_model_id", "A model cannot be its own base model.")]
     repo = ModelRepo(ctx.session)
     row = await repo.get(base)
     upstream = (await models.catalog(ctx)).find(base)
@@ -99,8 +101,6 @@ async def _base_problems(ctx: Context, viewer: Viewer, model_id: Any, base: Any
             return [Problem("base_model_id", "The base models form a cycle.")]
         seen.add(row.base_model_id)
         row = await repo.get(row.base_model_id)
-    if base == model_id:
-        return [Problem("base_model_id", "A model cannot be its own base model.")]
     return []
 
 
