@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 from aiodataloader import DataLoader
 
 from data.chat_json import row_id
+from data.repos.access_grants import AccessGrantRepo
 from data.repos.chats import ChatRepo
 from data.repos.directory_groups import DirectoryGroupRepo
 from data.repos.folders import FolderRepo
@@ -28,7 +29,15 @@ from data.repos.groups import GroupRepo
 from data.repos.messages import MessageRepo, MessageWindow, WindowPage
 from data.repos.tags import TagRepo
 from data.repos.users import UserRepo
-from data.tables import ChatMessageRow, ChatRow, FolderRow, GroupRow, TagRow, UserRow
+from data.tables import (
+    AccessGrantRow,
+    ChatMessageRow,
+    ChatRow,
+    FolderRow,
+    GroupRow,
+    TagRow,
+    UserRow,
+)
 from resolvers.context import Context
 
 Key = TypeVar("Key")
@@ -82,6 +91,16 @@ class Loaders:
     @functools.cached_property
     def group_members(self) -> DataLoader[MemberPage, list[UserRow]]:
         return DataLoader(self._member_pages)
+
+    @functools.cached_property
+    def model_grants(self) -> DataLoader[str, list[AccessGrantRow]]:
+        return DataLoader(self._model_grants)
+
+    async def _model_grants(self, model_ids: Sequence[str]) -> list[list[AccessGrantRow]]:
+        async with self.lock:
+            found = await AccessGrantRepo(self.ctx.session).for_resources("model",
+                                                                         list(model_ids))
+        return [found.get(model_id, []) for model_id in model_ids]
 
     async def _groups_of_users(self, user_ids: Sequence[str]) -> list[list[GroupRow]]:
         async with self.lock:

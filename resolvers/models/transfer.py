@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Sequence
 
+from data.repos.access_grants import AccessGrantRepo
 from data.repos.model_history import ModelHistoryRepo
 from data.repos.models import ModelRepo
 from data.tables import ModelRow
@@ -14,6 +15,7 @@ from resolvers.errors import Invalid
 from resolvers.models import history
 from resolvers.models.lists import all_models
 from resolvers.models.workspace import (
+    RESOURCE,
     ModelCreate,
     WorkspaceModel,
     checked_id,
@@ -32,7 +34,8 @@ async def export_models(ctx: Context) -> list[WorkspaceModel]:
 
 async def import_models(ctx: Context, models: Sequence[ModelCreate]) -> list[WorkspaceModel]:
     """Administrators: each model is created (owned by the caller) or, when its id exists,
-    updated; each gets a version. All or nothing: one bad entry refuses the whole list."""
+    updated; each gets a version, and the grants it lists. All or nothing: one bad entry
+    refuses the whole list."""
     viewer = await require_admin(ctx)
     ids = [checked_id(m.id) for m in models]
     for model, model_id in zip(models, ids, strict=True):
@@ -55,6 +58,8 @@ async def import_models(ctx: Context, models: Sequence[ModelCreate]) -> list[Wor
         row.is_active, row.updated_at = model.is_active, now
         await ctx.session.flush()
         await history.record_version(ctx, viewer, row, model.commit_message)
+        if model.access_grants is not None:
+            await AccessGrantRepo(ctx.session).replace(RESOURCE, model_id, model.access_grants)
     found = {m.row.id: m for m in await all_models(ctx)}
     return [found[model_id] for model_id in ids]
 

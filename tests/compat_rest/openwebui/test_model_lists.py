@@ -99,7 +99,9 @@ async def test_tags_base_and_all(client, folks):
 
 async def test_export_import_round_trip(client, folks):
     admin, *_ = folks
-    await create(client, admin, "a", meta={"tags": [{"name": "x"}]}, params={"seed": 3})
+    public = [{"principal_type": "user", "principal_id": "*", "permission": "read"}]
+    await create(client, admin, "a", meta={"tags": [{"name": "x"}]}, params={"seed": 3},
+                 access_grants=public)
     await create(client, admin, "b")
     exported = (await client.get(f"{V1}/export", headers=admin)).json()
     assert {m["id"] for m in exported} == {"a", "b"}
@@ -113,6 +115,7 @@ async def test_export_import_round_trip(client, folks):
     keep = ("id", "name", "base_model_id", "meta", "params", "is_active", "user_id")
     assert [{k: m[k] for k in keep} for m in exported] == [
         {k: again[m["id"]][k] for k in keep} for m in exported]
+    assert [g["principal_id"] for g in again["a"]["access_grants"]] == ["*"]
     # Importing over existing ids updates them, with a new version each.
     await import_models(client, admin, [dict(exported[0], name="Renamed")])
     history = (await client.get(f"{V1}/model/history", params={"id": exported[0]["id"]},
