@@ -1,6 +1,8 @@
 """Open WebUI's model versions: a `model_history` snapshot on create and update, version
 conflicts, listing, reading, deleting and restoring versions, and who may."""
 
+import asyncio
+
 import pytest
 
 from tests.compat_rest.openwebui.model_helpers import V1, create, people, preset
@@ -105,3 +107,16 @@ async def test_bad_version_requests_are_4xx(client, folks):
                               content=b"{")).status_code == 422
     assert (await client.post(f"{V1}/model/update/version", params={"id": "helper"},
                               headers=admin, json={"version_id": 3})).status_code == 422
+
+
+async def test_two_edits_of_one_version_race_and_one_is_a_conflict(client, folks):
+    """The row is locked while its version is checked, so of two edits based on the same
+    version exactly one is saved, on SQLite (one writer) and PostgreSQL (row lock)."""
+    admin, *_ = folks
+    first = (await create(client, admin, "helper"))["version_id"]
+    answers = await asyncio.gather(*(client.post(
+        f"{V1}/model/update", headers=admin,
+        json=preset("helper", name=name, version_id=first)) for name in ("A", "B")))
+    assert sorted(a.status_code for a in answers) == [200, 409]
+    listed = (await client.get(HISTORY, params={"id": "helper"}, headers=admin)).json()
+    assert len(listed) == 2
