@@ -11,7 +11,18 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Text, and_, case, cast, exists, func, literal, or_, select, text
+from sqlalchemy import (
+    Text,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
@@ -104,7 +115,8 @@ class ModelSearchRepo:
         elif found.view_option == "shared":
             where.append(ModelRow.user_id != reader.user_id)
         if found.tag:
-            where.append(self._tag("= :tag", tag=found.tag.strip().lower()))
+            tag = found.tag.strip().lower()
+            where.append(self._tag("= :tag", tag=tag))
         if found.query:
             where.append(or_(*self._matches(found)))
         return where
@@ -116,25 +128,43 @@ class ModelSearchRepo:
                    "owner": [UserRow.name, UserRow.email, UserRow.username],
                    "description": [self._description()]}
         conditions = [func.lower(c).like(pattern, escape="\\")
-                      for name in found.fields for c in columns.get(name, [])]
+                      for name in found.fields if name != "description"
+                      for c in columns.get(name, [])]
+        in_meta = [func.lower(self._description()).like(pattern, escape="\\")
+                   ] if "description" in found.fields else []
         if "tags" in found.fields:
-            conditions.append(self._tag("LIKE :q ESCAPE '\\'", q=pattern))
+            in_meta.append(self._tag("LIKE :q ESCAPE '\\'", q=pattern))
+        if in_meta:
+            conditions.append(or_(*in_meta))
         return conditions
 
     async def page(self, reader: Reader, found: ModelFilter, *, offset: int, limit: int
                    ) -> tuple[list[tuple[ModelRow, UserRow | None]], int]:
-        """One page of rows with their owners, and how many rows match in all."""
+        """One page of rows with their owners, and how many rows match in all. The ids
+        are picked and counted first (one statement, a window count: matching may parse
+        every row's meta, so it is done once), without the rows' large meta, which only
+        the page's rows are then read with."""
         where = self._where(reader, found)
-        joined = select(ModelRow, UserRow).outerjoin(UserRow, UserRow.id == ModelRow.user_id)
-        counted = select(func.count()).select_from(ModelRow).outerjoin(
-            UserRow, UserRow.id == ModelRow.user_id)
-        total = (await self.session.execute(counted.where(*where))).scalar_one()
         column = _ORDER.get(found.order_by, ModelRow.created_at)
         order = [column.desc(), ModelRow.id.desc()] if found.descending \
             else [column.asc(), ModelRow.id.asc()]
-        stmt = joined.where(*where).order_by(*order).offset(offset).limit(limit)
-        rows = [(model, owner) for model, owner in (await self.session.execute(stmt)).all()]
-        return rows, total
+        picked = (await self.session.execute(
+            select(ModelRow.id, func.count().over().label("total"))
+            .outerjoin(UserRow, UserRow.id == ModelRow.user_id)
+            .where(*where).order_by(*order).offset(offset).limit(limit))).all()
+        if not picked:
+            return [], 0 if offset == 0 else await self._count(where)
+        ids = [p.id for p in picked]
+        stmt = (select(ModelRow, UserRow).outerjoin(UserRow, UserRow.id == ModelRow.user_id)
+                .where(ModelRow.id.in_(ids)))
+        by_id = {model.id: (model, owner)
+                 for model, owner in (await self.session.execute(stmt)).all()}
+        return [by_id[i] for i in ids if i in by_id], picked[0].total
+
+    async def _count(self, where: list[ColumnElement[bool]]) -> int:
+        counted = (select(func.count()).select_from(ModelRow)
+                   .outerjoin(UserRow, UserRow.id == ModelRow.user_id).where(*where))
+        return (await self.session.execute(counted)).scalar_one()
 
     async def rows(self, reader: Reader, found: ModelFilter) -> list[ModelRow]:
         stmt = (select(ModelRow).outerjoin(UserRow, UserRow.id == ModelRow.user_id)

@@ -120,7 +120,8 @@ async def test_search_by_name_id_description_and_tag_paged(client, folks):
     admin, user, *_ = folks
     await create(client, admin, "alpha", name="First", meta={
         "description": "Writes poems", "tags": [{"name": "Poetry"}]})
-    await create(client, admin, "beta", name="Second", meta={"description": "code"})
+    await create(client, admin, "beta", name="Second", meta={
+        "description": "Café crème", "tags": [{"name": 'say "hi"'}]})
     for n in range(30):
         await create(client, admin, f"bulk-{n:02d}", meta={"description": "filler"})
 
@@ -135,6 +136,9 @@ async def test_search_by_name_id_description_and_tag_paged(client, folks):
     assert await ids(q="poet") == ["alpha"]
     assert await ids(tag="poetry") == ["alpha"]
     assert await ids(q="100%") == []
+    assert await ids(q="café") == ["beta"]  # stored as \u00e9 in the JSON text
+    assert await ids(tag='say "hi"') == ["beta"]
+    assert await ids(q='"hi') == ["beta"]
     page = (await client.get("/api/models/search", params={"q": "filler"},
                              headers=admin)).json()
     assert page["total"] == 30 and len(page["items"]) == 30 and page["page"] == 1
