@@ -240,3 +240,13 @@ async def test_validate_refuses_what_is_not_a_definition(client, folks):
                                 headers=admin | {"Content-Type": "application/json"})
     assert garbled.status_code == 422
     assert (await client.post("/api/models/validate", json={})).status_code == 401
+
+
+async def test_nul_characters_in_queries_and_ids_are_4xx(client, folks):
+    admin, *_ = folks
+    for path in ("/api/models/search?q=a%00b", "/api/models/search?tag=%00",
+                 "/api/v1/models/list?query=%00", "/api/v1/models/list?tag=%00",
+                 "/api/models/a%00b", "/api/v1/models/model?id=a%00b",
+                 "/api/v1/models/model/history?id=a%00b"):
+        answer = await client.get(path, headers=admin)
+        assert 400 <= answer.status_code < 500, (path, answer.status_code, answer.text)
