@@ -121,8 +121,15 @@ def create_of(form: ModelForm) -> workspace_models.ModelCreate:
         is_active=form.is_active is not False, commit_message=form.commit_message)
 
 
+# What Open WebUI's update keeps from the stored meta when the form leaves it out.
+KEPT_META = ("profile_image_url", "background_image_url", "voice_avatar")
+
+
 def update_of(form: ModelForm) -> workspace_models.ModelUpdate:
+    """Open WebUI's update: what the form leaves out (base model, pictures, whether it is
+    active) keeps its stored value."""
     return workspace_models.ModelUpdate(
+        kept_meta=KEPT_META,
         name=form.name, meta=form.meta, params=form.params, base_model_id=form.base_model_id,
         access_grants=grants_of(form.access_grants), is_active=form.is_active,
         commit_message=form.commit_message, version_id=form.version_id)

@@ -60,6 +60,8 @@ class ModelUpdate:
     is_active: bool | None = None
     commit_message: str | None = None
     version_id: str | None = None  # the version the edit was based on; another one: 409
+    # meta keys the stored meta keeps when a new meta leaves them out (Open WebUI's images)
+    kept_meta: tuple[str, ...] = ()
 
 
 def grants_from(items: Iterable[Any]) -> tuple[Grant, ...]:
@@ -177,10 +179,14 @@ async def update_workspace_model(ctx: Context, model_id: str, changes: ModelUpda
     """Its owner, holders of a write grant, and administrators; stores a new version."""
     viewer, row = await writable_row(ctx, model_id, lock=True)
     history.check_version(row, changes.version_id)
+    stored_meta = row.meta if isinstance(row.meta, dict) else {}
     for name in ("name", "meta", "params", "base_model_id", "is_active"):
         value = getattr(changes, name)
         if value is not None:
             setattr(row, name, value)
+    if changes.meta is not None:
+        row.meta = {**{k: stored_meta[k] for k in changes.kept_meta if k in stored_meta},
+                    **changes.meta}
     row.updated_at = now_s()
     await history.record_version(ctx, viewer, row, changes.commit_message)
     if changes.access_grants is not None:

@@ -120,3 +120,18 @@ async def test_two_edits_of_one_version_race_and_one_is_a_conflict(client, folks
     assert sorted(a.status_code for a in answers) == [200, 409]
     listed = (await client.get(HISTORY, params={"id": "helper"}, headers=admin)).json()
     assert len(listed) == 2
+
+
+async def test_an_update_keeps_the_pictures_its_form_leaves_out(client, folks):
+    """Open WebUI's update keeps the stored profile image (the list strips it, so a client
+    editing from the list never sends it back)."""
+    admin, *_ = folks
+    await create(client, admin, "helper", meta={"profile_image_url": "data:image/png;base64,AA",
+                                                "description": "old"})
+    updated = await client.post(f"{V1}/model/update", headers=admin,
+                                json=preset("helper", meta={"description": "new"}))
+    assert updated.json()["meta"] == {"profile_image_url": "data:image/png;base64,AA",
+                                      "description": "new"}
+    documented = await client.post("/api/models/helper", headers=admin,
+                                   json={"meta": {"description": "newer"}})
+    assert documented.json()["meta"] == {"description": "newer"}  # the meta as sent
