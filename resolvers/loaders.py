@@ -131,8 +131,19 @@ class Loaders:
         return [found.get(i, 0) for i in ids]
 
     async def _knowledge_grants(self, ids: Sequence[str]) -> list[list[AccessGrantRow]]:
+        return await self._grants("knowledge", ids)
+
+    @functools.cached_property
+    def model_grants(self) -> DataLoader[str, list[AccessGrantRow]]:
+        return DataLoader(self._model_grants)
+
+    async def _model_grants(self, ids: Sequence[str]) -> list[list[AccessGrantRow]]:
+        return await self._grants("model", ids)
+
+    async def _grants(self, resource_type: str, ids: Sequence[str]
+                      ) -> list[list[AccessGrantRow]]:
         async with self.lock:
-            found = await AccessGrantRepo(self.ctx.session).for_resources("knowledge",
+            found = await AccessGrantRepo(self.ctx.session).for_resources(resource_type,
                                                                           list(ids))
         return [found.get(i, []) for i in ids]
 

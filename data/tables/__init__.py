@@ -28,6 +28,7 @@ from data.tables.workspace import (
     KnowledgeFileRow,
     KnowledgeRow,
     MemoryRow,
+    ModelHistoryRow,
     ModelRow,
 )
 
@@ -36,7 +37,7 @@ __all__ = [
     "ConfigRow", "FeedbackRow", "FileChunkRow", "FileRow", "FolderRow", "FunctionHistoryRow",
     "FunctionRow",
     "GroupMemberRow", "GroupRow",
-    "KnowledgeFileRow", "KnowledgeRow", "MemoryRow", "MetaRow", "ModelRow", "RateLimitRow",
-    "ReindexProgressRow", "RevokedTokenRow",
+    "KnowledgeFileRow", "KnowledgeRow", "MemoryRow", "MetaRow", "ModelHistoryRow", "ModelRow",
+    "RateLimitRow", "ReindexProgressRow", "RevokedTokenRow",
     "SharedChatRow", "TagRow", "UserRow", "VectorChunkRow", "VectorCollectionRow",
 ]

@@ -88,6 +88,21 @@ class ModelRow(Base):
     created_at: Mapped[int] = mapped_column(BigInteger)
 
 
+class ModelHistoryRow(Base):
+    """Open WebUI's snapshots of a model's configuration, one per saved version; the `model`
+    row is the version in use (its `version_id`)."""
+
+    __tablename__ = "model_history"
+
+    id: Mapped[str] = mapped_column(Text, primary_key=True)
+    model_id: Mapped[str] = mapped_column(Text, nullable=False, index=True)
+    parent_id: Mapped[str | None] = mapped_column(Text)
+    snapshot = mapped_column(JSON, nullable=False)
+    user_id: Mapped[str] = mapped_column(Text, nullable=False)
+    commit_message: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
 class FunctionRow(Base):
     __tablename__ = "function"
 

@@ -7,6 +7,7 @@ Revises: 0008_reindex_progress
 Create Date: 2026-12-07
 """
 
+import sqlalchemy as sa
 from alembic import op
 
 from data.tables import Base
@@ -23,4 +24,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    raise RuntimeError("Open WebUI's tables are never dropped by Parley")
+    """Drop the table only where Parley made it: in an Open WebUI database (it has
+    `alembic_version`) the table and its history are Open WebUI's."""
+    bind = op.get_bind()
+    if "alembic_version" not in sa.inspect(bind).get_table_names():
+        op.drop_table("function_history")

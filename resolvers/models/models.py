@@ -95,9 +95,10 @@ async def readable_ids(ctx: Context, viewer: Viewer, rows: Sequence[ModelRow]) -
 
 
 async def list_models(ctx: Context, *, refresh: bool = False, kind: str | None = None,
-                      presets: bool = True) -> list[AvailableModel]:
+                      presets: bool = True, grants: bool = True) -> list[AvailableModel]:
     """Verified users: the models they may use, OpenAI's then Ollama's, then presets.
-    A connection that is down drops out of the list; `refresh` asks every upstream now."""
+    A connection that is down drops out of the list; `refresh` asks every upstream now.
+    Without `grants` the models carry none (a caller that loads them per page)."""
     viewer = await require_verified(ctx)
     conns = await connections(ctx)
     if kind is not None:
@@ -125,9 +126,11 @@ async def list_models(ctx: Context, *, refresh: bool = False, kind: str | None =
         with_rows = [m.row for m in models if m.row is not None]
         allowed = await readable_ids(ctx, viewer, with_rows)
         models = [m for m in models if m.row is not None and m.id in allowed]
-    grants = await AccessGrantRepo(ctx.session).for_resources(
+    if not grants:
+        return models
+    found = await AccessGrantRepo(ctx.session).for_resources(
         "model", [m.id for m in models if m.row is not None])
-    return [AvailableModel(m.id, m.name, m.entry, m.row, tuple(grants.get(m.id, ())))
+    return [AvailableModel(m.id, m.name, m.entry, m.row, tuple(found.get(m.id, ())))
             if m.row is not None else m for m in models]
 
 
