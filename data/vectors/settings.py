@@ -33,6 +33,9 @@ class RetrievalSettings:
     relevance_threshold: float = 0.0
     hybrid: bool = False
     bm25_weight: float = 0.5
+    # Open WebUI's ENABLE_RETRIEVAL_UNSCOPED_COLLECTIONS: non-admins may read collections
+    # that are no file's, memory's, web search's or knowledge base's (e.g. sha256 names).
+    unscoped_collections: bool = False
 
 
 @dataclass(frozen=True)
@@ -86,5 +89,6 @@ def load_vector_settings(env: Mapping[str, str]) -> VectorSettings:
         top_k_reranker=int(_number(env, "RAG_TOP_K_RERANKER", 3, 1, 10_000, whole=True)),
         relevance_threshold=_number(env, "RAG_RELEVANCE_THRESHOLD", 0.0, -1.0, 1.0),
         hybrid=_flag(env, "ENABLE_RAG_HYBRID_SEARCH", False),
-        bm25_weight=_number(env, "RAG_HYBRID_BM25_WEIGHT", 0.5, 0.0, 1.0))
+        bm25_weight=_number(env, "RAG_HYBRID_BM25_WEIGHT", 0.5, 0.0, 1.0),
+        unscoped_collections=_flag(env, "ENABLE_RETRIEVAL_UNSCOPED_COLLECTIONS", False))
     return VectorSettings(vector_db, weaviate, retrieval)
