@@ -31,6 +31,7 @@ from schema.memories.mutations import MemoryMutations
 from schema.memories.queries import MemoryQueries
 from schema.models.mutations import ModelMutations
 from schema.models.queries import ModelQueries
+from schema.retrieval.queries import RetrievalQueries
 from schema.tasks.config import TaskConfigMutations, TaskConfigQueries
 from schema.tasks.queries import TaskMutations, TaskQueries
 from schema.users.mutations import UserMutations
@@ -40,7 +41,7 @@ from schema.users.settings import SettingsMutations, SettingsQueries
 
 @strawberry.type(description="Everything a client can read.")
 class Query(AuthQueries, UserQueries, ChatQueries, GroupQueries, ModelQueries, TaskQueries,
-            TaskConfigQueries, SettingsQueries, FileQueries, MemoryQueries):
+            TaskConfigQueries, SettingsQueries, FileQueries, MemoryQueries, RetrievalQueries):
     pass
 
 
