@@ -17,7 +17,7 @@ from resolvers.context import Context
 from resolvers.errors import DomainError, Invalid
 from resolvers.files import file_chunks
 from resolvers.permissions import require_admin, require_verified
-from resolvers.retrieval.access import check_names, readable_collections
+from resolvers.retrieval.access import readable_collections
 from resolvers.retrieval.chunks import Chunk, add_chunks, delete_chunks
 from resolvers.retrieval.errors import store_errors
 
@@ -126,8 +126,8 @@ async def index_files(ctx: Context, collection: str, file_ids: Sequence[str]
 async def delete_file_from_collection(ctx: Context, collection: str, file_id: str) -> bool:
     """Administrators: drop the chunks whose `hash` is the file's (Open WebUI's
     `/retrieval/delete`); false when the file is unknown or has no hash."""
-    await require_admin(ctx)
-    collection = check_names([collection])[0]
+    viewer = await require_admin(ctx)
+    collection = (await readable_collections(ctx, viewer, [collection], "write"))[0]
     row = await FileRepo(ctx.session).get(file_id) if isinstance(file_id, str) else None
     if row is None or not row.hash:
         return False

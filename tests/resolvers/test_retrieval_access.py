@@ -9,12 +9,13 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from sqlalchemy import event
 
 from resolvers.context import Context, Credentials
 from resolvers.errors import Forbidden, Invalid
 from resolvers.permissions import require_verified
 from resolvers.retrieval.access import denied_collections, readable_collections, spellings
-from tests.support.files import upload
+from tests.support.files import upload, wait_processed
 from tests.support.retrieval import make_knowledge
 
 SHA = hashlib.sha256(b"some text").hexdigest()
@@ -156,3 +157,33 @@ async def test_any_denial_among_many_names_wins(app, client, people):
     with pytest.raises(Forbidden) as caught:
         await readable(app, alice, [*names, "knowledge-bases", SHA])
     assert "knowledge-bases" in caught.value.message
+
+
+async def test_the_checks_cost_a_constant_number_of_statements(app, client, people):
+    alice = people["alice"]
+    kbs = [await make_knowledge(app, people["bob"]["id"], ("user", "*", "read"))
+           for _ in range(12)]
+    files = [(await upload(client, alice["token"], f"{i}.txt", b"x"))["id"]
+             for i in range(12)]
+    for file_id in files:  # no background processing writes while statements are counted
+        await wait_processed(client, alice["token"], file_id)
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    engine = app.state.services.engine.sync_engine
+    counts = []
+    for size in (2, 12):
+        names = [*kbs[:size], *(f"file-{f}" for f in files[:size])]
+        ctx = Context(app.state.services, Credentials(bearer=alice["token"]))
+        async with ctx.unit_of_work():
+            viewer = await require_verified(ctx)
+            event.listen(engine, "before_cursor_execute", record)
+            try:
+                statements.clear()
+                assert await denied_collections(ctx, viewer, names) == []
+            finally:
+                event.remove(engine, "before_cursor_execute", record)
+        counts.append(len(statements))
+    assert counts[0] == counts[1] <= 6, (counts, statements)  # BEGIN included
