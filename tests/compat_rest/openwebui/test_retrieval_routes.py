@@ -176,6 +176,12 @@ async def test_files_batch_indexes_processed_chunks_once(app, client, people):
     found = (await client.post(f"{V1}/query/doc", headers=bob["auth"], json={
         "collection_name": kb, "query": "cats sleep"})).json()
     assert found["metadatas"][0][0]["file_id"] == mine["id"]
+    # A file's own collection follows the file's access: alice's, not bob's.
+    own = {"collection_name": f"file-{mine['id']}", "query": "cats"}
+    assert (await client.post(f"{V1}/query/doc", headers=alice["auth"], json=own)
+            ).status_code == 200
+    other = await client.post(f"{V1}/query/doc", headers=bob["auth"], json=own)
+    assert other.status_code == 403 and other.json() == {"detail": ACCESS_PROHIBITED}
     # Bob may read the knowledge base, not write to it.
     refused = await client.post(f"{V1}/process/files/batch", headers=bob["auth"],
                                 json={"collection_name": kb, "files": [{"id": theirs["id"]}]})
