@@ -27,7 +27,7 @@ from data.tables import FileRow, KnowledgeRow
 from resolvers.context import Context, Viewer
 from resolvers.errors import Forbidden, Invalid
 from resolvers.files import access as file_access
-from resolvers.knowledge.access import readable_knowledge_ids
+from resolvers.knowledge.access import granted_ids
 
 NAME = re.compile(r"[A-Za-z0-9_-]{1,255}")
 SYSTEM = "knowledge-bases"
@@ -96,14 +96,16 @@ async def _file_verdicts(ctx: Context, viewer: Viewer, ids: Iterable[str],
 
 async def _knowledge_verdicts(ctx: Context, viewer: Viewer, ids: Iterable[str],
                               permission: str) -> dict[str, str]:
+    """One statement for the rows; grants are asked only for others' knowledge bases."""
     wanted = list(set(ids))
     if not wanted:
         return {}
-    existing = set((await ctx.session.execute(
-        select(KnowledgeRow.id).where(KnowledgeRow.id.in_(wanted)))).scalars())
-    allowed = await readable_knowledge_ids(ctx, viewer, list(existing), permission)
-    return {i: (ALLOW if i in allowed else DENY) if i in existing else UNKNOWN
-            for i in wanted}
+    owners = dict((await ctx.session.execute(select(KnowledgeRow.id, KnowledgeRow.user_id)
+                                             .where(KnowledgeRow.id.in_(wanted)))).all())
+    others = [i for i, owner in owners.items() if owner != viewer.id]
+    granted = await granted_ids(ctx, viewer, permission, others) if others else set()
+    return {i: UNKNOWN if i not in owners else
+            ALLOW if owners[i] == viewer.id or i in granted else DENY for i in wanted}
 
 
 async def denied_collections(ctx: Context, viewer: Viewer, names: Sequence[str],
