@@ -18,7 +18,7 @@ from tests.support.server import free_port
 
 V1 = "/api/v1/retrieval"
 KEY = "sk-proj-0123456789abcdef-secret"
-DOCS = ["Cats sleep sixteen hours every day", "Cats chase red dots", "Dogs fetch sticks"]
+DOCS = ["Cats sleep sixteen hours every day", "Cats chase red dots", "Trains run on time"]
 
 
 @pytest.fixture
@@ -84,6 +84,34 @@ async def test_search_settings_change_the_searches(app, client, people):
     opted_out = (await client.post(f"{V1}/query/doc", headers=alice,
                                    json={**query, "hybrid": False})).json()
     assert "ids" in opted_out and opted_out["documents"] == [[DOCS[0]]]
+
+
+async def test_hybrid_query_options_are_honoured(app, client, people):
+    admin, alice = people["admin"], people["alice"]
+    kb = await make_knowledge(app, people["alice_id"])
+    for content in DOCS:
+        await client.post("/api/rag/embed", headers=alice,
+                          json={"content": content, "collection_name": kb})
+    await client.post(f"{V1}/config/update", headers=admin,
+                      json={"ENABLE_RAG_HYBRID_SEARCH": True})
+
+    async def ask(**options):
+        response = await client.post(f"{V1}/query/doc", headers=alice, json={
+            "collection_name": kb, "query": "cats sleep", "k": 3, **options})
+        return response.status_code, response.json()
+
+    status, found = await ask()
+    assert status == 200 and len(found["documents"][0]) == 3  # k_reranker 3 by default
+    assert found["documents"][0][0] == DOCS[0] and found["distances"][0][-1] == 0.0
+    assert (await ask(k_reranker=1))[1]["documents"] == [[DOCS[0]]]
+    # r is the relevance threshold on the cosine: "Trains run on time" shares no word.
+    assert (await ask(r=0.1))[1]["documents"] == [[DOCS[0], DOCS[1]]]
+    assert (await ask(r=0.99))[1]["documents"] == [[]]
+    # BM25 weight 1: keyword ranking only; a text without the words is no candidate.
+    assert DOCS[2] not in (await ask(hybrid_bm25_weight=1.0))[1]["documents"][0]
+    for bad, status in (({"hybrid_bm25_weight": 2}, 400), ({"k_reranker": 0}, 400),
+                        ({"r": "high"}, 422), ({"hybrid": "yes"}, 422)):
+        assert (await ask(**bad))[0] == status, bad
 
 
 @pytest.mark.parametrize("body", [{"TOP_K": "3"}, {"TOP_K": 0}, {"TOP_K": True},

@@ -146,8 +146,11 @@ async def test_bad_queries_are_4xx(app, client, people, body, status):
 
 
 async def test_routes_need_a_signed_in_user_and_admin_routes_an_admin(client, people):
-    for path in ("/process/text", "/query/doc", "/query/collection", "/delete", "/reset/db"):
+    for path in ("/process/text", "/process/files/batch", "/query/doc", "/query/collection",
+                 "/delete", "/reset/db"):
         assert (await client.post(f"{V1}{path}", json={})).status_code == 401, path
+    for path in ("/api/rag/embed", "/api/rag/query"):
+        assert (await client.post(path, json={})).status_code == 401, path
     for path in ("/delete", "/reset/db"):
         response = await client.post(f"{V1}{path}", headers=people["alice"]["auth"],
                                      json={"collection_name": "x", "file_id": "y"})
