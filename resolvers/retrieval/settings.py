@@ -20,28 +20,45 @@ KEYS = ("OPENAI_KEY", "OLLAMA_KEY")
 MASK = "********"
 
 
+def _stored(values: Mapping[str, Any], key: str, fallback: Any) -> Any:
+    """A row's value when it has the setting's type; a row written by hand or by another
+    program with something else falls back to the process's setting."""
+    value = values.get(key)
+    kind = type(fallback)
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, kind) and (kind is bool or not isinstance(value, bool)):
+        return value
+    return fallback
+
+
 async def search_settings(ctx: Context) -> RetrievalSettings:
     """RAG_TOP_K and the others as they are now (admins may have changed them)."""
     values = await ctx.services.config.current()
+    base = ctx.settings.vectors.retrieval
     return dataclasses.replace(
-        ctx.settings.vectors.retrieval,
-        top_k=values["rag.top_k"], top_k_reranker=values["rag.top_k_reranker"],
-        relevance_threshold=values["rag.relevance_threshold"],
-        bm25_weight=values["rag.hybrid_bm25_weight"],
-        hybrid=values["rag.enable_hybrid_search"])
+        base, top_k=_stored(values, "rag.top_k", base.top_k),
+        top_k_reranker=_stored(values, "rag.top_k_reranker", base.top_k_reranker),
+        relevance_threshold=_stored(values, "rag.relevance_threshold",
+                                    float(base.relevance_threshold)),
+        bm25_weight=_stored(values, "rag.hybrid_bm25_weight", float(base.bm25_weight)),
+        hybrid=_stored(values, "rag.enable_hybrid_search", base.hybrid))
 
 
 def embedding_settings(values: Mapping[str, Any], base: EmbeddingSettings
                        ) -> EmbeddingSettings:
     """The engine as configured in `values` (the config rows); timeouts and concurrency
     stay the process's."""
+    engine = _stored(values, "rag.embedding_engine", base.engine)
     return dataclasses.replace(
-        base, engine=values["rag.embedding_engine"], model=values["rag.embedding_model"],
-        batch_size=values["rag.embedding_batch_size"],
-        openai_base_url=values["rag.openai_api_base_url"].rstrip("/"),
-        openai_key=values["rag.openai_api_key"],
-        ollama_base_url=values["rag.ollama.url"].rstrip("/"),
-        ollama_key=values["rag.ollama.key"])
+        base, engine=engine if engine in (LOCAL, OLLAMA, OPENAI) else base.engine,
+        model=_stored(values, "rag.embedding_model", base.model),
+        batch_size=_stored(values, "rag.embedding_batch_size", base.batch_size),
+        openai_base_url=_stored(values, "rag.openai_api_base_url",
+                                base.openai_base_url).rstrip("/"),
+        openai_key=_stored(values, "rag.openai_api_key", base.openai_key),
+        ollama_base_url=_stored(values, "rag.ollama.url", base.ollama_base_url).rstrip("/"),
+        ollama_key=_stored(values, "rag.ollama.key", base.ollama_key))
 
 
 def mask(key: str) -> str:

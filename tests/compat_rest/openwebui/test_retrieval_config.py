@@ -185,3 +185,22 @@ async def test_an_embedding_server_down_or_failing_writes_nothing(app, client, p
         "name": "n", "content": DOCS[0], "collection_name": kb})
     assert failing.status_code == 502 and "out of memory" in failing.json()["detail"]
     assert await chunk_count(app, kb) == 0
+
+
+async def test_rows_of_the_wrong_type_fall_back_to_the_environment(app, client, people):
+    """Rows another program (or a hand) wrote with values we cannot use are not a 500."""
+    services = app.state.services
+    async with services.write_sessionmaker() as session:
+        await services.config.set(session, {
+            "rag.top_k": "five", "rag.enable_hybrid_search": 1, "rag.ollama.url": None,
+            "rag.embedding_engine": "azure_openai", "rag.embedding_batch_size": True})
+        await session.commit()
+    kb = await make_knowledge(app, people["alice_id"])
+    for content in DOCS:
+        response = await client.post("/api/rag/embed", headers=people["alice"],
+                                     json={"content": content, "collection_name": kb})
+        assert response.status_code == 200, response.text
+    found = await client.post(f"{V1}/query/doc", headers=people["alice"],
+                              json={"collection_name": kb, "query": "cats"})
+    assert found.status_code == 200 and "ids" in found.json()  # vector search, as by env
+    assert len(found.json()["documents"][0]) == 3  # RAG_TOP_K from the environment
