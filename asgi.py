@@ -33,7 +33,6 @@ import compat_rest
 from compat_rest.direct import DirectRoutes
 from compat_rest.edge import BodyReader, RequestEdge
 from data.db import create_engine, create_sessionmaker
-from data.embeddings import make_embedder
 from data.functions.pool import WorkerPool, denied_to_functions
 from data.llm.upstreams import Upstreams
 from data.migrate import DatabaseRefused, migrate
@@ -46,6 +45,7 @@ from resolvers.auth.ratelimit import SharedLimit
 from resolvers.auth.security import Passwords
 from resolvers.context import Services
 from resolvers.files.processing import recover_unfinished
+from resolvers.retrieval.embedder import ConfiguredEmbedder
 from resolvers.runtime_config import RuntimeConfig
 from resolvers.system.provisioning import provision_admin, startup_notes
 from resolvers.tasks import control as task_control
@@ -126,7 +126,7 @@ async def start(services: Services) -> None:
     services.llm = Upstreams(services.settings.upstreams)
     services.functions = WorkerPool(services.settings.functions,
                                     denied=denied_to_functions(services.settings))
-    services.embedder = make_embedder(services.settings.embeddings, services.llm)
+    services.embedder = ConfiguredEmbedder(services)  # follows the `rag.*` config rows
     # A store with a server connects now, to fail at start-up; asked of the class, so the
     # embedded store is not built (data.vectors.LazyStore).
     if hasattr(type(services.vectors), "connect"):

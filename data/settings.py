@@ -37,6 +37,7 @@ from data.llm.settings import (
     load_upstream_settings,
     upstream_seed,
 )
+from data.rag_settings import rag_seed
 from data.task_settings import TaskSettingsError, task_seed
 from data.vectors.settings import VectorSettings, VectorSettingsError, load_vector_settings
 
@@ -287,6 +288,7 @@ def _runtime_seed(env: Mapping[str, str]) -> RuntimeSeed:
         values |= upstream_seed(env) | task_seed(env)
     except (UpstreamSettingsError, TaskSettingsError) as error:
         raise SettingsError(str(error)) from None
+    values |= rag_seed(*_retrieval(env))
     return RuntimeSeed(values, persistent=_bool(env, "ENABLE_PERSISTENT_CONFIG", True))
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from data.point_reads import PointReader
+from data.rag_settings import RAG_DEFAULTS
 from data.repos.config import ConfigRepo, read_committed
 from data.settings import RuntimeSeed
 from data.task_settings import TASK_DEFAULTS
@@ -45,6 +46,7 @@ DEFAULTS: dict[str, Any] = {
     "openai.api_configs": {},
     "rag.template": DEFAULT_RAG_TEMPLATE,  # RAG_TEMPLATE: grounded answers' prompt
     **TASK_DEFAULTS,  # the helper tasks' model and prompt templates
+    **RAG_DEFAULTS,  # retrieval's search defaults and embedding engine
 }
 
 

@@ -35,6 +35,7 @@ from schema.memories.mutations import MemoryMutations
 from schema.memories.queries import MemoryQueries
 from schema.models.mutations import ModelMutations
 from schema.models.queries import ModelQueries
+from schema.retrieval.queries import RetrievalQueries
 from schema.tasks.config import TaskConfigMutations, TaskConfigQueries
 from schema.tasks.queries import TaskMutations, TaskQueries
 from schema.users.mutations import UserMutations
@@ -45,7 +46,7 @@ from schema.users.settings import SettingsMutations, SettingsQueries
 @strawberry.type(description="Everything a client can read.")
 class Query(AuthQueries, UserQueries, ChatQueries, GroupQueries, ModelQueries, TaskQueries,
             TaskConfigQueries, SettingsQueries, FileQueries, MemoryQueries, KnowledgeQueries,
-            FunctionQueries):
+            FunctionQueries, RetrievalQueries):
     pass
 
 

@@ -36,6 +36,9 @@ class RetrievalSettings:
     full_context: bool = False  # RAG_FULL_CONTEXT: whole documents, no retrieval
     # Open WebUI's BYPASS_EMBEDDING_AND_RETRIEVAL: files keep their text, get no vectors.
     bypass_embedding: bool = False
+    # Open WebUI's ENABLE_RETRIEVAL_UNSCOPED_COLLECTIONS: non-admins may read collections
+    # that are no file's, memory's, web search's or knowledge base's (e.g. sha256 names).
+    unscoped_collections: bool = False
 
 
 @dataclass(frozen=True)
@@ -91,5 +94,6 @@ def load_vector_settings(env: Mapping[str, str]) -> VectorSettings:
         hybrid=_flag(env, "ENABLE_RAG_HYBRID_SEARCH", False),
         bm25_weight=_number(env, "RAG_HYBRID_BM25_WEIGHT", 0.5, 0.0, 1.0),
         full_context=_flag(env, "RAG_FULL_CONTEXT", False),
-        bypass_embedding=_flag(env, "BYPASS_EMBEDDING_AND_RETRIEVAL", False))
+        bypass_embedding=_flag(env, "BYPASS_EMBEDDING_AND_RETRIEVAL", False),
+        unscoped_collections=_flag(env, "ENABLE_RETRIEVAL_UNSCOPED_COLLECTIONS", False))
     return VectorSettings(vector_db, weaviate, retrieval)
