@@ -20,11 +20,11 @@ import time
 from sqlalchemy.exc import SQLAlchemyError
 
 from asgi import build_services
-from data.embeddings import make_embedder
 from data.llm.upstreams import Upstreams
 from data.migrate import DatabaseRefused, migrate
 from data.settings import SettingsError, load_settings
 from resolvers.context import Services
+from resolvers.retrieval.embedder import ConfiguredEmbedder
 from resolvers.retrieval.reindex import Outcome, Step, reindex
 
 BAR = 30
@@ -46,8 +46,14 @@ class Progress:
 
 async def _open(services: Services) -> None:
     await migrate(services.engine)  # the progress table may be new
+    async with services.write_sessionmaker() as session:  # as a server start would
+        await services.config.seed_database(session)
+        await session.commit()
     services.llm = Upstreams(services.settings.upstreams)
-    services.embedder = make_embedder(services.settings.embeddings, services.llm)
+    # The engine the server uses now: the `rag.*` config rows, which admins may have
+    # changed since the environment seeded them.
+    services.embedder = ConfiguredEmbedder(services)
+    await services.embedder.follow_config()
     if hasattr(type(services.vectors), "connect"):  # a store with a server
         await services.vectors.connect()
 

@@ -28,10 +28,15 @@ class ConfiguredEmbedder:
     def model(self) -> str:
         return self._engine.model
 
-    async def embed(self, texts: Sequence[str], *, dimension: int | None = None
-                    ) -> list[list[float]]:
+    async def follow_config(self) -> Embedder:
+        """The engine the config rows name now (made again if they changed)."""
         values = await self.services.config.current()
         wanted = embedding_settings(values, self.services.settings.embeddings)
         if wanted != self._settings:
             self._engine, self._settings = make_embedder(wanted, self.services.llm), wanted
-        return await self._engine.embed(list(texts), dimension=dimension)
+        return self._engine
+
+    async def embed(self, texts: Sequence[str], *, dimension: int | None = None
+                    ) -> list[list[float]]:
+        engine = await self.follow_config()
+        return await engine.embed(list(texts), dimension=dimension)
