@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 
+from data.audio.settings import AudioSettingsError, audio_seed
 from data.embeddings.settings import (
     EmbeddingSettings,
     EmbeddingSettingsError,
@@ -284,8 +285,8 @@ def _runtime_seed(env: Mapping[str, str]) -> RuntimeSeed:
     if (env.get("ADMIN_EMAIL") or "").strip():  # whom /auths/admin/details names
         values["auth.admin.email"] = env["ADMIN_EMAIL"].strip().lower()
     try:
-        values |= upstream_seed(env) | task_seed(env)
-    except (UpstreamSettingsError, TaskSettingsError) as error:
+        values |= upstream_seed(env) | task_seed(env) | audio_seed(env)
+    except (UpstreamSettingsError, TaskSettingsError, AudioSettingsError) as error:
         raise SettingsError(str(error)) from None
     return RuntimeSeed(values, persistent=_bool(env, "ENABLE_PERSISTENT_CONFIG", True))
 
