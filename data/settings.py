@@ -199,6 +199,9 @@ class Settings:
     embeddings: EmbeddingSettings = field(default_factory=EmbeddingSettings)
     files: FileSettings | None = None  # None only in settings built by hand
     functions: FunctionSettings = field(default_factory=FunctionSettings)
+    # Engine URLs (images, audio) may point at link-local / cloud metadata addresses
+    # only when this is on: data/engines/urls.py.
+    engine_urls_allow_link_local: bool = False
 
     def __post_init__(self) -> None:
         if not self.redis_key_prefix:
@@ -359,6 +362,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         embeddings=_retrieval(env)[1],
         files=_files(env, data_dir),
         functions=_functions(env),
+        engine_urls_allow_link_local=_bool(env, "ENGINE_URLS_ALLOW_LINK_LOCAL", False),
     )
 
 
