@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from data.audio.settings import AUDIO_SETTINGS, SECRETS
+from data.engines.urls import EngineUrlRefused, check_engine_url
 from resolvers.context import Context
 from resolvers.errors import Invalid
 from resolvers.models.connections import mask
@@ -43,7 +44,7 @@ async def get_audio_config(ctx: Context) -> Sections:
     return _masked(audio_settings(values))
 
 
-def _checked(section: str, name: str, value: Any, stored: Any) -> Any:
+def _checked(section: str, name: str, value: Any, stored: Any, allow_private: bool) -> Any:
     default = AUDIO_SETTINGS[(section, name)][2]
     where = f"{section}.{name}"
     if isinstance(default, dict):
@@ -61,10 +62,10 @@ def _checked(section: str, name: str, value: Any, stored: Any) -> Any:
     if (section, name) in SECRETS and stored and value == mask(str(stored)):
         return stored  # the mask came back: the key is unchanged
     if name in URL_FIELDS:
-        if value and not value.startswith(("http://", "https://")):
-            raise Invalid(f"{where} must be an http(s) URL.", reason="invalid_url",
-                          field=where)
-        return value.rstrip("/")
+        try:
+            return check_engine_url(value, allow_private) if value else ""
+        except EngineUrlRefused as error:
+            raise Invalid(f"{where}: {error}", reason="invalid_url", field=where) from None
     if name == "OPENAI_API_REQUEST_FORMAT" and value not in REQUEST_FORMATS:
         raise Invalid(f"{where} must be multipart or json.", reason="invalid_setting",
                       field=where)
@@ -84,7 +85,8 @@ async def update_audio_config(ctx: Context, changes: Mapping[str, Mapping[str, A
                 raise Invalid(f"Unknown audio setting {section}.{name}.",
                               reason="invalid_setting", field=f"{section}.{name}")
             key = AUDIO_SETTINGS[(section, name)][0]
-            writes[key] = _checked(section, name, value, values[key])
+            writes[key] = _checked(section, name, value, values[key],
+                                   ctx.settings.engine_urls_allow_link_local)
     if writes:
         await ctx.services.config.set(ctx.session, writes)
     return _masked(audio_settings(await ctx.services.config.get_all(ctx.session, fresh=True)))

@@ -7,11 +7,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from data.audio.engine import SpeechEngine
+from data.engines.urls import EngineUrlRefused, check_engine_host
 from data.llm.base import UpstreamError
 from resolvers.audio.config import audio_settings
 from resolvers.completions.relay import upstream_failed
 from resolvers.context import Context, Viewer
-from resolvers.errors import Forbidden, Invalid, NotFound
+from resolvers.errors import Forbidden, Invalid, NotFound, UpstreamFailed
 from resolvers.permissions import require_verified
 from resolvers.users.permissions import allows, effective_permissions
 
@@ -37,7 +38,8 @@ async def section_settings(ctx: Context, section: str) -> dict[str, Any]:
 
 
 def engine_of(ctx: Context, section: str, settings: dict[str, Any]) -> SpeechEngine:
-    """The configured engine; NotFound when none is, Invalid for one Parley lacks."""
+    """The configured engine; NotFound when none is, Invalid for one Parley lacks.
+    Its URL is checked when it is called (`checked_engine`)."""
     engine = settings["ENGINE"]
     what = "Text to speech" if section == "tts" else "Speech to text"
     if not engine:
@@ -47,6 +49,21 @@ def engine_of(ctx: Context, section: str, settings: dict[str, Any]) -> SpeechEng
                       "OpenAI-compatible engines (openai).", reason="audio_engine")
     return SpeechEngine(ctx.services.llm, settings["OPENAI_API_BASE_URL"],
                         settings["OPENAI_API_KEY"], NAMES[section])
+
+
+async def checked_engine(ctx: Context, section: str, settings: dict[str, Any]
+                         ) -> SpeechEngine:
+    """`engine_of`, with its URL held to the engine URL rule (data/engines/urls.py) as
+    its host resolves now: a URL seeded from the environment was never checked on saving,
+    and a name can be pointed elsewhere after it was."""
+    engine = engine_of(ctx, section, settings)
+    try:
+        await check_engine_host(engine.connection.base_url,
+                                ctx.settings.engine_urls_allow_link_local)
+    except EngineUrlRefused as error:
+        raise UpstreamFailed(f"{engine.name} is not called: {error}",
+                             reason="engine_url_refused") from None
+    return engine
 
 
 @contextlib.contextmanager
@@ -88,7 +105,7 @@ async def list_voices(ctx: Context) -> list[dict[str, str]]:
 
 async def _listing(ctx: Context, settings: dict[str, Any], path: str, field: str) -> Any:
     try:
-        answer = await engine_of(ctx, "tts", settings).listing(path)
+        answer = await (await checked_engine(ctx, "tts", settings)).listing(path)
     except UpstreamError:
         return []  # a server without the list: Open WebUI shows none too
     return answer.get(field, []) if isinstance(answer, dict) else answer

@@ -18,7 +18,7 @@ from typing import Any, BinaryIO
 from data.audio.formats import HEAD_SIZE, audio_format
 from data.llm.base import UpstreamRefused
 from data.uploads import extension
-from resolvers.audio.engines import engine_errors, engine_of, require_audio, section_settings
+from resolvers.audio.engines import checked_engine, engine_errors, require_audio, section_settings
 from resolvers.context import Context
 from resolvers.errors import DomainError, Invalid
 from resolvers.files import file_blob
@@ -66,7 +66,7 @@ async def check_transcriber(ctx: Context) -> None:
     """Approved accounts with `chat.stt`, when an engine is configured: surfaces ask
     before they read an upload."""
     await require_audio(ctx, "stt")
-    engine_of(ctx, "stt", await section_settings(ctx, "stt"))
+    await checked_engine(ctx, "stt", await section_settings(ctx, "stt"))
 
 
 def _invalid(message: str, reason: str = "invalid_audio") -> Invalid:
@@ -111,7 +111,7 @@ async def transcribe_audio(ctx: Context, upload: AudioUpload, *, language: str |
     `verbose` and the engine gives them. Nothing is stored."""
     await require_audio(ctx, "stt")
     settings = await section_settings(ctx, "stt")
-    engine = engine_of(ctx, "stt", settings)
+    engine = await checked_engine(ctx, "stt", settings)
     if language is not None and not LANGUAGE.fullmatch(language):
         raise Invalid("`language` must be a language code such as en or pt-BR.",
                       reason="invalid_language", field="language")
