@@ -12,7 +12,7 @@ from typing import Any
 from data.audio.cache import CachedSpeech, SpeechCache
 from data.audio.formats import MEDIA_TYPES
 from data.tables import FileRow
-from resolvers.audio.engines import engine_errors, engine_of, require_audio, section_settings
+from resolvers.audio.engines import checked_engine, engine_errors, require_audio, section_settings
 from resolvers.context import Context
 from resolvers.errors import Invalid
 from resolvers.files import FileUpload, upload_file
@@ -67,7 +67,7 @@ async def synthesize_speech(ctx: Context, body: dict[str, Any]) -> SpeechFile:
     from the cache or the engine."""
     await require_audio(ctx, "tts")
     settings = await section_settings(ctx, "tts")
-    engine = engine_of(ctx, "tts", settings)
+    engine = await checked_engine(ctx, "tts", settings)
     payload = _payload(body, settings)
     cache = speech_cache(ctx)
     key = cache.key(payload, settings["ENGINE"])
@@ -87,10 +87,17 @@ def _file(found: CachedSpeech, *, cached: bool) -> SpeechFile:
 
 async def speak(ctx: Context, body: dict[str, Any]) -> FileRow:
     """Approved accounts with `chat.tts`: the speech stored as a file of theirs (not
-    processed into text)."""
+    processed into text). The row is written in a short transaction of its own once the
+    audio is in hand, so none is held while the engine speaks; inside another open write
+    (a GraphQL operation changing something else) it is refused."""
+    if ctx.writes:
+        raise Invalid("Speech is stored in a transaction of its own: send it in an "
+                      "operation without other changes.", reason="audio_write_shared")
     speech = await synthesize_speech(ctx, body)
+    side = Context(ctx.services, ctx.credentials)
+    side.viewer_cache = ctx.viewer_cache
     with open(speech.path, "rb") as source:  # noqa: ASYNC230 (a local cache file)
-        async with ctx.unit_of_work(write=True):
-            return await upload_file(ctx, FileUpload(
+        async with side.unit_of_work(write=True):
+            return await upload_file(side, FileUpload(
                 name=f"speech.{speech.format}", source=source,
                 content_type=speech.media_type, process=False))
