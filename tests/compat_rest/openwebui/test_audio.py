@@ -4,9 +4,11 @@ transcriptions in both request formats, on SQLite and PostgreSQL."""
 
 from collections.abc import AsyncIterator
 
+import openai
 import pytest
 
 from tests.conftest import bearer
+from tests.support.ai import live  # noqa: F401 (a fixture)
 from tests.support.audio import MP3, ScriptedAudio, wav_bytes
 
 KEY = "sk-audio-engine-secret-key"
@@ -146,3 +148,23 @@ async def test_permissions_chat_tts_and_stt(client, accounts, engine):
     assert engine.heard == []
     assert (await client.post(f"{V1}/speech", headers=admin,
                               json={"input": "Hi"})).status_code == 200
+
+
+@pytest.mark.parametrize("base", ["/api/v1", "/api"])
+async def test_the_official_openai_client(accounts, live, engine, base):  # noqa: F811
+    await accounts.admin()
+    client = openai.AsyncOpenAI(base_url=f"{live}{base}", api_key=accounts.admin_token,
+                                max_retries=0, timeout=10)
+    try:
+        speech = await client.audio.speech.create(model="tts-1", voice="alloy",
+                                                  input="From the official client")
+        assert speech.content == MP3
+        assert engine.calls("/audio/speech")[-1].json["input"] == "From the official client"
+        heard = await client.audio.transcriptions.create(
+            model="whisper-1", file=("memo.wav", wav_bytes(), "audio/wav"))
+        assert heard.text == "hello from the scripted engine"
+        with pytest.raises(openai.BadRequestError):
+            await client.audio.transcriptions.create(
+                model="whisper-1", file=("memo.wav", b"not audio at all", "audio/wav"))
+    finally:
+        await client.close()
