@@ -104,3 +104,15 @@ async def test_transcribe_a_file_with_segments(graphql, client, engine):
     refused = await graphql(TRANSCRIBE, {"input": {"fileId": text}}, token=user)
     assert error_codes(refused) == ["BAD_USER_INPUT"]
     assert len(engine.calls("/audio/transcriptions")) == 3
+
+
+async def test_speak_runs_alone(graphql, client, engine):
+    admin = await graphql.admin()
+    shared = await graphql("""mutation {
+      updateTaskConfig(input: {taskModel: "llama3:8b"}) { taskModel }
+      speak(input: {input: "Read me"}) { id }
+    }""", token=admin)
+    assert "BAD_USER_INPUT" in error_codes(shared)
+    assert engine.heard == [] and await _file_count(client, admin) == 0
+    config = (await client.get("/api/v1/tasks/config", headers=bearer(admin))).json()
+    assert config["TASK_MODEL"] == ""  # the whole operation was rolled back

@@ -48,6 +48,7 @@ class AudioScript:
     big_bytes: int = 200 * 1024**2
     refuse_verbose: bool = False  # 400 for response_format=verbose_json, as gpt-4o models
     transcript: str = "hello from the scripted engine"
+    transcript_body: bytes | None = None  # answered as is instead of the JSON transcript
     voices: list | None = None
     models: list | None = None
 
@@ -105,6 +106,8 @@ class ScriptedAudio(LocalServer):
             if verbose and plan.refuse_verbose:
                 return await _send(writer, 400, _error("response_format 'verbose_json' is "
                                                        "not compatible with this model"))
+            if plan.transcript_body is not None:
+                return await _send(writer, 200, plan.transcript_body, "text/html")
             answer: dict[str, Any] = {"text": plan.transcript}
             if verbose:
                 answer |= {"task": "transcribe", "language": "english", "duration": 2.5,

@@ -64,6 +64,22 @@ async def test_engine_faults_are_clear_and_nothing_is_cached(client, accounts, u
     assert await _files(client, accounts) == 0
 
 
+@pytest.mark.parametrize(("plan", "status", "words"), [
+    ({"status": 500}, 502, "The transcription engine failed (HTTP 500)"),
+    ({"status": 400}, 400, "The transcription engine answered 400: the engine failed"),
+    ({"hang": True}, 504, "The transcription engine stopped answering"),
+    ({"transcript_body": b"<html>busy</html>"}, 502, "did not answer a transcript"),
+    ({"transcript_body": b'{"text": 5}'}, 502, "did not answer a transcript"),
+])
+async def test_transcription_engine_faults(client, user, engine, plan, status, words):
+    for knob, value in plan.items():
+        setattr(engine.plan, knob, value)
+    answer = await client.post(f"{V1}/transcriptions", headers=user,
+                               files={"file": ("a.wav", wav_bytes(), "audio/wav")})
+    assert answer.status_code == status, answer.text
+    assert words in answer.json()["detail"] and KEY not in answer.text
+
+
 async def test_an_engine_that_is_down(client, user, accounts, engine):
     closed = f"http://127.0.0.1:{free_port()}/v1"
     await client.post(f"{V1}/config/update", headers=bearer(accounts.admin_token), json={
