@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 
-from data.audio.settings import AudioSettingsError, audio_seed
+from data.audio.settings import AudioSettingsError, audio_seed, audio_timeout
 from data.embeddings.settings import (
     EmbeddingSettings,
     EmbeddingSettingsError,
@@ -202,6 +202,7 @@ class Settings:
     # Engine URLs (images, audio) may point at link-local / cloud metadata addresses
     # only when this is on: data/engines/urls.py.
     engine_urls_allow_link_local: bool = False
+    audio_timeout: float | None = 300.0  # a speech engine's whole answer; None: no limit
 
     def __post_init__(self) -> None:
         if not self.redis_key_prefix:
@@ -294,6 +295,13 @@ def _runtime_seed(env: Mapping[str, str]) -> RuntimeSeed:
     return RuntimeSeed(values, persistent=_bool(env, "ENABLE_PERSISTENT_CONFIG", True))
 
 
+def _audio_timeout(env: Mapping[str, str]) -> float | None:
+    try:
+        return audio_timeout(env)
+    except AudioSettingsError as error:
+        raise SettingsError(str(error)) from None
+
+
 def _scim(env: Mapping[str, str]) -> tuple[bool, str | None]:
     """ENABLE_SCIM (Open WebUI also reads SCIM_ENABLED) and the provisioning token."""
     name = "ENABLE_SCIM" if env.get("ENABLE_SCIM") not in (None, "") else "SCIM_ENABLED"
@@ -363,6 +371,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         files=_files(env, data_dir),
         functions=_functions(env),
         engine_urls_allow_link_local=_bool(env, "ENGINE_URLS_ALLOW_LINK_LOCAL", False),
+        audio_timeout=_audio_timeout(env),
     )
 
 

@@ -8,6 +8,7 @@ its key, or more than a line of what it answered.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import uuid
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from data.audio.formats import HEAD_SIZE, audio_format
-from data.llm.base import OPENAI, Connection, UpstreamBroken, UpstreamError
+from data.llm.base import OPENAI, Connection, UpstreamBroken, UpstreamError, UpstreamTimeout
 from data.llm.streams import Interruptible
 from data.llm.upstreams import Upstreams
 
@@ -42,20 +43,26 @@ class Speech:
 
 
 class SpeechEngine:
-    def __init__(self, upstreams: Upstreams, base_url: str, key: str, name: str):
-        self.upstreams, self.name = upstreams, name
+    def __init__(self, upstreams: Upstreams, base_url: str, key: str, name: str,
+                 timeout: float | None = None):
+        self.upstreams, self.name, self.timeout = upstreams, name, timeout
         self.connection = Connection(kind=OPENAI, idx=0, base_url=base_url, key=key)
 
     async def _call(self, connection: Connection, method: str, path: str,
                     body: bytes | None, limit: int, *, too_large: str) -> tuple[bytes, str]:
         try:
-            answer = await self.upstreams.open(connection, method, path, body, Interruptible())
-            if answer.status >= 400:
-                raise await answer.refused((connection.key,) if connection.key else ())
-            try:
-                raw = await answer.read_all(limit + 1)
-            finally:
-                await answer.aclose()
+            async with asyncio.timeout(self.timeout):
+                answer = await self.upstreams.open(connection, method, path, body,
+                                                   Interruptible())
+                if answer.status >= 400:
+                    raise await answer.refused((connection.key,) if connection.key else ())
+                try:
+                    raw = await answer.read_all(limit + 1)
+                finally:
+                    await answer.aclose()
+        except TimeoutError:
+            raise UpstreamTimeout(f"{self.name} did not answer whole within "
+                                  f"{self.timeout:g} s.") from None
         except UpstreamError as error:
             # Its message names "OpenAI connection 0", which means nothing here.
             error.message = error.message.replace(connection.label, self.name)

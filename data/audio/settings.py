@@ -70,3 +70,24 @@ def audio_seed(env: Mapping[str, str]) -> dict[str, Any]:
         raw = env.get(name) or env.get(_FALLBACKS.get(name, ""), "")
         seed[key] = default if not raw else _parsed(name, raw, default)
     return seed
+
+
+def audio_timeout(env: Mapping[str, str]) -> float | None:
+    """Seconds an engine has for a whole answer: AIOHTTP_CLIENT_TIMEOUT, the total timeout
+    Open WebUI's audio calls use (300 when unset, none when set empty). Parley's other
+    upstream calls bound only the silence between pieces (data/llm/settings.py); speech
+    is bounded as a whole too, since an engine trickling bytes would otherwise hold a
+    request for as long as it likes."""
+    if "AIOHTTP_CLIENT_TIMEOUT" not in env:
+        return 300.0
+    raw = env["AIOHTTP_CLIENT_TIMEOUT"].strip()
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if not 0 < value <= 86400:
+        raise AudioSettingsError(f"AIOHTTP_CLIENT_TIMEOUT={raw!r}: expected seconds from 0 "
+                                 "to 86400, or empty for no limit")
+    return value

@@ -48,7 +48,7 @@ def engine_of(ctx: Context, section: str, settings: dict[str, Any]) -> SpeechEng
         raise Invalid(f"{what} engine {engine!r} is not supported here; Parley runs "
                       "OpenAI-compatible engines (openai).", reason="audio_engine")
     return SpeechEngine(ctx.services.llm, settings["OPENAI_API_BASE_URL"],
-                        settings["OPENAI_API_KEY"], NAMES[section])
+                        settings["OPENAI_API_KEY"], NAMES[section], ctx.settings.audio_timeout)
 
 
 async def checked_engine(ctx: Context, section: str, settings: dict[str, Any]

@@ -44,7 +44,9 @@ class Heard:
 class AudioScript:
     status: int = 200
     hang: bool = False  # never answer
-    speech: str = "mp3"  # mp3 | json (not audio) | big (`big_bytes` of audio) | close
+    # mp3 | json (not audio) | big (`big_bytes` of audio) | close | trickle (a byte
+    # every 0.2 s, never ending)
+    speech: str = "mp3"
     big_bytes: int = 200 * 1024**2
     refuse_verbose: bool = False  # 400 for response_format=verbose_json, as gpt-4o models
     transcript: str = "hello from the scripted engine"
@@ -132,6 +134,13 @@ class ScriptedAudio(LocalServer):
                          b"Content-Length: 100000\r\n\r\n" + MP3[:50])
             await writer.drain()
             return False
+        if kind == "trickle":
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: audio/mpeg\r\n"
+                         b"Content-Length: 100000000\r\n\r\n" + MP3)
+            while True:
+                await writer.drain()
+                await asyncio.sleep(0.2)
+                writer.write(b"\0")
         if kind == "big":
             size = self.plan.big_bytes
             writer.write(f"HTTP/1.1 200 OK\r\nContent-Type: audio/mpeg\r\n"

@@ -8,7 +8,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from tests.conftest import bearer
+from data.settings import SettingsError
+from tests.conftest import bearer, make_settings
 from tests.support.audio import ScriptedAudio, wav_bytes
 from tests.support.server import free_port
 
@@ -27,7 +28,7 @@ def env_overrides(engine) -> dict[str, str]:
     return {"AUDIO_TTS_ENGINE": "openai", "AUDIO_TTS_OPENAI_API_BASE_URL": engine.url,
             "AUDIO_TTS_OPENAI_API_KEY": KEY, "AUDIO_STT_ENGINE": "openai",
             "AUDIO_STT_OPENAI_API_BASE_URL": engine.url, "AUDIO_STT_OPENAI_API_KEY": KEY,
-            "UPSTREAM_IDLE_TIMEOUT": "1"}
+            "UPSTREAM_IDLE_TIMEOUT": "1", "AIOHTTP_CLIENT_TIMEOUT": "2"}
 
 
 @pytest.fixture
@@ -47,6 +48,7 @@ async def _files(client, accounts) -> int:
     ({"hang": True}, 504, "The speech engine stopped answering"),
     ({"speech": "json"}, 502, "not audio (application/json)"),
     ({"speech": "big"}, 502, "more than 50 MB of audio"),
+    ({"speech": "trickle"}, 504, "The speech engine did not answer whole within 2 s"),
     ({"speech": "close"}, 502, "not valid HTTP"),  # a body cut short of its length
 ])
 async def test_engine_faults_are_clear_and_nothing_is_cached(client, accounts, user, engine,
@@ -169,3 +171,11 @@ async def test_a_seeded_link_local_url_is_refused_when_used(client, user):
     answer = await client.post(f"{V1}/speech", headers=user, json={"input": "Hi"})
     assert answer.status_code == 502
     assert "link-local or cloud metadata" in answer.json()["detail"]
+
+
+@pytest.mark.parametrize("value", ["soon", "-1", "100000"])
+def test_a_bad_engine_timeout_stops_the_start(tmp_path, value):
+    with pytest.raises(SettingsError, match="AIOHTTP_CLIENT_TIMEOUT"):
+        make_settings(tmp_path, "sqlite:///unused.db", AIOHTTP_CLIENT_TIMEOUT=value)
+    assert make_settings(tmp_path, "sqlite:///unused.db",
+                         AIOHTTP_CLIENT_TIMEOUT="").audio_timeout is None
