@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from data.audio.cache import CachedSpeech, SpeechCache
@@ -24,7 +25,7 @@ FORMATS = ("mp3", "opus", "aac", "flac", "wav", "pcm")
 
 @dataclass(frozen=True)
 class SpeechFile:
-    path: Any  # pathlib.Path of the cached audio
+    path: Path  # the cached audio
     format: str
     media_type: str
     cached: bool

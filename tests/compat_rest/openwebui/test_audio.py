@@ -2,6 +2,7 @@
 scripted OpenAI-compatible speech server: settings, lists, speech (cached on disk) and
 transcriptions in both request formats, on SQLite and PostgreSQL."""
 
+import base64
 from collections.abc import AsyncIterator
 
 import openai
@@ -107,7 +108,6 @@ async def test_transcriptions_in_both_request_formats(client, accounts, engine):
     assert documented.status_code == 200, documented.text
     sent = engine.calls("/audio/transcriptions")[-1].json
     assert sent["model"] == "whisper-1" and sent["input_audio"]["format"] == "wav"
-    import base64
     assert base64.b64decode(sent["input_audio"]["data"]) == audio
 
 
