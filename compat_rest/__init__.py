@@ -12,7 +12,7 @@ from compat_rest.openwebui.errors import error_response
 # them a write's cookie rule, so a link on another site cannot act through them.
 WRITING_GETS = ("/api/v1/auths/signout",)
 # Where multipart uploads are streamed past the request edge (compat_rest/edge.py).
-UPLOAD_PATHS = openwebui.UPLOAD_PATHS
+UPLOAD_PATHS = openwebui.UPLOAD_PATHS + openwebui.AUDIO_UPLOAD_PATHS
 
 
 def proxy_routes() -> list[LazyRoutes]:

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 
+from data.audio.settings import AudioSettingsError, audio_seed, audio_timeout
 from data.embeddings.settings import (
     EmbeddingSettings,
     EmbeddingSettingsError,
@@ -199,6 +200,10 @@ class Settings:
     embeddings: EmbeddingSettings = field(default_factory=EmbeddingSettings)
     files: FileSettings | None = None  # None only in settings built by hand
     functions: FunctionSettings = field(default_factory=FunctionSettings)
+    # Engine URLs (images, audio) may point at link-local / cloud metadata addresses
+    # only when this is on: data/engines/urls.py.
+    engine_urls_allow_link_local: bool = False
+    audio_timeout: float | None = 300.0  # a speech engine's whole answer; None: no limit
 
     def __post_init__(self) -> None:
         if not self.redis_key_prefix:
@@ -285,11 +290,18 @@ def _runtime_seed(env: Mapping[str, str]) -> RuntimeSeed:
     if (env.get("ADMIN_EMAIL") or "").strip():  # whom /auths/admin/details names
         values["auth.admin.email"] = env["ADMIN_EMAIL"].strip().lower()
     try:
-        values |= upstream_seed(env) | task_seed(env)
-    except (UpstreamSettingsError, TaskSettingsError) as error:
+        values |= upstream_seed(env) | task_seed(env) | audio_seed(env)
+    except (UpstreamSettingsError, TaskSettingsError, AudioSettingsError) as error:
         raise SettingsError(str(error)) from None
     values |= rag_seed(*_retrieval(env))
     return RuntimeSeed(values, persistent=_bool(env, "ENABLE_PERSISTENT_CONFIG", True))
+
+
+def _audio_timeout(env: Mapping[str, str]) -> float | None:
+    try:
+        return audio_timeout(env)
+    except AudioSettingsError as error:
+        raise SettingsError(str(error)) from None
 
 
 def _scim(env: Mapping[str, str]) -> tuple[bool, str | None]:
@@ -360,6 +372,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         embeddings=_retrieval(env)[1],
         files=_files(env, data_dir),
         functions=_functions(env),
+        engine_urls_allow_link_local=_bool(env, "ENGINE_URLS_ALLOW_LINK_LOCAL", False),
+        audio_timeout=_audio_timeout(env),
     )
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from data.audio.settings import AUDIO_DEFAULTS
 from data.point_reads import PointReader
 from data.rag_settings import RAG_DEFAULTS
 from data.repos.config import ConfigRepo, read_committed
@@ -47,6 +48,7 @@ DEFAULTS: dict[str, Any] = {
     "rag.template": DEFAULT_RAG_TEMPLATE,  # RAG_TEMPLATE: grounded answers' prompt
     **TASK_DEFAULTS,  # the helper tasks' model and prompt templates
     **RAG_DEFAULTS,  # retrieval's search defaults and embedding engine
+    **AUDIO_DEFAULTS,  # speech engines (data/audio/settings.py)
 }
 
 

@@ -11,6 +11,7 @@ from graphql import GraphQLError
 from strawberry.schema.schema import DEFAULT_ALLOWED_OPERATION_TYPES
 from strawberry.types.graphql import OperationType
 
+from schema.audio.mutations import AudioMutations
 from schema.auth.mutations import AuthMutations
 from schema.auth.queries import AuthQueries
 from schema.chats.mutations.chats import ChatMutations
@@ -55,7 +56,7 @@ class Query(AuthQueries, UserQueries, ChatQueries, GroupQueries, ModelQueries, T
 class Mutation(AuthMutations, UserMutations, ChatMutations, MessageMutations, ModelMutations,
                TaskMutations, TaskConfigMutations, CompletionMutations, SettingsMutations,
                ChatExtrasMutations, FileMutations, MemoryMutations, KnowledgeMutations,
-               FunctionMutations):
+               FunctionMutations, AudioMutations):
     pass
 
 

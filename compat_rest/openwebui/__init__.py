@@ -8,6 +8,8 @@ from compat_rest.openwebui import auths, system, users
 CHATS = ("/api/v1/chats", "/api/chats")
 # Where uploads arrive as multipart bodies, streamed past the request edge.
 UPLOAD_PATHS = ("/api/v1/files", "/api/files")
+AUDIO = ("/api/v1/audio", "/api/audio")
+AUDIO_UPLOAD_PATHS = tuple(f"{prefix}/transcriptions" for prefix in AUDIO)
 
 
 def routes() -> list[BaseRoute]:
@@ -21,6 +23,7 @@ def routes() -> list[BaseRoute]:
                        ("/api/chat/completions", "/api/v1/chat/completions",
                         "/api/embeddings", "/api/v1/embeddings")),
             LazyRoutes("compat_rest.openwebui.files", UPLOAD_PATHS),
+            LazyRoutes("compat_rest.openwebui.audio", AUDIO),
             LazyRoutes("compat_rest.openwebui.file_processing",
                        ("/api/v1/retrieval/process/file",)),
             LazyRoutes("compat_rest.openwebui.retrieval", ("/api/v1/retrieval/", "/api/rag/")),

@@ -1,0 +1,1 @@
+"""Engines beside the chat upstreams (image generation, speech): where they may be."""
