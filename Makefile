@@ -26,8 +26,11 @@ run: $(SYNCED)
 migrate: $(SYNCED)
 	$(VENV)/bin/python asgi.py --migrate-only
 
+# Two workers (pytest-xdist), one test file each at a time: the suite waits mostly on
+# databases and server processes, so two workers halve it even on two busy cores.
+TEST_WORKERS ?= 2
 test: $(SYNCED)
-	$(VENV)/bin/python -m pytest $(ARGS)
+	$(VENV)/bin/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(ARGS)
 
 bench: $(SYNCED)
 	$(VENV)/bin/python bench/foundation.py $(ARGS)
