@@ -150,7 +150,8 @@ class TestBypass:
     def env_overrides(self, upstream) -> dict[str, str]:
         return {**embedding_env(upstream.url), "BYPASS_EMBEDDING_AND_RETRIEVAL": "true"}
 
-    async def test_text_is_kept_without_vectors(self, client, app, owner, upstream):
+    async def test_text_is_kept_without_vectors(self, client, app, owner, upstream,
+                                                accounts):
         done = await processed(client, owner, "notes.md", NOTES.encode())
         assert done["data"]["status"] == "completed" and done["data"]["content"] == NOTES
         assert await chunk_rows(app, done["id"]) == 2
@@ -158,4 +159,8 @@ class TestBypass:
         again = await client.post(ROUTE, headers=bearer(owner), json={"file_id": done["id"]})
         assert again.status_code == 200, again.text
         assert again.json()["collection_name"] is None
+        named = await client.post(ROUTE, headers=bearer(accounts.admin_token), json={
+            "file_id": done["id"], "collection_name": "shared-notes"})
+        assert named.status_code == 200 and named.json()["collection_name"] is None
+        assert await vector_ids(app, "shared-notes") == []
         assert not [r for r in upstream.requests if r.path == "/api/embed"]
