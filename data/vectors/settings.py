@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from data.env import flag
+from data.reranking import RerankSettings, RerankSettingsError, load_rerank_settings
 
 EMBEDDED, WEAVIATE = "embedded", "weaviate"
 
@@ -35,6 +36,7 @@ class RetrievalSettings:
     bm25_weight: float = 0.5
     # Open WebUI's BYPASS_EMBEDDING_AND_RETRIEVAL: files keep their text, get no vectors.
     bypass_embedding: bool = False
+    reranker: RerankSettings = RerankSettings()  # RAG_RERANKING_ENGINE, RAG_EXTERNAL_*
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,13 @@ def _number(env: Mapping[str, str], name: str, default: float, low: float, high:
     return value
 
 
+def _reranker(env: Mapping[str, str]) -> RerankSettings:
+    try:
+        return load_rerank_settings(env)
+    except RerankSettingsError as error:
+        raise VectorSettingsError(str(error)) from None
+
+
 def load_vector_settings(env: Mapping[str, str]) -> VectorSettings:
     # Open WebUI's default is chroma, a store Parley does not have; the embedded store
     # takes its place, and pgvector's (same database, no server) too.
@@ -89,5 +98,6 @@ def load_vector_settings(env: Mapping[str, str]) -> VectorSettings:
         relevance_threshold=_number(env, "RAG_RELEVANCE_THRESHOLD", 0.0, -1.0, 1.0),
         hybrid=_flag(env, "ENABLE_RAG_HYBRID_SEARCH", False),
         bm25_weight=_number(env, "RAG_HYBRID_BM25_WEIGHT", 0.5, 0.0, 1.0),
-        bypass_embedding=_flag(env, "BYPASS_EMBEDDING_AND_RETRIEVAL", False))
+        bypass_embedding=_flag(env, "BYPASS_EMBEDDING_AND_RETRIEVAL", False),
+        reranker=_reranker(env))
     return VectorSettings(vector_db, weaviate, retrieval)
