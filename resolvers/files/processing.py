@@ -139,7 +139,7 @@ async def fail_file(services: Services, file_id: str, reason: str) -> None:
     """The file marked failed with the reason, none of its chunks or vectors kept."""
     try:
         await drop_file_vectors(Context(services), file_id)
-    except DomainError:
+    except Exception:  # the store down too: the file is still marked failed
         log.warning("file %s failed; its vectors could not be dropped yet", file_id)
     await _set_status(services, file_id, {"status": "failed", "error": reason})
 
@@ -165,8 +165,13 @@ async def run_processing(services: Services, file_id: str, content: str | None =
             log.exception("processing file %s failed", file_id)
             await fail_file(services, file_id, UNEXPECTED)
             return
-        done = await _set_status(services, file_id, {"status": "completed", "content": text},
-                                 chunks, text_hash(text))
+        try:
+            done = await _set_status(services, file_id, {"status": "completed",
+                                                         "content": text}, chunks,
+                                     text_hash(text))
+        except Exception:  # not completed, so not searchable either
+            await drop_file_vectors(Context(services), file_id)
+            raise
         if done is None:  # deleted while it was embedded: its vectors go too
             await drop_file_vectors(Context(services), file_id)
 

@@ -65,9 +65,13 @@ class ScriptedModels(ScriptedUpstream):
                                                             "to invalid subscription key."}})
         if parse_qs(query).get("api-version") != [self.azure_version]:
             return await self._json(writer, 404, {"error": {"message": "Resource not found"}})
-        if self.azure_statuses:
-            return await self._json(writer, self.azure_statuses.pop(0),
-                                    {"error": {"message": "Rate limit is exceeded."}})
+        if self.azure_statuses:  # with a Retry-After of 0 s, so tests do not wait
+            data = b'{"error": {"message": "Rate limit is exceeded."}}'
+            writer.write(f"HTTP/1.1 {self.azure_statuses.pop(0)} X\r\nContent-Type: "
+                         f"application/json\r\nRetry-After: 0\r\nContent-Length: "
+                         f"{len(data)}\r\n\r\n".encode() + data)
+            await writer.drain()
+            return True
         inputs = body.get("input", [])
         vectors = [(self.vectorize or (lambda t: [1.0] * 4))(str(t)) for t in inputs]
         return await self._json(writer, 200, {"object": "list", "model": deployment, "data": [
