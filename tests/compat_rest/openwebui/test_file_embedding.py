@@ -50,6 +50,7 @@ async def test_chunks_are_embedded_with_open_webui_metadata(client, app, owner, 
     done = await processed(client, owner, "notes.md", NOTES.encode())
     assert done["data"]["status"] == "completed", done["data"]
     collection = f"file-{done['id']}"
+    assert done["meta"]["collection_name"] == collection  # as Open WebUI records it
     store = app.state.services.vectors
     found = await store.query(collection, {"file_id": done["id"]})
     assert len(found.ids[0]) == await chunk_rows(app, done["id"]) == 2
@@ -109,6 +110,7 @@ async def test_a_failing_embedding_server_fails_the_file_and_keeps_nothing(
     assert failed.status_code == 400 and reason in failed.json()["detail"], failed.text
     file = (await client.get(f"/api/v1/files/{done['id']}", headers=bearer(owner))).json()
     assert file["data"]["status"] == "failed" and reason in file["data"]["error"]
+    assert "collection_name" not in file["meta"]
     assert await vector_ids(app, collection) == [] and await chunk_rows(app, done["id"]) == 0
     assert not await app.state.services.vectors.has_collection(collection)
     await _repair(upstream, fault)
@@ -154,6 +156,7 @@ class TestBypass:
                                                 accounts):
         done = await processed(client, owner, "notes.md", NOTES.encode())
         assert done["data"]["status"] == "completed" and done["data"]["content"] == NOTES
+        assert "collection_name" not in done["meta"]
         assert await chunk_rows(app, done["id"]) == 2
         assert await vector_ids(app, f"file-{done['id']}") == []
         again = await client.post(ROUTE, headers=bearer(owner), json={"file_id": done["id"]})
