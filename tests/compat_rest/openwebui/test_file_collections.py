@@ -12,7 +12,7 @@ import uuid
 import pytest
 from sqlalchemy import text
 
-from data.tables import AccessGrantRow, KnowledgeRow
+from data.tables import AccessGrantRow, KnowledgeFileRow, KnowledgeRow
 from tests.conftest import bearer
 from tests.support.embeddings import *  # noqa: F403 (the embedding fixtures)
 from tests.support.embeddings import DIMS, MODEL, bag_of_words
@@ -182,3 +182,23 @@ async def test_content_replaces_the_text_and_is_indexed(client, app, people):
     both = await copy(client, people["alice"], done["id"], kb, content="comets again")
     assert both.status_code == 200 and both.json()["content"] == "comets again"
     assert (await app.state.services.vectors.query(kb, {})).documents == [["comets again"]]
+
+
+async def test_deleting_a_file_removes_its_chunks_from_knowledge_collections(client, app,
+                                                                            people):
+    kb = await knowledge(app, people["alice_id"])
+    kept = await processed(client, people["alice"], "kept.md", b"kept words")
+    gone = await processed(client, people["alice"], "gone.md", b"gone words")
+    for file in (kept, gone):
+        assert (await copy(client, people["alice"], file["id"], kb)).status_code == 200
+    async with app.state.services.write_sessionmaker() as session:
+        # The knowledge base's membership row, as its file/add route writes it.
+        session.add(KnowledgeFileRow(id=str(uuid.uuid4()), knowledge_id=kb,
+                                     file_id=gone["id"], user_id=people["alice_id"],
+                                     created_at=1, updated_at=1))
+        await session.commit()
+    deleted = await client.delete(f"/api/v1/files/{gone['id']}",
+                                  headers=bearer(people["alice"]))
+    assert deleted.status_code == 200
+    assert {f for _, f in await stored(app, kb)} == {kept["id"]}
+    assert await stored(app, f"file-{gone['id']}") == []
