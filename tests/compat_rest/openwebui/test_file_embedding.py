@@ -16,6 +16,7 @@ from tests.conftest import bearer
 from tests.support.embeddings import *  # noqa: F403 (the embedding fixtures)
 from tests.support.embeddings import DIMS, MODEL, bag_of_words, embedding_env
 from tests.support.files import upload, wait_processed
+from tests.support.waiting import eventually
 
 ROUTE = "/api/v1/retrieval/process/file"
 NOTES = ("# Gardening\n\nTomatoes need sun and water every day.\n\n"
@@ -167,3 +168,25 @@ class TestBypass:
         assert named.status_code == 200 and named.json()["collection_name"] is None
         assert await vector_ids(app, "shared-notes") == []
         assert not [r for r in upstream.requests if r.path == "/api/embed"]
+
+
+class TestDeletedWhileEmbedded:
+    @pytest.fixture
+    def env_overrides(self, upstream) -> dict[str, str]:
+        return {**embedding_env(upstream.url), "RAG_EMBEDDING_TIMEOUT": "30"}
+
+    async def test_its_vectors_do_not_outlive_it(self, client, app, owner, upstream):
+        upstream.script(MODEL, dims=DIMS, first_delay=2)  # deleted during these 2 s
+        body = await upload(client, owner, "notes.md", NOTES.encode(), "text/markdown")
+
+        async def embedding() -> bool:
+            return any(r.path == "/api/embed" for r in upstream.requests)
+
+        async def finished() -> bool:
+            return not app.state.services.background
+
+        await eventually(embedding, 30)
+        deleted = await client.delete(f"/api/v1/files/{body['id']}", headers=bearer(owner))
+        assert deleted.status_code == 200
+        await eventually(finished, 30)
+        assert await vector_ids(app, f"file-{body['id']}") == []
