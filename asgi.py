@@ -33,7 +33,7 @@ import compat_rest
 from compat_rest.direct import DirectRoutes
 from compat_rest.edge import BodyReader, RequestEdge
 from data.db import create_engine, create_sessionmaker
-from data.embeddings import make_embedder
+from data.functions.pool import WorkerPool, denied_to_functions
 from data.llm.upstreams import Upstreams
 from data.migrate import DatabaseRefused, migrate
 from data.point_reads import create_point_reader
@@ -45,6 +45,7 @@ from resolvers.auth.ratelimit import SharedLimit
 from resolvers.auth.security import Passwords
 from resolvers.context import Services
 from resolvers.files.processing import recover_unfinished
+from resolvers.retrieval.embedder import ConfiguredEmbedder
 from resolvers.runtime_config import RuntimeConfig
 from resolvers.system.provisioning import provision_admin, startup_notes
 from resolvers.tasks import control as task_control
@@ -123,7 +124,9 @@ async def start(services: Services) -> None:
         log.info("pub/sub namespace: %s (REDIS_KEY_PREFIX)", services.pubsub.prefix)
     await task_control.start(services)
     services.llm = Upstreams(services.settings.upstreams)
-    services.embedder = make_embedder(services.settings.embeddings, services.llm)
+    services.functions = WorkerPool(services.settings.functions,
+                                    denied=denied_to_functions(services.settings))
+    services.embedder = ConfiguredEmbedder(services)  # follows the `rag.*` config rows
     # A store with a server connects now, to fail at start-up; asked of the class, so the
     # embedded store is not built (data.vectors.LazyStore).
     if hasattr(type(services.vectors), "connect"):
@@ -147,6 +150,8 @@ async def stop(services: Services) -> None:
         await services.counts.close()
     if services.llm is not None:
         await services.llm.aclose()
+    if services.functions is not None:
+        await services.functions.close()
     await services.vectors.close()
     await services.reader.close()
     await services.engine.dispose()

@@ -26,12 +26,18 @@ from data.embeddings.settings import (
 )
 from data.env import flag, whole_number
 from data.file_settings import FileSettings, FileSettingsError, load_file_settings
+from data.functions.settings import (
+    FunctionSettings,
+    FunctionSettingsError,
+    load_function_settings,
+)
 from data.llm.settings import (
     UpstreamSettings,
     UpstreamSettingsError,
     load_upstream_settings,
     upstream_seed,
 )
+from data.rag_settings import rag_seed
 from data.task_settings import TaskSettingsError, task_seed
 from data.vectors.settings import VectorSettings, VectorSettingsError, load_vector_settings
 
@@ -192,6 +198,7 @@ class Settings:
     vectors: VectorSettings = field(default_factory=VectorSettings)  # VECTOR_DB, RAG_TOP_K...
     embeddings: EmbeddingSettings = field(default_factory=EmbeddingSettings)
     files: FileSettings | None = None  # None only in settings built by hand
+    functions: FunctionSettings = field(default_factory=FunctionSettings)
 
     def __post_init__(self) -> None:
         if not self.redis_key_prefix:
@@ -273,12 +280,15 @@ def _runtime_seed(env: Mapping[str, str]) -> RuntimeSeed:
         "auth.enable_api_keys": _bool(env, "ENABLE_API_KEYS", False),
         "auth.admin.show": _bool(env, "SHOW_ADMIN_DETAILS", True),
     }
+    if (env.get("RAG_TEMPLATE") or "").strip():  # the grounded answers' prompt
+        values["rag.template"] = env["RAG_TEMPLATE"]
     if (env.get("ADMIN_EMAIL") or "").strip():  # whom /auths/admin/details names
         values["auth.admin.email"] = env["ADMIN_EMAIL"].strip().lower()
     try:
         values |= upstream_seed(env) | task_seed(env)
     except (UpstreamSettingsError, TaskSettingsError) as error:
         raise SettingsError(str(error)) from None
+    values |= rag_seed(*_retrieval(env))
     return RuntimeSeed(values, persistent=_bool(env, "ENABLE_PERSISTENT_CONFIG", True))
 
 
@@ -349,6 +359,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         vectors=_retrieval(env)[0],
         embeddings=_retrieval(env)[1],
         files=_files(env, data_dir),
+        functions=_functions(env),
     )
 
 
@@ -370,4 +381,11 @@ def _files(env: Mapping[str, str], data_dir: Path) -> FileSettings:
     try:
         return load_file_settings(env, data_dir)
     except FileSettingsError as error:
+        raise SettingsError(str(error)) from None
+
+
+def _functions(env: Mapping[str, str]) -> FunctionSettings:
+    try:
+        return load_function_settings(env)
+    except FunctionSettingsError as error:
         raise SettingsError(str(error)) from None

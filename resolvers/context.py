@@ -88,6 +88,7 @@ class Services:
     tasks: Any = None  # resolvers.tasks.tasks.TaskRegistry
     vectors: Any = None  # data.vectors.VectorStore, by VECTOR_DB
     embedder: Any = None  # data.embeddings.Embedder, by RAG_EMBEDDING_ENGINE, made at start
+    functions: Any = None  # data.functions.pool.WorkerPool, made at start, workers on demand
     ready: bool = False
     background: set[asyncio.Task] = field(default_factory=set)
     deferred: set[asyncio.TimerHandle] = field(default_factory=set)

@@ -21,18 +21,31 @@ from typing import Any, TypeVar
 from aiodataloader import DataLoader
 
 from data.chat_json import row_id
+from data.repos.access_grants import AccessGrantRepo
 from data.repos.chats import ChatRepo
 from data.repos.directory_groups import DirectoryGroupRepo
+from data.repos.files import FileRepo
 from data.repos.folders import FolderRepo
 from data.repos.groups import GroupRepo
+from data.repos.knowledge import KnowledgeRepo
 from data.repos.messages import MessageRepo, MessageWindow, WindowPage
 from data.repos.tags import TagRepo
 from data.repos.users import UserRepo
-from data.tables import ChatMessageRow, ChatRow, FolderRow, GroupRow, TagRow, UserRow
+from data.tables import (
+    AccessGrantRow,
+    ChatMessageRow,
+    ChatRow,
+    FileRow,
+    FolderRow,
+    GroupRow,
+    TagRow,
+    UserRow,
+)
 from resolvers.context import Context
 
 Key = TypeVar("Key")
 MemberPage = tuple[str, int, int]  # (group id, offset, limit)
+FilePage = tuple[str, int, int]  # (knowledge id, offset, limit)
 
 
 class Loaders:
@@ -68,6 +81,10 @@ class Loaders:
         return DataLoader(self._children)
 
     @functools.cached_property
+    def files(self) -> DataLoader[str, FileRow | None]:
+        return DataLoader(self._files)
+
+    @functools.cached_property
     def windows(self) -> DataLoader[tuple[str, MessageWindow], WindowPage]:
         return DataLoader(self._windows)
 
@@ -82,6 +99,53 @@ class Loaders:
     @functools.cached_property
     def group_members(self) -> DataLoader[MemberPage, list[UserRow]]:
         return DataLoader(self._member_pages)
+
+    @functools.cached_property
+    def knowledge_files(self) -> DataLoader[FilePage, list[FileRow]]:
+        return DataLoader(self._knowledge_files)
+
+    @functools.cached_property
+    def knowledge_file_count(self) -> DataLoader[str, int]:
+        return DataLoader(self._knowledge_file_counts)
+
+    @functools.cached_property
+    def knowledge_grants(self) -> DataLoader[str, list[AccessGrantRow]]:
+        return DataLoader(self._knowledge_grants)
+
+    async def _knowledge_files(self, keys: Sequence[FilePage]) -> list[list[FileRow]]:
+        """One statement per distinct window; a page of knowledge bases asks for one."""
+        windows: dict[tuple[int, int], list[str]] = defaultdict(list)
+        for knowledge_id, offset, limit in keys:
+            windows[(offset, limit)].append(knowledge_id)
+        pages: dict[FilePage, list[FileRow]] = {}
+        async with self.lock:
+            repo = KnowledgeRepo(self.ctx.session)
+            for (offset, limit), ids in windows.items():
+                found = await repo.file_windows(ids, offset, limit)
+                pages.update({(i, offset, limit): found.get(i, []) for i in ids})
+        return [pages[key] for key in keys]
+
+    async def _knowledge_file_counts(self, ids: Sequence[str]) -> list[int]:
+        async with self.lock:
+            found = await KnowledgeRepo(self.ctx.session).file_counts(list(ids))
+        return [found.get(i, 0) for i in ids]
+
+    async def _knowledge_grants(self, ids: Sequence[str]) -> list[list[AccessGrantRow]]:
+        return await self._grants("knowledge", ids)
+
+    @functools.cached_property
+    def model_grants(self) -> DataLoader[str, list[AccessGrantRow]]:
+        return DataLoader(self._model_grants)
+
+    async def _model_grants(self, ids: Sequence[str]) -> list[list[AccessGrantRow]]:
+        return await self._grants("model", ids)
+
+    async def _grants(self, resource_type: str, ids: Sequence[str]
+                      ) -> list[list[AccessGrantRow]]:
+        async with self.lock:
+            found = await AccessGrantRepo(self.ctx.session).for_resources(resource_type,
+                                                                          list(ids))
+        return [found.get(i, []) for i in ids]
 
     async def _groups_of_users(self, user_ids: Sequence[str]) -> list[list[GroupRow]]:
         async with self.lock:
@@ -111,6 +175,11 @@ class Loaders:
         """Rows in the order of `ids`, None for each that is gone."""
         async with self.lock:
             found = {row.id: row for row in await repo(self.ctx.session).by_ids(ids)}
+        return [found.get(i) for i in ids]
+
+    async def _files(self, ids: list[str]) -> list[FileRow | None]:
+        async with self.lock:
+            found = await FileRepo(self.ctx.session).by_ids(ids)
         return [found.get(i) for i in ids]
 
     async def _tags(self, keys: list[tuple[str, str]]) -> list[TagRow | None]:

@@ -16,9 +16,11 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from data.point_reads import PointReader
+from data.rag_settings import RAG_DEFAULTS
 from data.repos.config import ConfigRepo, read_committed
 from data.settings import RuntimeSeed
 from data.task_settings import TASK_DEFAULTS
+from resolvers.retrieval.template import DEFAULT_RAG_TEMPLATE
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +44,9 @@ DEFAULTS: dict[str, Any] = {
     "openai.api_base_urls": ["https://api.openai.com/v1"],
     "openai.api_keys": [""],
     "openai.api_configs": {},
+    "rag.template": DEFAULT_RAG_TEMPLATE,  # RAG_TEMPLATE: grounded answers' prompt
     **TASK_DEFAULTS,  # the helper tasks' model and prompt templates
+    **RAG_DEFAULTS,  # retrieval's search defaults and embedding engine
 }
 
 

@@ -26,11 +26,16 @@ from schema.extensions import extensions_for
 from schema.files.mutations import FileMutations
 from schema.files.queries import FileQueries
 from schema.files.subscriptions import FileSubscriptions
+from schema.functions.mutations import FunctionMutations
+from schema.functions.queries import FunctionQueries
 from schema.groups.queries import GroupQueries
+from schema.knowledge.mutations import KnowledgeMutations
+from schema.knowledge.queries import KnowledgeQueries
 from schema.memories.mutations import MemoryMutations
 from schema.memories.queries import MemoryQueries
 from schema.models.mutations import ModelMutations
 from schema.models.queries import ModelQueries
+from schema.retrieval.queries import RetrievalQueries
 from schema.tasks.config import TaskConfigMutations, TaskConfigQueries
 from schema.tasks.queries import TaskMutations, TaskQueries
 from schema.users.mutations import UserMutations
@@ -40,7 +45,8 @@ from schema.users.settings import SettingsMutations, SettingsQueries
 
 @strawberry.type(description="Everything a client can read.")
 class Query(AuthQueries, UserQueries, ChatQueries, GroupQueries, ModelQueries, TaskQueries,
-            TaskConfigQueries, SettingsQueries, FileQueries, MemoryQueries):
+            TaskConfigQueries, SettingsQueries, FileQueries, MemoryQueries, KnowledgeQueries,
+            FunctionQueries, RetrievalQueries):
     pass
 
 
@@ -48,7 +54,8 @@ class Query(AuthQueries, UserQueries, ChatQueries, GroupQueries, ModelQueries, T
                              "`input` and is one transaction.")
 class Mutation(AuthMutations, UserMutations, ChatMutations, MessageMutations, ModelMutations,
                TaskMutations, TaskConfigMutations, CompletionMutations, SettingsMutations,
-               ChatExtrasMutations, FileMutations, MemoryMutations):
+               ChatExtrasMutations, FileMutations, MemoryMutations, KnowledgeMutations,
+               FunctionMutations):
     pass
 
 

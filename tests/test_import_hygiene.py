@@ -15,7 +15,7 @@ import compat_rest
 from compat_rest.lazy import LazyRoutes
 
 ROOT = Path(__file__).resolve().parents[1]
-NAMES = ("schema", "resolvers", "data", "compat_rest", "asgi")
+NAMES = ("schema", "resolvers", "data", "compat_rest", "asgi", "cli")
 
 
 def test_top_level_names_resolve_to_this_repository():

@@ -6,7 +6,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-OURS = {"data", "resolvers", "schema", "compat_rest", "asgi"}
+OURS = {"data", "resolvers", "schema", "compat_rest", "asgi", "cli"}
 ALLOWED = {
     "data": {"data"},
     "resolvers": {"resolvers", "data"},

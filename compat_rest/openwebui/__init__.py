@@ -23,6 +23,13 @@ def routes() -> list[BaseRoute]:
             LazyRoutes("compat_rest.openwebui.files", UPLOAD_PATHS),
             LazyRoutes("compat_rest.openwebui.file_processing",
                        ("/api/v1/retrieval/process/file",)),
+            LazyRoutes("compat_rest.openwebui.retrieval", ("/api/v1/retrieval/", "/api/rag/")),
             LazyRoutes("compat_rest.openwebui.tasks", ("/api/tasks",)),
             LazyRoutes("compat_rest.openwebui.memories", ("/api/v1/memories", "/api/memory")),
-            LazyRoutes("compat_rest.openwebui.task_config", ("/api/v1/tasks/config",))]
+            LazyRoutes("compat_rest.openwebui.knowledge", ("/api/v1/knowledge", "/api/knowledge")),
+            LazyRoutes("compat_rest.openwebui.task_config", ("/api/v1/tasks/config",)),
+            LazyRoutes("compat_rest.openwebui.functions", ("/api/v1/functions",
+                                                           "/api/functions")),
+            LazyRoutes("compat_rest.openwebui.function_calls",
+                       ("/api/chat/completed", "/api/v1/chat/completed", "/api/chat/actions",
+                        "/api/v1/chat/actions", "/api/functions"))]

@@ -39,6 +39,7 @@ class NewMessageForm(BaseModel):
     id: str | None = None
     model: str | None = None
     done: bool = True
+    files: list[dict[str, Any]] | None = None  # Open WebUI's file items
 
 
 class EventForm(BaseModel):
@@ -111,8 +112,12 @@ async def add_message(request: Request, ctx: Context) -> dict:
                                             content=form.content, role=form.role,
                                             parent_id=form.parentId, as_root=root,
                                             message_id=form.id, model=form.model,
-                                            done=form.done))
+                                            done=form.done, extra=_files(form)))
     return out.message(change.message, [])
+
+
+def _files(form: NewMessageForm) -> dict[str, Any]:
+    return {"files": form.files} if form.files is not None else {}
 
 
 def routes() -> list[Route]:

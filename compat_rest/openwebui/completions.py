@@ -14,6 +14,7 @@ whole `chat.completion`.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from typing import Any
@@ -26,6 +27,7 @@ from compat_rest.common import BadBody, read_json
 from compat_rest.openai import serializers
 from compat_rest.openai.errors import frame
 from compat_rest.openwebui.errors import NOT_FOUND, error_response, render_domain_error
+from compat_rest.openwebui.function_calls import pipe_answer
 from compat_rest.streaming import DisconnectWatch, StreamingAnswer, dialect_endpoint, relay_answer
 from resolvers.completions import completions
 from resolvers.completions import tasks as completion_tasks
@@ -39,6 +41,7 @@ from resolvers.completions.relay import Relay
 from resolvers.completions.tasks import follow_completion
 from resolvers.context import Context
 from resolvers.errors import Invalid
+from resolvers.functions import runtime as function_runtime
 from resolvers.tasks.registry import TaskInfo
 
 # Open WebUI answers an unknown or forbidden model on these routes alike: 400, "Model not
@@ -64,6 +67,12 @@ async def _json_body(request: Request) -> dict:
 @endpoint(unit_of_work=False)
 async def chat_completions(request: Request, ctx: Context) -> Response:
     body = await _json_body(request)
+    if ctx.settings.functions.enabled:  # filters' inlet, then a pipe model answers itself
+        async with ctx.unit_of_work():
+            body = await function_runtime.apply_filters(ctx, body, "inlet")
+            pipe = await function_runtime.find_pipe(ctx, body.get("model"))
+            if pipe is not None:
+                return await pipe_answer(ctx, pipe, body)
     if "parent_id" in body and body["parent_id"] is None and not body.get("chat_id"):
         return await _new_chat(request, ctx, body)
     if body.get("chat_id") and not str(body["chat_id"]).startswith(UNSAVED_CHATS):
@@ -71,6 +80,8 @@ async def chat_completions(request: Request, ctx: Context) -> Response:
     async with ctx.unit_of_work():
         call = await completions.start_chat_completion(ctx, body, route=request.url.path)
     if isinstance(call, Relay):
+        if call.sources:
+            return await _grounded_relay(request, call)
         return await relay_answer(request, call, frame)
     watch = DisconnectWatch(request.receive, call.interrupt)
     try:
@@ -83,20 +94,22 @@ async def chat_completions(request: Request, ctx: Context) -> Response:
     completion_id = f"chatcmpl-{uuid.uuid4()}"
     if body.get("stream") is not True:
         watch.stop()
-        return JSONResponse(serializers.completion(call.model, completion_id, result))
+        return JSONResponse(_with_sources(
+            serializers.completion(call.model, completion_id, result), call.sources))
     return StreamingAnswer(_events(call, completion_id), status=200,
                            media_type="text/event-stream", watch=watch, frame=frame)
 
 
 async def _in_chat(request: Request, ctx: Context, body: dict) -> Response:
     async with ctx.unit_of_work(write=True):
-        task = await start_bound(ctx, body, route=request.url.path)
+        started = await start_bound(ctx, body, route=request.url.path)
+    task = started.task
     if body.get("session_id"):
         return _started(task)
     if body.get("stream") is True:
         return await _whole_answer(ctx, task, lambda done: None)
-    return await _whole_answer(ctx, task, lambda done: serializers.completion(
-        done.model, f"chatcmpl-{uuid.uuid4()}", done.result))
+    return await _whole_answer(ctx, task, lambda done: _with_sources(serializers.completion(
+        done.model, f"chatcmpl-{uuid.uuid4()}", done.result), started.sources))
 
 
 async def _new_chat(request: Request, ctx: Context, body: dict) -> Response:
@@ -109,12 +122,13 @@ async def _new_chat(request: Request, ctx: Context, body: dict) -> Response:
     async with ctx.unit_of_work(write=True):
         started = await start_chat(ctx, _opening(body), route=request.url.path)
     task, chat_id = started.task, started.chat.id
+    sources = started.answer.sources or []
     if body.get("session_id"):
         return _started(task)
     if body.get("stream") is True:
-        return await _live_answer(request, ctx, task, chat_id)
-    return await _whole_answer(ctx, task, lambda done: {**serializers.completion(
-        done.model, f"chatcmpl-{uuid.uuid4()}", done.result), "chat_id": chat_id})
+        return await _live_answer(request, ctx, task, chat_id, sources)
+    return await _whole_answer(ctx, task, lambda done: _with_sources({**serializers.completion(
+        done.model, f"chatcmpl-{uuid.uuid4()}", done.result), "chat_id": chat_id}, sources))
 
 
 def _opening(body: dict) -> ChatOpening:
@@ -165,8 +179,8 @@ async def _whole_answer(ctx: Context, task: TaskInfo,
     return JSONResponse(render(ended))
 
 
-async def _live_answer(request: Request, ctx: Context, task: TaskInfo, chat_id: str
-                       ) -> Response:
+async def _live_answer(request: Request, ctx: Context, task: TaskInfo, chat_id: str,
+                       sources: list) -> Response:
     if transcript_of(ctx.services, task) is None:  # it could not start
         return JSONResponse(None)
     events = follow_completion(ctx, task.id)
@@ -178,15 +192,19 @@ async def _live_answer(request: Request, ctx: Context, task: TaskInfo, chat_id: 
                                      {"chat_id": chat_id})
     # Leaving stops following, never the answer: it is kept in the chat either way.
     watch = DisconnectWatch(request.receive, lambda why: None)
-    return StreamingAnswer(_followed(writer, first, events), status=200,
+    return StreamingAnswer(_followed(writer, first, events, sources), status=200,
                            media_type="text/event-stream", watch=watch, frame=frame)
 
 
 async def _followed(writer: serializers.ChunkWriter, first: Followed,
-                    events: AsyncGenerator[Followed, None]) -> AsyncIterator[bytes]:
-    """The followed answer as OpenAI chunks; a failure part-way propagates (a DomainError)
-    for StreamingAnswer to write as an error event."""
+                    events: AsyncGenerator[Followed, None], sources: list
+                    ) -> AsyncIterator[bytes]:
+    """The followed answer as OpenAI chunks (after the sources of a grounded answer); a
+    failure part-way propagates (a DomainError) for StreamingAnswer to write as an error
+    event."""
     event = first
+    if sources:
+        yield sources_frame(sources)
     try:
         while not isinstance(event, completions.Done):
             if isinstance(event, completions.Failed):
@@ -208,10 +226,52 @@ async def _events(call: completions.ChatStream, completion_id: str) -> AsyncIter
     """OpenAI chunk events for the answer's pieces, then the end marker. A failure part-way
     propagates (as a DomainError) for StreamingAnswer to write as an error event."""
     writer = serializers.ChunkWriter(call.model, completion_id)
+    if call.sources:
+        yield sources_frame(call.sources)
     async for piece in call.chunks():
         if (event := writer.chunk(piece)):
             yield event
     yield serializers.DONE
+
+
+def sources_frame(sources: list) -> bytes:
+    """Open WebUI's first frame of a grounded answer's stream, before any chunk."""
+    return b"data: " + json.dumps({"sources": sources}, separators=(",", ":")).encode() \
+        + b"\n\n"
+
+
+def _with_sources(answer: dict, sources: list) -> dict:
+    """A whole answer with Open WebUI's `sources` beside OpenAI's keys."""
+    return {"sources": sources, **answer} if sources else answer
+
+
+async def _grounded_relay(request: Request, relay: Relay) -> Response:
+    """A relayed answer with the sources added: into the JSON of a whole answer, or as
+    the stream's first frame."""
+    watch = DisconnectWatch(request.receive, relay.interrupt)
+    try:
+        await relay.open()
+    except BaseException:
+        watch.stop()
+        raise
+    if relay.buffered is not None:
+        watch.stop()
+        answer = json.loads(relay.buffered)
+        if isinstance(answer, dict) and relay.status < 400:
+            answer = _with_sources(answer, relay.sources)
+        return JSONResponse(answer, status_code=relay.status)
+
+    async def chunks() -> AsyncIterator[bytes]:
+        answer = relay.chunks()
+        try:
+            yield sources_frame(relay.sources)
+            async for chunk in answer:
+                yield chunk
+        finally:
+            await answer.aclose()  # type: ignore[attr-defined]
+
+    return StreamingAnswer(chunks(), status=relay.status, media_type=relay.media_type,
+                           watch=watch, frame=frame)
 
 
 @endpoint(unit_of_work=False)

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from data.point_reads import PointReader, json_value
 from data.repos.access_grants import EVERYONE
-from data.tables import ModelRow
+from data.tables import AccessGrantRow, ModelRow
 
 _COLUMNS = ("id", "user_id", "base_model_id", "name", "params", "meta", "version_id",
             "is_active", "updated_at", "created_at")
@@ -36,6 +36,12 @@ class ModelRepo:
     async def get(self, model_id: str) -> ModelRow | None:
         return await self.session.get(ModelRow, model_id)
 
+    async def get_for_update(self, model_id: str) -> ModelRow | None:
+        """The row, locked against other writers until the transaction ends (PostgreSQL;
+        SQLite's write transaction already holds the database's one write lock)."""
+        stmt = select(ModelRow).where(ModelRow.id == model_id).with_for_update()
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
     async def by_ids(self, model_ids: Sequence[str]) -> dict[str, ModelRow]:
         if not model_ids:
             return {}
@@ -49,6 +55,12 @@ class ModelRepo:
     async def add(self, row: ModelRow) -> None:
         self.session.add(row)
         await self.session.flush()
+
+    async def delete_all(self) -> None:
+        """Every row, with the grants on them (their history: ModelHistoryRepo)."""
+        await self.session.execute(delete(AccessGrantRow).where(
+            AccessGrantRow.resource_type == "model"))
+        await self.session.execute(delete(ModelRow))
 
     async def delete(self, model_id: str) -> None:
         await self.session.execute(delete(ModelRow).where(ModelRow.id == model_id))

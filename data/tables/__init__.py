@@ -3,7 +3,13 @@
 
 from data.tables.base import Base
 from data.tables.chats import ChatFileRow, ChatMessageRow, ChatRow, FolderRow, SharedChatRow, TagRow
-from data.tables.parley import FileChunkRow, MetaRow, RateLimitRow, RevokedTokenRow
+from data.tables.parley import (
+    FileChunkRow,
+    MetaRow,
+    RateLimitRow,
+    ReindexProgressRow,
+    RevokedTokenRow,
+)
 from data.tables.users import (
     AccessGrantRow,
     ApiKeyRow,
@@ -17,18 +23,21 @@ from data.tables.vectors import VectorChunkRow, VectorCollectionRow
 from data.tables.workspace import (
     FeedbackRow,
     FileRow,
+    FunctionHistoryRow,
     FunctionRow,
     KnowledgeFileRow,
     KnowledgeRow,
     MemoryRow,
+    ModelHistoryRow,
     ModelRow,
 )
 
 __all__ = [
     "AccessGrantRow", "ApiKeyRow", "AuthRow", "Base", "ChatFileRow", "ChatMessageRow", "ChatRow",
-    "ConfigRow", "FeedbackRow", "FileChunkRow", "FileRow", "FolderRow", "FunctionRow",
+    "ConfigRow", "FeedbackRow", "FileChunkRow", "FileRow", "FolderRow", "FunctionHistoryRow",
+    "FunctionRow",
     "GroupMemberRow", "GroupRow",
-    "KnowledgeFileRow", "KnowledgeRow", "MemoryRow", "MetaRow", "ModelRow", "RateLimitRow",
-    "RevokedTokenRow",
+    "KnowledgeFileRow", "KnowledgeRow", "MemoryRow", "MetaRow", "ModelHistoryRow", "ModelRow",
+    "RateLimitRow", "ReindexProgressRow", "RevokedTokenRow",
     "SharedChatRow", "TagRow", "UserRow", "VectorChunkRow", "VectorCollectionRow",
 ]

@@ -55,3 +55,16 @@ class FileChunkRow(Base):
     text: Mapped[str] = mapped_column(Text, nullable=False)
     meta = mapped_column(JSON, nullable=True)
     created_at: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class ReindexProgressRow(Base):
+    """A file (`file:<id>`) or knowledge base (`knowledge:<id>`) an unfinished re-index
+    has written into the vector store, and for which store and model (`config`): a
+    stopped run resumes after it; a finished run clears the table."""
+
+    __tablename__ = "parley_reindex_progress"
+
+    target: Mapped[str] = mapped_column(Text, primary_key=True)
+    config: Mapped[str] = mapped_column(Text, nullable=False)
+    chunks: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    done_at: Mapped[int] = mapped_column(BigInteger, nullable=False)

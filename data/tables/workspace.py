@@ -88,6 +88,21 @@ class ModelRow(Base):
     created_at: Mapped[int] = mapped_column(BigInteger)
 
 
+class ModelHistoryRow(Base):
+    """Open WebUI's snapshots of a model's configuration, one per saved version; the `model`
+    row is the version in use (its `version_id`)."""
+
+    __tablename__ = "model_history"
+
+    id: Mapped[str] = mapped_column(Text, primary_key=True)
+    model_id: Mapped[str] = mapped_column(Text, nullable=False, index=True)
+    parent_id: Mapped[str | None] = mapped_column(Text)
+    snapshot = mapped_column(JSON, nullable=False)
+    user_id: Mapped[str] = mapped_column(Text, nullable=False)
+    commit_message: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
 class FunctionRow(Base):
     __tablename__ = "function"
 
@@ -103,6 +118,20 @@ class FunctionRow(Base):
     is_global: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     updated_at: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class FunctionHistoryRow(Base):
+    """Open WebUI's snapshot of a function at each create and update."""
+
+    __tablename__ = "function_history"
+
+    id: Mapped[str] = mapped_column(Text, primary_key=True)
+    function_id: Mapped[str] = mapped_column(Text, nullable=False, index=True)
+    parent_id: Mapped[str | None] = mapped_column(Text)
+    snapshot = mapped_column(JSON, nullable=False)
+    user_id: Mapped[str] = mapped_column(Text, nullable=False)
+    commit_message: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[int] = mapped_column(BigInteger, nullable=False)
 
 
 class FeedbackRow(Base):

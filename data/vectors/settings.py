@@ -34,8 +34,12 @@ class RetrievalSettings:
     relevance_threshold: float = 0.0
     hybrid: bool = False
     bm25_weight: float = 0.5
+    full_context: bool = False  # RAG_FULL_CONTEXT: whole documents, no retrieval
     # Open WebUI's BYPASS_EMBEDDING_AND_RETRIEVAL: files keep their text, get no vectors.
     bypass_embedding: bool = False
+    # Open WebUI's ENABLE_RETRIEVAL_UNSCOPED_COLLECTIONS: non-admins may read collections
+    # that are no file's, memory's, web search's or knowledge base's (e.g. sha256 names).
+    unscoped_collections: bool = False
     reranker: RerankSettings = RerankSettings()  # RAG_RERANKING_ENGINE, RAG_EXTERNAL_*
 
 
@@ -98,6 +102,8 @@ def load_vector_settings(env: Mapping[str, str]) -> VectorSettings:
         relevance_threshold=_number(env, "RAG_RELEVANCE_THRESHOLD", 0.0, -1.0, 1.0),
         hybrid=_flag(env, "ENABLE_RAG_HYBRID_SEARCH", False),
         bm25_weight=_number(env, "RAG_HYBRID_BM25_WEIGHT", 0.5, 0.0, 1.0),
+        full_context=_flag(env, "RAG_FULL_CONTEXT", False),
         bypass_embedding=_flag(env, "BYPASS_EMBEDDING_AND_RETRIEVAL", False),
+        unscoped_collections=_flag(env, "ENABLE_RETRIEVAL_UNSCOPED_COLLECTIONS", False),
         reranker=_reranker(env))
     return VectorSettings(vector_db, weaviate, retrieval)

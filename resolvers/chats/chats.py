@@ -34,6 +34,7 @@ from resolvers.chats.tags import drop_orphan_tags, restore_tags, tag_ids
 from resolvers.chats.tree import ChatTree, merge
 from resolvers.context import Context, Viewer
 from resolvers.errors import Forbidden, Invalid, NotFound
+from resolvers.files.attached import documents_in, refuse_unreadable
 from resolvers.loaders import forget_loaded, load_many, loaders, serial
 from resolvers.permissions import require_verified
 from resolvers.users.permissions import allows, effective_permissions
@@ -171,6 +172,7 @@ async def create_chat(ctx: Context, data: ChatCreate) -> ChatRow:
     tree = ChatTree.of(blob)
     tree.check()
     tree.repair()
+    await refuse_unreadable(ctx, viewer, *_documents(blob, tree))
     blob.update(title=title, history=tree.history())
     chat_limits.chat_size(chat_limits.serialised_chars(blob))
     now = now_s()
@@ -229,6 +231,7 @@ async def _rewrite_tree(ctx: Context, locked: LockedChat, viewer: Viewer,
                         changes: ChatUpdate) -> None:
     row = locked.row
     blob = dict(row.chat) if isinstance(row.chat, dict) else {}
+    named_before = _documents(blob, locked.tree)
     touch = False
     if changes.chat is not None:
         incoming = dict(changes.chat)
@@ -246,6 +249,10 @@ async def _rewrite_tree(ctx: Context, locked: LockedChat, viewer: Viewer,
     if changes.title is not None:
         row.title = chat_limits.title(changes.title)
     blob["title"] = row.title  # Open WebUI keeps the column and the tree's title alike
+    # Only documents newly named are checked: a file deleted since it was attached does
+    # not make the chat unwritable.
+    files, knowledge = _documents(blob, locked.tree)
+    await refuse_unreadable(ctx, viewer, files - named_before[0], knowledge - named_before[1])
     row.chat = blob
     await save_tree(ctx, locked, touch=touch)
 
@@ -314,6 +321,13 @@ async def _own_summary(ctx: Context, chat_id: str, *, whole: bool = False) -> Ch
 async def _own_folder(ctx: Context, viewer: Viewer, folder_id: str) -> None:
     if await FolderRepo(ctx.session).get_for_user(folder_id, viewer.id) is None:
         raise NotFound("No such folder.", reason="folder_not_found", field="folder_id")
+
+
+def _documents(blob: dict[str, Any], tree: ChatTree) -> tuple[set[str], set[str]]:
+    """The files and knowledge bases a chat names: on its messages (the tree and the
+    legacy flat list) and on the chat itself."""
+    flat = blob.get("messages") if isinstance(blob.get("messages"), list) else []
+    return documents_in([blob, *flat, *tree.messages.values()])
 
 
 def empty_chat() -> dict[str, Any]:

@@ -28,6 +28,7 @@ from resolvers.chats.access import (
 )
 from resolvers.context import Context, Viewer
 from resolvers.errors import Invalid, NotFound
+from resolvers.files.attached import documents_in, refuse_unreadable
 from resolvers.loaders import loaders, serial
 from resolvers.permissions import require_verified
 
@@ -147,6 +148,7 @@ async def add_message(ctx: Context, chat_id: str, data: MessageCreate) -> Messag
             "done": data.done}
     if data.model is not None:
         node["model"] = data.model
+    await refuse_unreadable(ctx, viewer, *documents_in([node]))
     sign(node, viewer)
     message_id = data.message_id or str(uuid.uuid4())
     tree.add(message_id, node, parent_id)

@@ -49,6 +49,9 @@ class ChatTurn:
     parent_id: str | None = None  # default: after the current message
     temperature: float | None = None
     max_tokens: int | None = None
+    # Documents to ground the answer in: Open WebUI's file items ({type: "file" or
+    # "collection", id}), kept on the user message as its `files`.
+    files: tuple[Mapping[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -86,18 +89,22 @@ async def start_turn(ctx: Context, turn: ChatTurn, *, route: str = "graphql") ->
                           "name the chat.", reason="parent_not_found", field="parent_id")
         return await start_chat(ctx, ChatOpening(
             model=turn.model, content=turn.content or "", temperature=turn.temperature,
-            max_tokens=turn.max_tokens), route=route)
+            max_tokens=turn.max_tokens,
+            fields={"files": list(turn.files)} if turn.files else {}), route=route)
     viewer = await require_verified(ctx)
     locked = await lock_chat(ctx, viewer, turn.chat_id)
     tree = locked.tree
     question_id = _place_question(locked, turn, viewer)
     body = _options({"model": turn.model,
                      "messages": prompt_messages(locked.row.chat, tree, question_id)}, turn)
+    files = tree.messages[question_id].get("files")
+    if isinstance(files, list) and files:
+        body["files"] = files
     plan = await plan_chat_stream(ctx, body)
     task = prepare(kind=COMPLETION, user_id=viewer.id, model=plan.model, route=route,
                    chat_id=turn.chat_id)
     answer_id = str(uuid.uuid4())
-    tree.add(answer_id, _placeholder(plan.model, task.id), question_id)
+    tree.add(answer_id, _placeholder(plan, task.id), question_id)
     await save_tree(ctx, locked)
     written = [question_id] if turn.content is not None else []
     for message_id in (*written, answer_id):
@@ -120,7 +127,8 @@ async def start_chat(ctx: Context, opening: ChatOpening, *, route: str = "graphq
         raise Invalid("The message is empty.", reason="invalid_content", field="content")
     content = chat_limits.message_content(content)
     prompt = opening.prompt or _options(
-        {"model": opening.model, "messages": [{"role": "user", "content": content}]},
+        {"model": opening.model, "messages": [{"role": "user", "content": content}],
+         **({"files": opening.fields["files"]} if opening.fields.get("files") else {})},
         opening)
     plan = await plan_chat_stream(ctx, prompt)
     question = {**opening.fields, "role": "user", "content": content, "timestamp": now_s(),
@@ -131,7 +139,7 @@ async def start_chat(ctx: Context, opening: ChatOpening, *, route: str = "graphq
     question_id = str(uuid.uuid4()) if opening.question_id is None else opening.question_id
     answer_id = str(uuid.uuid4()) if opening.answer_id is None else opening.answer_id
     tree.add(question_id, question, None)
-    tree.add(answer_id, _placeholder(plan.model, task.id), question_id)
+    tree.add(answer_id, _placeholder(plan, task.id), question_id)
     chat = await create_chat(ctx, ChatCreate(chat={**empty_chat(), "models": [plan.model],
                                                    "history": tree.history()}))
     task = dataclasses.replace(task, chat_id=chat.id)
@@ -140,7 +148,13 @@ async def start_chat(ctx: Context, opening: ChatOpening, *, route: str = "graphq
                        _message_row(chat, tree, answer_id))
 
 
-async def start_bound(ctx: Context, body: Mapping[str, Any], *, route: str) -> TaskInfo:
+@dataclass(frozen=True)
+class BoundStarted:
+    task: TaskInfo
+    sources: list[dict[str, Any]]  # of a grounded answer, in Open WebUI's shape
+
+
+async def start_bound(ctx: Context, body: Mapping[str, Any], *, route: str) -> BoundStarted:
     """Open WebUI's chat-bound `/api/chat/completions`: the client sends the messages and
     names the answer's message (`id`), which the client usually saved already; the
     answer is written into it (created under `parent_id`, the user message, or the
@@ -160,17 +174,17 @@ async def start_bound(ctx: Context, body: Mapping[str, Any], *, route: str) -> T
         if tree.messages[answer_id].get("role") != "assistant":
             raise Invalid("id names a message that is not an answer.",
                           reason="not_an_answer", field="id")
-        tree.update(answer_id, {**_placeholder(plan.model, task.id), "error": None,
-                                "output": None, "statusHistory": None})
+        tree.update(answer_id, {"sources": None, **_placeholder(plan, task.id),
+                                "error": None, "output": None, "statusHistory": None})
         kind = chat_events.MESSAGE_UPDATED
     else:
         answer_id = answer_id or str(uuid.uuid4())
-        tree.add(answer_id, _placeholder(plan.model, task.id), _bound_parent(tree, body))
+        tree.add(answer_id, _placeholder(plan, task.id), _bound_parent(tree, body))
         kind = chat_events.MESSAGE_ADDED
     await save_tree(ctx, locked)
     chat_events.publish(ctx, viewer.id, chat_id, kind, answer_id)
     _start_after_commit(ctx, plan, task, answer_id)
-    return task
+    return BoundStarted(task, plan.sources)
 
 
 async def stop_chat(ctx: Context, chat_id: str) -> list[TaskInfo]:
@@ -245,15 +259,22 @@ def _place_question(locked: LockedChat, turn: ChatTurn, viewer: Viewer) -> str:
         raise Invalid("The message is empty.", reason="invalid_content", field="content")
     node = {"role": "user", "content": chat_limits.message_content(turn.content),
             "timestamp": now_s(), "models": [turn.model]}
+    if turn.files:
+        node["files"] = [dict(item) for item in turn.files]
     sign(node, viewer)
     question_id = str(uuid.uuid4())
     tree.add(question_id, node, turn.parent_id or tree.current_id)
     return question_id
 
 
-def _placeholder(model: str, task_id: str) -> Node:
-    return {"role": "assistant", "content": "", "model": model, "modelName": model,
+def _placeholder(plan: StreamPlan, task_id: str) -> Node:
+    """The empty answer; a grounded one carries its sources from the start, as Open
+    WebUI keeps them on the message for citations."""
+    node = {"role": "assistant", "content": "", "model": plan.model, "modelName": plan.model,
             "timestamp": now_s(), "done": False, "meta": {"task_id": task_id}}
+    if plan.sources:
+        node["sources"] = plan.sources
+    return node
 
 
 def _bound_parent(tree: ChatTree, body: Mapping[str, Any]) -> str | None:

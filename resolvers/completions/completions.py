@@ -14,6 +14,7 @@ from typing import Any
 from data.llm import ollama
 from data.llm.base import OLLAMA, ChatChunk, Interrupted, UpstreamError, Usage
 from data.llm.chat import read_chat
+from resolvers.completions.grounding import ground
 from resolvers.completions.relay import (
     Relay,
     RelaySpec,
@@ -102,12 +103,17 @@ class ChatStream(UpstreamCall):
         return self.result
 
 
+# Documents named for grounding are in the prompt by now; no upstream takes them.
+_OPEN_WEBUI_KEYS = ("files",)
+
+
 def _upstream_body(route: Route, body: Mapping[str, Any], *, stream: bool) -> tuple[str, bytes]:
     body = apply_preset(body, route.preset)
     if route.connection.kind == OLLAMA:
         payload = ollama.chat_body(body, route.upstream_model, stream=stream)
         return "/api/chat", json.dumps(payload, separators=(",", ":")).encode()
-    payload = {k: v for k, v in body.items() if k not in ("metadata", "stream_options")}
+    payload = {k: v for k, v in body.items()
+               if k not in ("metadata", "stream_options", *_OPEN_WEBUI_KEYS)}
     payload.update(model=route.upstream_model, stream=stream)
     if stream:
         payload["stream_options"] = {"include_usage": True}
@@ -136,14 +142,17 @@ class StreamPlan:
     path: str
     payload: bytes
     secrets: tuple[str, ...]
+    sources: list[dict[str, Any]] = field(default_factory=list)  # of a grounded answer
 
     def start(self, services: Services, *, route: str, task: TaskInfo | None = None,
               chat_id: str | None = None) -> ChatStream:
         task = task or prepare(kind=COMPLETION, user_id=self.user_id, model=self.model,
                                route=route, chat_id=chat_id)
         services.tasks.register(task)
-        return ChatStream(services, self.target, self.path, self.payload, task,
-                          self.secrets)
+        stream = ChatStream(services, self.target, self.path, self.payload, task,
+                            self.secrets)
+        stream.sources = self.sources
+        return stream
 
 
 async def plan_chat_stream(ctx: Context, body: Mapping[str, Any]) -> StreamPlan:
@@ -153,8 +162,10 @@ async def plan_chat_stream(ctx: Context, body: Mapping[str, Any]) -> StreamPlan:
     model = _check_chat_body(body)
     conns = await connections(ctx)
     target = await route_model(ctx, viewer, model, kind=None, conns=conns)
-    path, payload = _upstream_body(target, body, stream=True)
-    return StreamPlan(viewer.id, model, target, path, payload, conns.secrets())
+    grounded = await ground(ctx, viewer, body, target.preset)
+    path, payload = _upstream_body(target, grounded.body, stream=True)
+    return StreamPlan(viewer.id, model, target, path, payload, conns.secrets(),
+                      grounded.sources)
 
 
 async def start_chat_stream(ctx: Context, body: Mapping[str, Any], *, route: str
@@ -175,17 +186,24 @@ async def start_chat_completion(ctx: Context, body: Mapping[str, Any], *, route:
     conns = await connections(ctx)
     target = await route_model(ctx, viewer, model, kind=None, conns=conns)
     stream = body.get("stream") is True
+    grounded = await ground(ctx, viewer, body, target.preset)
+    body = grounded.body
+    call: Relay | ChatStream
     if target.connection.kind == OLLAMA:
         path, payload = _upstream_body(target, body, stream=stream)
         task = ctx.services.tasks.add(kind=COMPLETION, user_id=viewer.id, model=model,
                                       route=route, interrupt=lambda why: None)
-        return ChatStream(ctx.services, target, path, payload, task, conns.secrets())
-    drop = ("metadata",) if stream else ("metadata", "stream_options")
-    spec = RelaySpec(kind=target.connection.kind, path="/chat/completions", body=body,
-                     route=route, drop=drop)
-    task = ctx.services.tasks.add(kind=PROXY, user_id=viewer.id, model=model, route=route,
-                                  interrupt=lambda why: None)
-    return Relay(ctx.services, target, spec, request_body(target, spec), task, conns.secrets())
+        call = ChatStream(ctx.services, target, path, payload, task, conns.secrets())
+    else:
+        drop = ("metadata", *_OPEN_WEBUI_KEYS) + (() if stream else ("stream_options",))
+        spec = RelaySpec(kind=target.connection.kind, path="/chat/completions", body=body,
+                         route=route, drop=drop)
+        task = ctx.services.tasks.add(kind=PROXY, user_id=viewer.id, model=model,
+                                      route=route, interrupt=lambda why: None)
+        call = Relay(ctx.services, target, spec, request_body(target, spec), task,
+                     conns.secrets())
+    call.sources = grounded.sources
+    return call
 
 
 @dataclass

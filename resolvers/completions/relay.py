@@ -62,6 +62,9 @@ class UpstreamCall:
         self.guard = Interruptible()
         task.interrupt = self.guard.interrupt
         self._answer: UpstreamResponse | None = None
+        # Open WebUI's `sources` of a grounded answer (resolvers/completions/grounding.py),
+        # for the surface to send before the answer's bytes.
+        self.sources: list[dict[str, Any]] = []
 
     @property
     def task_id(self) -> str:

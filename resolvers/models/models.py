@@ -22,6 +22,7 @@ from data.repos.models import ModelAccessReader, ModelRepo
 from data.tables import AccessGrantRow, ModelRow
 from resolvers.context import Context, Viewer
 from resolvers.errors import Forbidden, NotFound, Unavailable
+from resolvers.functions.runtime import pipe_models
 from resolvers.permissions import require_verified
 
 KIND_NAMES = {OLLAMA: "Ollama", OPENAI: "OpenAI"}
@@ -94,9 +95,10 @@ async def readable_ids(ctx: Context, viewer: Viewer, rows: Sequence[ModelRow]) -
 
 
 async def list_models(ctx: Context, *, refresh: bool = False, kind: str | None = None,
-                      presets: bool = True) -> list[AvailableModel]:
+                      presets: bool = True, grants: bool = True) -> list[AvailableModel]:
     """Verified users: the models they may use, OpenAI's then Ollama's, then presets.
-    A connection that is down drops out of the list; `refresh` asks every upstream now."""
+    A connection that is down drops out of the list; `refresh` asks every upstream now.
+    Without `grants` the models carry none (a caller that loads them per page)."""
     viewer = await require_verified(ctx)
     conns = await connections(ctx)
     if kind is not None:
@@ -118,13 +120,17 @@ async def list_models(ctx: Context, *, refresh: bool = False, kind: str | None =
             base = entries.get(row.base_model_id) if row.base_model_id else None
             if base is not None and row.is_active:
                 models.append(AvailableModel(row.id, row.name, base, row))
+    if kind is None:  # active pipe functions are models too (resolvers/functions)
+        models += [AvailableModel(p.id, p.name, p.entry()) for p in await pipe_models(ctx)]
     if not _sees_everything(ctx, viewer):
         with_rows = [m.row for m in models if m.row is not None]
         allowed = await readable_ids(ctx, viewer, with_rows)
         models = [m for m in models if m.row is not None and m.id in allowed]
-    grants = await AccessGrantRepo(ctx.session).for_resources(
+    if not grants:
+        return models
+    found = await AccessGrantRepo(ctx.session).for_resources(
         "model", [m.id for m in models if m.row is not None])
-    return [AvailableModel(m.id, m.name, m.entry, m.row, tuple(grants.get(m.id, ())))
+    return [AvailableModel(m.id, m.name, m.entry, m.row, tuple(found.get(m.id, ())))
             if m.row is not None else m for m in models]
 
 

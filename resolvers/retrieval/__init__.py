@@ -18,5 +18,8 @@ memories and retrieval resolvers decide who may read or write a collection (rest
 
 Import from the modules: `resolvers.retrieval.chunks` (embed_texts, add_chunks,
 delete_chunks) and `resolvers.retrieval.search` (search, search_vectors,
-search_keywords, search_hybrid).
+search_keywords, search_hybrid) for the building blocks; for callers' requests,
+`access` (readable_collections: the collection rules of rest-ai.md §8.2), `queries`
+(query_collections, retrieve), `indexing` (process_text, index_files, deletes) and
+`settings` (the runtime search defaults and embedding engine, admins' config).
 """

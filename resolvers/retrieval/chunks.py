@@ -50,9 +50,10 @@ async def add_chunks(ctx: Context, collection: str, chunks: Sequence[Chunk], *,
     if not texts:
         return []
     embedder = ctx.services.embedder
-    config = {"engine": embedder.engine, "model": embedder.model}
     with store_errors():
         vectors = await embedder.embed(texts)
+        # Read after embedding: the engine follows runtime config and may just have changed.
+        config = {"engine": embedder.engine, "model": embedder.model}
         items = [Item(c.id or str(uuid.uuid4()), c.text, v,
                       {**c.metadata, "embedding_config": config})
                  for c, v in zip(chunks, vectors, strict=True)]

@@ -22,6 +22,7 @@ from data.vectors.fusion import cosines, weighted_rrf
 from resolvers.context import Context
 from resolvers.errors import Invalid
 from resolvers.retrieval.errors import store_errors
+from resolvers.retrieval.settings import search_settings
 
 MAX_COLLECTIONS = 100
 MAX_QUERY = 100_000
@@ -104,7 +105,7 @@ async def search_hybrid(ctx: Context, collections: Sequence[str], query: str, *,
     """Open WebUI's hybrid search per collection (defaults RAG_TOP_K_RERANKER,
     RAG_RELEVANCE_THRESHOLD, RAG_HYBRID_BM25_WEIGHT), merged: scores are cosines."""
     names = _check(collections, query, k)
-    defaults = ctx.settings.vectors.retrieval
+    defaults = await search_settings(ctx)
     k_reranker = defaults.top_k_reranker if k_reranker is None else k_reranker
     threshold = defaults.relevance_threshold if threshold is None else threshold
     weight = defaults.bm25_weight if bm25_weight is None else bm25_weight
@@ -164,7 +165,7 @@ async def search(ctx: Context, collections: Sequence[str], query: str, *,
                  filter: Mapping[str, Any] | None = None) -> list[RetrievedChunk]:
     """Retrieval as configured: hybrid when asked (default ENABLE_RAG_HYBRID_SEARCH),
     else by vector; k defaults to RAG_TOP_K."""
-    defaults = ctx.settings.vectors.retrieval
+    defaults = await search_settings(ctx)
     k = defaults.top_k if k is None else k
     if defaults.hybrid if hybrid is None else hybrid:
         return await search_hybrid(ctx, collections, query, k=k, filter=filter)

@@ -13,7 +13,7 @@ from typing import Any
 
 from resolvers.errors import DomainError
 
-PROXY, COMPLETION = "proxy", "completion"
+PROXY, COMPLETION, FUNCTION = "proxy", "completion", "function"
 
 
 class Stopped(DomainError):
@@ -25,7 +25,8 @@ class Stopped(DomainError):
 @dataclass
 class TaskInfo:
     id: str
-    kind: str  # PROXY: a relayed request; COMPLETION: a completion streamed by this server
+    kind: str  # PROXY: a relayed request; COMPLETION: a completion streamed by this server;
+    # FUNCTION: a function's call in a worker process
     user_id: str
     model: str
     route: str  # where it came from, e.g. "/ollama/api/chat" or "graphql"

@@ -17,7 +17,9 @@ from resolvers.chats import chats, messages
 from resolvers.chats import limits as chat_limits
 from resolvers.chats import tags as chat_tags
 from resolvers.errors import DomainError, Invalid
+from resolvers.files import attached
 from schema.context import Info
+from schema.files.types import File
 from schema.pagination import Connection, Edge, PageInfo, decode_cursor, encode_cursor
 from schema.scalars import timestamp
 from schema.users.types import User
@@ -96,8 +98,12 @@ class Message:
     status: MessageStatus = strawberry.field(
         description="Streaming, done, or how it ended early.")
     error: JSON | None = strawberry.field(description="Why generation failed, if it did.")
-    files: JSON | None = strawberry.field(description="Attached files, as Open WebUI "
-                                                      "stores them.")
+    file_items: JSON | None = strawberry.field(
+        description="Attached files (and knowledge bases), as Open WebUI stores them.")
+    sources: JSON | None = strawberry.field(
+        description="An answer's citations, in Open WebUI's shape: one entry per document "
+                    "it was grounded in, `{source: {type, id, name}, document: [passage], "
+                    "metadata: [chunk metadata], distances: [score]}`.")
     usage: JSON | None = strawberry.field(description="Token usage reported for an answer.")
     created_at: datetime | None = strawberry.field(description="When it was written.")
     updated_at: datetime | None = strawberry.field(description="When it last changed.")
@@ -113,7 +119,13 @@ class Message:
                                     else row.id),
                    chat_id=strawberry.ID(row.chat_id), role=row.role,
                    parent_id=strawberry.ID(row.parent_id) if row.parent_id else None,
-                   **built)
+                   file_items=row.files, **built)
+
+    @strawberry.field(description="The files attached to the message that you may read "
+                                  "(others are left out), in order.")
+    async def files(self, info: Info) -> list[File]:
+        rows = await attached.attached_files(info.context, self.file_items)
+        return [File.from_row(row) for row in rows]
 
     @strawberry.field(description="The message this one follows.")
     async def parent(self, info: Info) -> Message | None:
@@ -138,7 +150,7 @@ _BUILT = {
     "model": ("model", lambda row: row.model_id),
     "status": ("status", lambda row: MessageStatus(messages.status_of(row))),
     "error": ("error", lambda row: row.error or None),
-    "files": ("files", lambda row: row.files),
+    "sources": ("sources", lambda row: row.sources or None),
     "usage": ("usage", lambda row: row.usage),
     "createdAt": ("created_at", lambda row: timestamp(row.created_at)),
     "updatedAt": ("updated_at", lambda row: timestamp(row.updated_at)),

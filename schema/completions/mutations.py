@@ -15,6 +15,7 @@ from schema.chats.types import Chat, Message
 from schema.completions.types import PromptCompletionInput
 from schema.context import Info
 from schema.errors import MutationError, expected
+from schema.files.inputs import FileRefInput
 from schema.tasks.types import Task
 
 
@@ -45,13 +46,20 @@ class ChatCompletionInput:
                                                  "temperature, as the upstream takes it.")
     max_tokens: int | None = strawberry.field(default=None,
                                               description="At most this many tokens.")
+    files: list[FileRefInput] | None = strawberry.field(
+        default=None, description="Files to ground the answer in; kept on your message. "
+                                  "Passages found are the answer's `sources`.")
+    knowledge_base_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Knowledge bases to ground the answer in.")
 
     def to_turn(self) -> chat_completions.ChatTurn:
+        items = [f.to_item() for f in self.files or []]
+        items += [{"type": "collection", "id": str(k)} for k in self.knowledge_base_ids or []]
         return chat_completions.ChatTurn(
             chat_id=str(self.chat_id) if self.chat_id is not None else None,
             model=self.model, content=self.content,
             parent_id=str(self.parent_id) if self.parent_id else None,
-            temperature=self.temperature, max_tokens=self.max_tokens)
+            temperature=self.temperature, max_tokens=self.max_tokens, files=tuple(items))
 
 
 @strawberry.type(description="The answer is being written: follow `task` with "
@@ -72,9 +80,15 @@ class ModelUnavailable(MutationError):
                                                   "model_required"})
 
 
+@strawberry.type(description="A file or knowledge base to ground the answer in that does not "
+                             "exist or that you may not read; nothing was started.")
+class DocumentNotFound(MutationError):
+    reasons: ClassVar[frozenset[str]] = frozenset({"file_not_found", "knowledge_not_found"})
+
+
 StartChatCompletionResult = Annotated[
     ChatCompletionPayload | ChatNotFound | MessageNotFound | InvalidChatInput
-    | ModelUnavailable,
+    | ModelUnavailable | DocumentNotFound,
     strawberry.union("StartChatCompletionResult", description="The started answer, or why "
                                                               "nothing was started.")]
 
@@ -112,7 +126,7 @@ class CompletionMutations:
             started = await chat_completions.start_turn(ctx, input.to_turn())
         except DomainError as error:
             return expected(ctx, error, ChatNotFound, MessageNotFound, InvalidChatInput,
-                            ModelUnavailable)
+                            ModelUnavailable, DocumentNotFound)
         return ChatCompletionPayload(
             task=Task.from_info(started.task), chat=Chat.from_row(started.chat),
             user_message=Message.from_row(started.question) if started.question else None,

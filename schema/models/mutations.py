@@ -10,6 +10,7 @@ from resolvers.models import workspace as workspace_models
 from resolvers.models.workspace import Grant
 from schema.context import Info
 from schema.models.types import AccessGrant, Permission, PrincipalType
+from schema.models.workspace_mutations import WorkspaceModelMutations
 
 
 @strawberry.input(description="One grant.")
@@ -36,7 +37,7 @@ class UpdateModelAccessPayload:
 
 
 @strawberry.type
-class ModelMutations:
+class ModelMutations(WorkspaceModelMutations):
     @strawberry.mutation(description="Share a model (administrators, or whoever may change "
                                      "the model). Granting USER `*` READ makes an upstream "
                                      "model usable by everyone signed in.")

@@ -17,6 +17,8 @@ class TaskKind(Enum):
                                                        "(Ollama or OpenAI routes).")
     COMPLETION = strawberry.enum_value("completion", description="A completion this server "
                                                                  "streams itself.")
+    FUNCTION = strawberry.enum_value("function", description="A function's call in a "
+                                                             "worker process.")
 
 
 @strawberry.type(description="Something running that can be stopped.")

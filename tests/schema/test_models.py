@@ -3,8 +3,8 @@
 from tests.schema.conftest import error_codes
 from tests.support.ai import *  # noqa: F403
 
-MODELS = """{ models { id name kind connectionType preset loadedUntil
-                       connections { kind index } accessGrants { principalType principalId } } }"""
+MODELS = """{ models { nodes { id name kind connectionType preset loadedUntil
+  connections { kind index } accessGrants { principalType principalId } } } }"""
 SHARE = """mutation Share($input: UpdateModelAccessInput!) {
   updateModelAccess(input: $input) { modelId accessGrants { principalType principalId permission } }
 }"""
@@ -12,7 +12,7 @@ SHARE = """mutation Share($input: UpdateModelAccessInput!) {
 
 async def test_models_with_the_upstream_each_comes_from(graphql):
     token = await graphql.admin()
-    models = (await graphql.ok(MODELS, token=token))["models"]
+    models = (await graphql.ok(MODELS, token=token))["models"]["nodes"]
     by_id = {m["id"]: m for m in models}
     assert list(by_id) == ["gpt-4o", "gpt-4o-mini", "llama3:8b", "qwen3:4b",
                            "nomic-embed-text:latest"]
@@ -27,7 +27,7 @@ async def test_models_with_the_upstream_each_comes_from(graphql):
 async def test_sharing_a_model_over_graphql(graphql):
     admin = await graphql.admin()
     user = (await graphql.add_user(admin, "una@example.com"))["token"]
-    assert (await graphql.ok(MODELS, token=user))["models"] == []
+    assert (await graphql.ok(MODELS, token=user))["models"]["nodes"] == []
     assert (await graphql.ok('{ model(id: "gpt-4o") { id } }', token=user))["model"] is None
     refused = await graphql(SHARE, {"input": {"modelId": "gpt-4o", "grants": [
         {"principalType": "USER", "principalId": "*"}]}}, token=user)
@@ -36,7 +36,7 @@ async def test_sharing_a_model_over_graphql(graphql):
         {"principalType": "USER", "principalId": "*"}]}}, token=admin)
     assert shared["updateModelAccess"]["accessGrants"] == [
         {"principalType": "USER", "principalId": "*", "permission": "READ"}]
-    models = (await graphql.ok(MODELS, token=user))["models"]
+    models = (await graphql.ok(MODELS, token=user))["models"]["nodes"]
     assert [m["id"] for m in models] == ["gpt-4o"]
     assert models[0]["accessGrants"] == [{"principalType": "USER", "principalId": "*"}]
 

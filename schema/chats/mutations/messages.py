@@ -25,6 +25,7 @@ from schema.chats.mutations.payloads import (
 from schema.chats.types import Chat, Message
 from schema.context import Info
 from schema.errors import expected
+from schema.files.inputs import FileRefInput
 
 
 @strawberry.input(description="A new message. Left without `parentId` it answers the "
@@ -43,6 +44,8 @@ class AddMessageInput:
                                   "UUID).")
     model: str | None = strawberry.field(default=None, description="The model, for answers.")
     done: bool = strawberry.field(default=True, description="False while still streaming.")
+    files: list[FileRefInput] | None = strawberry.field(
+        default=None, description="Files attached to it (each one you may read).")
 
 
 @strawberry.input(description="Changes to a message in place; fields left out keep their "
@@ -78,7 +81,8 @@ class MessageMutations:
         data = messages.MessageCreate(
             content=input.content, role=input.role, parent_id=parent,
             as_root=input.parent_id is None, model=input.model, done=input.done,
-            message_id=str(input.id) if input.id else None)
+            message_id=str(input.id) if input.id else None,
+            extra={"files": [f.to_item() for f in input.files]} if input.files else {})
         try:
             change = await messages.add_message(ctx, str(input.chat_id), data)
         except DomainError as error:

@@ -1,0 +1,124 @@
+"""Functions at work on Open WebUI's routes: a pipe model answering
+`/api/chat/completions` in OpenAI's format (streamed when asked), filters' `outlet` on
+`POST /api/chat/completed`, `POST /api/chat/actions/{action_id}`, and the documented
+`POST /api/functions/{id}/execute`. A function that fails is a failing upstream: 502
+before an answer starts, an OpenAI error event in the middle of a stream."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from compat_rest.common import BadBody, read_json
+from compat_rest.openai.errors import frame
+from compat_rest.openwebui.errors import NOT_FOUND, endpoint
+from data.tables import FunctionRow
+from resolvers.context import Context
+from resolvers.errors import DomainError
+from resolvers.functions import runtime
+
+DIALECT = {"function_not_found": (404, NOT_FOUND)}
+
+
+async def _object(request: Request) -> dict[str, Any]:
+    body = await read_json(request)
+    if not isinstance(body, dict):
+        raise BadBody([{"type": "dict_type", "loc": ["body"],
+                        "msg": "Input should be a valid dictionary"}])
+    return body
+
+
+def _chunk(model: str, answer_id: str, delta: dict, finish: str | None = None) -> bytes:
+    chunk = {"id": answer_id, "object": "chat.completion.chunk", "created": int(time.time()),
+             "model": model, "choices": [{"index": 0, "delta": delta, "logprobs": None,
+                                          "finish_reason": finish}]}
+    return b"data: " + json.dumps(chunk).encode() + b"\n\n"
+
+
+def _piece_bytes(model: str, answer_id: str, piece: Any) -> bytes:
+    if isinstance(piece, dict):  # the pipe speaks OpenAI's chunks itself
+        return b"data: " + json.dumps(piece).encode() + b"\n\n"
+    text = piece if isinstance(piece, str) else json.dumps(piece)
+    return _chunk(model, answer_id, {"content": text})
+
+
+async def pipe_answer(ctx: Context, row: FunctionRow, body: dict[str, Any]) -> Response:
+    """Answer a completion with the pipe `row`. The caller has an open unit of work; the
+    stream itself holds none."""
+    model = str(body.get("model"))
+    messages = await runtime.open_pipe(ctx, row, body)
+    answer_id = f"chatcmpl-{uuid.uuid4()}"
+    first = await anext(messages)  # a failure before the answer starts is a 502
+    if body.get("stream") is True:
+        return StreamingResponse(_stream(model, answer_id, first, messages),
+                                 media_type="text/event-stream")
+    pieces, result = [], None
+    message: dict[str, Any] | None = first
+    while message is not None:
+        if "piece" in message:
+            pieces.append(message["piece"])
+        else:
+            result = message.get("result")
+        message = await anext(messages, None)
+    if isinstance(result, dict):
+        return JSONResponse(result)
+    text = "".join(p if isinstance(p, str) else json.dumps(p) for p in pieces) \
+        if result is None else (result if isinstance(result, str) else json.dumps(result))
+    return JSONResponse({"id": answer_id, "object": "chat.completion",
+                         "created": int(time.time()), "model": model,
+                         "choices": [{"index": 0, "finish_reason": "stop",
+                                      "message": {"role": "assistant", "content": text}}]})
+
+
+async def _stream(model: str, answer_id: str, first: dict[str, Any],
+                  messages: AsyncIterator[dict[str, Any]]) -> AsyncIterator[bytes]:
+    message: dict[str, Any] | None = first
+    try:
+        while message is not None:
+            if "piece" in message:
+                yield _piece_bytes(model, answer_id, message["piece"])
+            elif message.get("result") is not None:
+                yield _piece_bytes(model, answer_id, message["result"])
+            message = await anext(messages, None)
+    except DomainError as error:
+        yield frame(error)
+        return
+    finally:
+        await messages.aclose()  # type: ignore[attr-defined]
+    yield _chunk(model, answer_id, {}, "stop")
+    yield b"data: [DONE]\n\n"
+
+
+@endpoint(overrides=DIALECT)
+async def chat_completed(request: Request, ctx: Context) -> dict:
+    return await runtime.apply_filters(ctx, await _object(request), "outlet")
+
+
+@endpoint(overrides=DIALECT)
+async def chat_action(request: Request, ctx: Context) -> Any:
+    return await runtime.run_action(ctx, request.path_params["action_id"],
+                                    await _object(request))
+
+
+@endpoint(overrides=DIALECT)
+async def execute_function(request: Request, ctx: Context) -> dict:
+    result = await runtime.execute_function(ctx, request.path_params["function_id"],
+                                            await _object(request))
+    return {"result": result}
+
+
+def routes() -> list[Route]:
+    return [
+        Route("/api/chat/completed", chat_completed, methods=["POST"]),
+        Route("/api/v1/chat/completed", chat_completed, methods=["POST"]),
+        Route("/api/chat/actions/{action_id}", chat_action, methods=["POST"]),
+        Route("/api/v1/chat/actions/{action_id}", chat_action, methods=["POST"]),
+        Route("/api/functions/{function_id}/execute", execute_function, methods=["POST"]),
+    ]

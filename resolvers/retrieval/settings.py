@@ -1,0 +1,159 @@
+"""Retrieval's runtime settings (data.rag_settings): the search defaults every search
+reads, and the embedding engine, which administrators read and change. API keys leave
+only masked; a masked key sent back unchanged keeps the stored one."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from data.embeddings.settings import LOCAL, OLLAMA, OPENAI, EmbeddingSettings
+from data.rag_settings import EMBEDDING_SETTINGS, SEARCH_SETTINGS
+from data.vectors.settings import RetrievalSettings
+from resolvers.context import Context
+from resolvers.errors import Invalid
+from resolvers.permissions import require_admin
+
+KEYS = ("OPENAI_KEY", "OLLAMA_KEY")
+MASK = "********"
+
+
+def _stored(values: Mapping[str, Any], key: str, fallback: Any) -> Any:
+    """A row's value when it has the setting's type; a row written by hand or by another
+    program with something else falls back to the process's setting."""
+    value = values.get(key)
+    kind = type(fallback)
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, kind) and (kind is bool or not isinstance(value, bool)):
+        return value
+    return fallback
+
+
+async def search_settings(ctx: Context) -> RetrievalSettings:
+    """RAG_TOP_K and the others as they are now (admins may have changed them)."""
+    values = await ctx.services.config.current()
+    base = ctx.settings.vectors.retrieval
+    return dataclasses.replace(
+        base, top_k=_stored(values, "rag.top_k", base.top_k),
+        top_k_reranker=_stored(values, "rag.top_k_reranker", base.top_k_reranker),
+        relevance_threshold=_stored(values, "rag.relevance_threshold",
+                                    float(base.relevance_threshold)),
+        bm25_weight=_stored(values, "rag.hybrid_bm25_weight", float(base.bm25_weight)),
+        hybrid=_stored(values, "rag.enable_hybrid_search", base.hybrid))
+
+
+def embedding_settings(values: Mapping[str, Any], base: EmbeddingSettings
+                       ) -> EmbeddingSettings:
+    """The engine as configured in `values` (the config rows); timeouts and concurrency
+    stay the process's."""
+    engine = _stored(values, "rag.embedding_engine", base.engine)
+    return dataclasses.replace(
+        base, engine=engine if engine in (LOCAL, OLLAMA, OPENAI) else base.engine,
+        model=_stored(values, "rag.embedding_model", base.model),
+        batch_size=_stored(values, "rag.embedding_batch_size", base.batch_size),
+        openai_base_url=_stored(values, "rag.openai_api_base_url",
+                                base.openai_base_url).rstrip("/"),
+        openai_key=_stored(values, "rag.openai_api_key", base.openai_key),
+        ollama_base_url=_stored(values, "rag.ollama.url", base.ollama_base_url).rstrip("/"),
+        ollama_key=_stored(values, "rag.ollama.key", base.ollama_key))
+
+
+def mask(key: str) -> str:
+    """Enough of a key to tell keys apart, never enough to use it."""
+    if not key:
+        return ""
+    return key[:3] + MASK + key[-4:] if len(key) >= 16 else MASK
+
+
+def _whole(low: int, high: int) -> Callable[[Any], bool]:
+    return lambda v: isinstance(v, int) and not isinstance(v, bool) and low <= v <= high
+
+
+def _number(low: float, high: float) -> Callable[[Any], bool]:
+    return lambda v: isinstance(v, int | float) and not isinstance(v, bool) \
+        and low <= v <= high
+
+
+def _url(value: Any) -> bool:
+    if not isinstance(value, str) or len(value) > 2000 or "\x00" in value:
+        return False
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def _text(value: Any) -> bool:
+    return isinstance(value, str) and len(value) <= 4000 and "\x00" not in value
+
+
+RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "TOP_K": (_whole(1, 10_000), "a whole number from 1 to 10000"),
+    "TOP_K_RERANKER": (_whole(1, 10_000), "a whole number from 1 to 10000"),
+    "RELEVANCE_THRESHOLD": (_number(-1, 1), "a number from -1 to 1"),
+    "HYBRID_BM25_WEIGHT": (_number(0, 1), "a number from 0 to 1"),
+    "ENABLE_RAG_HYBRID_SEARCH": (lambda v: isinstance(v, bool), "true or false"),
+    "RAG_EMBEDDING_ENGINE": (lambda v: v in (LOCAL, OLLAMA, OPENAI),
+                             "empty (local), ollama or openai"),
+    "RAG_EMBEDDING_MODEL": (lambda v: _text(v) and bool(v.strip()), "a model name"),
+    "RAG_EMBEDDING_BATCH_SIZE": (_whole(1, 10_000), "a whole number from 1 to 10000"),
+    "OPENAI_URL": (_url, "an http(s) URL"), "OLLAMA_URL": (_url, "an http(s) URL"),
+    "OPENAI_KEY": (_text, "a string"), "OLLAMA_KEY": (_text, "a string"),
+}
+
+
+async def _read(ctx: Context, table: Mapping[str, tuple[str, Any]]) -> dict[str, Any]:
+    values = await ctx.services.config.get_all(ctx.session, fresh=True)
+    found = {name: values[key] for name, (key, _) in table.items()}
+    return {name: mask(v) if name in KEYS else v for name, v in found.items()}
+
+
+async def _write(ctx: Context, table: Mapping[str, tuple[str, Any]],
+                 changes: Mapping[str, Any]) -> None:
+    unknown = changes.keys() - table.keys()
+    if unknown:
+        raise Invalid(f"Unknown settings: {', '.join(sorted(unknown))}.",
+                      reason="invalid_setting")
+    for name, value in changes.items():
+        check, wanted = RULES[name]
+        if not check(value):
+            raise Invalid(f"{name} must be {wanted}.", reason="invalid_setting", field=name)
+    stored = await ctx.services.config.get_all(ctx.session, fresh=True)
+    rows = {}
+    for name, value in changes.items():
+        key = table[name][0]
+        if name in KEYS and value == mask(stored[key]) and value:
+            continue  # the masked key came back as it was shown: keep the real one
+        rows[key] = value
+    if rows:
+        await ctx.services.config.set(ctx.session, rows)
+
+
+async def get_search_config(ctx: Context) -> dict[str, Any]:
+    """Administrators: the search defaults by Open WebUI's names."""
+    await require_admin(ctx)
+    return await _read(ctx, SEARCH_SETTINGS)
+
+
+async def update_search_config(ctx: Context, changes: Mapping[str, Any]) -> dict[str, Any]:
+    """Administrators: change any search defaults; every value checked before any is
+    written."""
+    await require_admin(ctx)
+    await _write(ctx, SEARCH_SETTINGS, changes)
+    return await _read(ctx, SEARCH_SETTINGS)
+
+
+async def get_embedding_config(ctx: Context) -> dict[str, Any]:
+    """Administrators: the embedding engine, its keys masked."""
+    await require_admin(ctx)
+    return await _read(ctx, EMBEDDING_SETTINGS)
+
+
+async def update_embedding_config(ctx: Context, changes: Mapping[str, Any]
+                                  ) -> dict[str, Any]:
+    """Administrators: change the engine; the next embedding anywhere uses it (collections
+    built with another model need re-indexing)."""
+    await require_admin(ctx)
+    await _write(ctx, EMBEDDING_SETTINGS, changes)
+    return await _read(ctx, EMBEDDING_SETTINGS)

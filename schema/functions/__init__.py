@@ -1,0 +1,1 @@
+"""Functions on GraphQL: the Function type, the functions query and its mutations."""

@@ -1,0 +1,1 @@
+"""Retrieval on GraphQL: the `retrieve` query over knowledge bases and files."""
