@@ -1,6 +1,8 @@
-"""Open WebUI's `POST /api/v1/retrieval/process/file` for files: extract and chunk a file
-again (e.g. one that failed), or replace its text. The work runs in the background, as
-every file's does; this route waits for it and answers with the result."""
+"""Open WebUI's `POST /api/v1/retrieval/process/file` (rest-ai.md §8.1), in its three
+modes: neither `content` nor `collection_name` (extract and index `file-<id>` again,
+e.g. a file that failed), `content` (that text replaces the file's and is indexed), and
+`collection_name` (the file's chunks copied into that collection). The work runs in the
+background, as every file's does; this route waits for it and answers with the result."""
 
 from __future__ import annotations
 
@@ -10,7 +12,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from compat_rest.common import BadBody, parse_body, rest_context
-from compat_rest.openwebui.errors import NOT_FOUND, error_response, render_domain_error
+from compat_rest.openwebui.errors import (
+    ACCESS_PROHIBITED,
+    NOT_FOUND,
+    error_response,
+    render_domain_error,
+)
 from resolvers import files
 from resolvers.errors import DomainError
 
@@ -23,22 +30,25 @@ class ProcessFileForm(BaseModel):
     collection_name: str | None = None
 
 
-
-
 async def process_file(request: Request) -> Response:
-    """Owner, admins, write grants. A failure is a 400 with the reason, the file marked
-    failed (as in Open WebUI)."""
+    """Owner, admins, write grants on the file (and write access to a named collection:
+    403 otherwise). A failure is a 400 with the reason, the file marked failed (as in
+    Open WebUI)."""
     ctx = rest_context(request)
     try:
         form = await parse_body(request, ProcessFileForm)
-        if form.collection_name is not None:
-            return error_response(400, "Adding a file to a named collection is not "
-                                       "supported here yet; leave out collection_name.")
-        outcome = await files.process_file_and_wait(ctx, form.file_id, content=form.content)
+        if form.collection_name is None:
+            outcome = await files.process_file_and_wait(ctx, form.file_id,
+                                                        content=form.content)
+        else:
+            outcome = await files.add_file_to_collection(ctx, form.file_id,
+                                                         form.collection_name,
+                                                         content=form.content)
     except BadBody as error:
         return error_response(422, error.errors)
     except DomainError as error:
-        return render_domain_error(error, {"file_not_found": (404, NOT_FOUND)})
+        return render_domain_error(error, {"file_not_found": (404, NOT_FOUND),
+                                           "collection_forbidden": (403, ACCESS_PROHIBITED)})
     if outcome.data.get("status") == "failed":
         return error_response(400, outcome.data.get("error") or "Processing failed.")
     return JSONResponse({"status": True, "collection_name": outcome.collection,

@@ -1,5 +1,7 @@
-"""Embeddings from an Ollama (`/api/embed`) or OpenAI-compatible (`/embeddings`) server,
-through the process's one upstream HTTP client (data/llm/upstreams.py).
+"""Embeddings from an Ollama (`/api/embed`), OpenAI-compatible (`/embeddings`) or Azure
+OpenAI (`/openai/deployments/{model}/embeddings?api-version=`, key in `api-key`, a 429
+retried after its Retry-After as Open WebUI does) server, through the process's one
+upstream HTTP client (data/llm/upstreams.py).
 
 Inputs go in batches of RAG_EMBEDDING_BATCH_SIZE, at most
 RAG_EMBEDDING_CONCURRENT_REQUESTS at once. Whatever goes wrong is an UpstreamError with a
@@ -16,13 +18,16 @@ import json
 import math
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import quote
 
-from data.embeddings.settings import OLLAMA, EmbeddingSettings
+from data.embeddings.settings import AZURE_OPENAI, OLLAMA, OPENAI, EmbeddingSettings
 from data.llm.base import Connection, UpstreamBroken, UpstreamError, UpstreamTimeout
 from data.llm.streams import Interruptible
 from data.llm.upstreams import Upstreams
 
 MAX_ANSWER = 256 * 1024 * 1024
+AZURE_ATTEMPTS = 5  # Open WebUI's: a 429 is retried four times
+MAX_RETRY_WAIT = 30.0  # seconds; a longer Retry-After is cut to this
 
 
 class UpstreamEmbedder:
@@ -36,6 +41,13 @@ class UpstreamEmbedder:
             base_url=settings.ollama_base_url if ollama else settings.openai_base_url,
             key=settings.ollama_key if ollama else settings.openai_key)
         self.path = "/api/embed" if ollama else "/embeddings"
+        if settings.engine == AZURE_OPENAI:
+            self.connection = Connection(
+                kind=OPENAI, idx=0, base_url=settings.azure_base_url,
+                headers={"api-key": settings.azure_key} if settings.azure_key else {})
+            self.path = (f"/openai/deployments/{quote(settings.model, safe='')}/embeddings"
+                         f"?api-version={quote(settings.azure_version, safe='')}")
+        self.secrets = tuple(k for k in (self.connection.key, settings.azure_key) if k)
         self._limit = asyncio.Semaphore(settings.concurrency) if settings.concurrency else None
 
     async def embed(self, texts: Sequence[str], *, dimension: int | None = None
@@ -75,10 +87,22 @@ class UpstreamEmbedder:
         body: dict[str, Any] = {"input": texts, "model": self.model}
         if self.engine == OLLAMA:
             body["truncate"] = True
-        answer = await self.upstreams.open(self.connection, "POST", self.path,
-                                           json.dumps(body).encode(), Interruptible())
+        if self.engine == AZURE_OPENAI:
+            body = {"input": texts}  # the deployment in the path is the model
+        for attempt in range(AZURE_ATTEMPTS):
+            answer = await self.upstreams.open(self.connection, "POST", self.path,
+                                               json.dumps(body).encode(), Interruptible())
+            if answer.status == 429 and self.engine == AZURE_OPENAI \
+                    and attempt + 1 < AZURE_ATTEMPTS:
+                # As Open WebUI: Azure's rate limit is waited out (Retry-After), within
+                # RAG_EMBEDDING_TIMEOUT when one is set.
+                wait = _seconds(answer.response.headers.get("Retry-After"))
+                await answer.aclose()
+                await asyncio.sleep(wait)
+                continue
+            break
         if answer.status >= 400:
-            raise await answer.refused((self.connection.key,) if self.connection.key else ())
+            raise await answer.refused(self.secrets)
         try:
             raw = await answer.read_all(MAX_ANSWER)
         finally:
@@ -106,6 +130,13 @@ class UpstreamEmbedder:
                 raise UpstreamBroken("The embedding server answered a vector that is not "
                                      "a list of finite numbers.")
         return vectors
+
+
+def _seconds(retry_after: str | None) -> float:
+    try:
+        return min(max(float(retry_after or 1), 0.0), MAX_RETRY_WAIT)
+    except ValueError:
+        return 1.0
 
 
 def _index(item: Any) -> int:

@@ -154,7 +154,7 @@ def check_vector(vector: Any, dimension: int | None) -> np.ndarray:
         raise DimensionMismatch(f"This collection's vectors have {dimension} dimensions, "
                                 f"not {array.size}.")
     with np.errstate(over="ignore"):
-        array = array.astype(np.float32)
+        array = array.astype(np.float32, copy=False)  # float32 given: no second copy
     if not np.isfinite(array).all():
         raise VectorStoreError("A vector holds finite numbers only (within float32).")
     return array

@@ -96,14 +96,16 @@ class EmbeddedStore:
             ids = [item.id for item in checked]
             if replace:
                 await self._delete_ids(session, name, ids)
-            rows = [{"c": name, "id": i.id, "t": i.text, "v": as_bytes(i.vector),
-                     "m": i.metadata} for i in checked]
             statement = text("INSERT INTO parley_vector_chunk (collection, id, text, vector, "
                              "metadata) VALUES (:c, :id, :t, :v, :m)").bindparams(
                 bindparam("m", type_=JSON()))
             try:
-                for start in range(0, len(rows), BATCH):
-                    await session.execute(statement, rows[start:start + BATCH])
+                # Rows made one batch at a time: a large file's all at once doubled the
+                # memory its vectors take.
+                for start in range(0, len(checked), BATCH):
+                    await session.execute(statement, [
+                        {"c": name, "id": i.id, "t": i.text, "v": as_bytes(i.vector),
+                         "m": i.metadata} for i in checked[start:start + BATCH]])
             except IntegrityError:
                 raise VectorStoreError("The collection already holds an item with one of "
                                        "these ids; nothing was added.") from None

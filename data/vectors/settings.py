@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from data.env import flag
+from data.reranking import RerankSettings, RerankSettingsError, load_rerank_settings
 
 EMBEDDED, WEAVIATE = "embedded", "weaviate"
 
@@ -39,6 +40,7 @@ class RetrievalSettings:
     # Open WebUI's ENABLE_RETRIEVAL_UNSCOPED_COLLECTIONS: non-admins may read collections
     # that are no file's, memory's, web search's or knowledge base's (e.g. sha256 names).
     unscoped_collections: bool = False
+    reranker: RerankSettings = RerankSettings()  # RAG_RERANKING_ENGINE, RAG_EXTERNAL_*
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,13 @@ def _number(env: Mapping[str, str], name: str, default: float, low: float, high:
         raise VectorSettingsError(f"{name}={raw!r}: expected a number from {low:g} to "
                                   f"{high:g}")
     return value
+
+
+def _reranker(env: Mapping[str, str]) -> RerankSettings:
+    try:
+        return load_rerank_settings(env)
+    except RerankSettingsError as error:
+        raise VectorSettingsError(str(error)) from None
 
 
 def load_vector_settings(env: Mapping[str, str]) -> VectorSettings:
@@ -95,5 +104,6 @@ def load_vector_settings(env: Mapping[str, str]) -> VectorSettings:
         bm25_weight=_number(env, "RAG_HYBRID_BM25_WEIGHT", 0.5, 0.0, 1.0),
         full_context=_flag(env, "RAG_FULL_CONTEXT", False),
         bypass_embedding=_flag(env, "BYPASS_EMBEDDING_AND_RETRIEVAL", False),
-        unscoped_collections=_flag(env, "ENABLE_RETRIEVAL_UNSCOPED_COLLECTIONS", False))
+        unscoped_collections=_flag(env, "ENABLE_RETRIEVAL_UNSCOPED_COLLECTIONS", False),
+        reranker=_reranker(env))
     return VectorSettings(vector_db, weaviate, retrieval)

@@ -85,8 +85,8 @@ async def write_file_items(ctx: Context, collection: str, file_id: str,
             await store.delete_collection(collection)
         else:
             await store.delete(collection, filter={"file_id": file_id})
-        if items:
-            await store.upsert(collection, items)
+        if items:  # new ids, and the file's earlier ones are gone: nothing to replace
+            await store.insert(collection, items)
 
 
 async def index_file(ctx: Context, file_id: str, chunks: ChunkPairs,

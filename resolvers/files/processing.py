@@ -101,8 +101,10 @@ async def process_file(ctx: Context, file_id: str, *, content: str | None = None
 
 async def _set_status(services: Services, file_id: str, data: dict[str, Any],
                       chunks: list[tuple[str, dict[str, Any]]] | None = None,
-                      content_hash: str | None = None) -> FileRow | None:
-    """One short unit of work; None when the file was deleted meanwhile."""
+                      content_hash: str | None = None, collection: str | None = None
+                      ) -> FileRow | None:
+    """One short unit of work; None when the file was deleted meanwhile. Completion and
+    failure also set or drop Open WebUI's `meta.collection_name`."""
     ctx = Context(services)
     async with ctx.unit_of_work(write=True):
         row = await FileRepo(ctx.session).get(file_id)
@@ -111,6 +113,8 @@ async def _set_status(services: Services, file_id: str, data: dict[str, Any],
         if chunks is not None or data.get("status") == "failed":
             # Nothing half-indexed stays: a failure leaves no chunks at all.
             await FileChunkRepo(ctx.session).replace(file_id, chunks or [])
+            meta = {k: v for k, v in (row.meta or {}).items() if k != "collection_name"}
+            row.meta = {**meta, "collection_name": collection} if collection else meta
         keep = {k: v for k, v in (row.data or {}).items()
                 if k not in ("status", "error") and (chunks is None or k != "content")}
         row.data = {**keep, **data}
@@ -139,7 +143,7 @@ async def fail_file(services: Services, file_id: str, reason: str) -> None:
     """The file marked failed with the reason, none of its chunks or vectors kept."""
     try:
         await drop_file_vectors(Context(services), file_id)
-    except DomainError:
+    except Exception:  # the store down too: the file is still marked failed
         log.warning("file %s failed; its vectors could not be dropped yet", file_id)
     await _set_status(services, file_id, {"status": "failed", "error": reason})
 
@@ -157,7 +161,8 @@ async def run_processing(services: Services, file_id: str, content: str | None =
         try:
             text, chunks = await asyncio.to_thread(_work, settings, row,
                                                    store.locate(row.path), content)
-            await index_file(Context(services), file_id, chunks, text_hash(text))
+            collection = await index_file(Context(services), file_id, chunks,
+                                          text_hash(text))
         except (ExtractionFailed, DomainError) as error:
             await fail_file(services, file_id, str(error))
             return
@@ -165,8 +170,13 @@ async def run_processing(services: Services, file_id: str, content: str | None =
             log.exception("processing file %s failed", file_id)
             await fail_file(services, file_id, UNEXPECTED)
             return
-        done = await _set_status(services, file_id, {"status": "completed", "content": text},
-                                 chunks, text_hash(text))
+        try:
+            done = await _set_status(services, file_id, {"status": "completed",
+                                                         "content": text}, chunks,
+                                     text_hash(text), collection)
+        except Exception:  # not completed, so not searchable either
+            await drop_file_vectors(Context(services), file_id)
+            raise
         if done is None:  # deleted while it was embedded: its vectors go too
             await drop_file_vectors(Context(services), file_id)
 

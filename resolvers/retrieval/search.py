@@ -4,8 +4,9 @@ a cosine rescoring with the relevance threshold). Results from several collectio
 merged, duplicates by content kept once with their best score, best first.
 
 Scores: vector search gives (1 + cosine) / 2 as Open WebUI's stores report it; hybrid
-gives the cosine itself (Open WebUI's reranking step without a reranker model), which is
-what RAG_RELEVANCE_THRESHOLD is compared with; keyword search gives the full-text
+gives the cosine itself (Open WebUI's reranking step without a reranker model), or the
+external reranker's relevance_score with RAG_RERANKING_ENGINE=external, which is what
+RAG_RELEVANCE_THRESHOLD is compared with; keyword search gives the full-text
 engine's own score, comparable only within one collection.
 """
 
@@ -16,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from data.reranking import ExternalReranker
 from data.vectors.fusion import cosines, weighted_rrf
 from resolvers.context import Context
 from resolvers.errors import Invalid
@@ -138,12 +140,24 @@ async def _hybrid_one(ctx: Context, name: str, query: str, vector: list[float], 
     by_text = {c.text: c for ranking in rankings for c in ranking}
     fused = weighted_rrf([[c.text for c in ranking] for ranking in rankings], weights)
     candidates = [by_text[text] for text, _ in fused]
-    stored = await store.vectors(name, [c.id for c in candidates])
-    candidates = [c for c in candidates if c.id in stored]
-    scores = cosines(vector, [stored[c.id] for c in candidates])
     rescored = [RetrievedChunk(c.id, c.text, s, name, c.metadata)
-                for c, s in zip(candidates, scores, strict=True) if s >= threshold]
+                for c, s in await _relevance(ctx, name, query, vector, candidates)
+                if s >= threshold]
     return sorted(rescored, key=lambda c: -c.score)[:keep]
+
+
+async def _relevance(ctx: Context, name: str, query: str, vector: list[float],
+                     candidates: list[RetrievedChunk]) -> list[tuple[RetrievedChunk, float]]:
+    """Open WebUI's rerank step: the external reranker's scores when one is configured
+    (RAG_RERANKING_ENGINE=external), else the cosine of each candidate with the query."""
+    reranking = ctx.settings.vectors.retrieval.reranker
+    if reranking.external and candidates:
+        scores = await ExternalReranker(ctx.services.llm, reranking).scores(
+            query, [c.text for c in candidates])
+        return [(c, s) for c, s in zip(candidates, scores, strict=True) if s is not None]
+    stored = await ctx.services.vectors.vectors(name, [c.id for c in candidates])
+    kept = [c for c in candidates if c.id in stored]
+    return list(zip(kept, cosines(vector, [stored[c.id] for c in kept]), strict=True))
 
 
 async def search(ctx: Context, collections: Sequence[str], query: str, *,

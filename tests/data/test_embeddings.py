@@ -11,11 +11,16 @@ import pytest
 
 from data.embeddings import LocalEmbedder, make_embedder
 from data.embeddings.local import LocalEmbeddingsMissing
-from data.embeddings.settings import EmbeddingSettings, load_embedding_settings
+from data.embeddings.settings import (
+    EmbeddingSettings,
+    EmbeddingSettingsError,
+    load_embedding_settings,
+)
 from data.llm.base import UpstreamBroken, UpstreamRefused, UpstreamTimeout, UpstreamUnreachable
 from data.llm.settings import UpstreamSettings
 from data.llm.upstreams import Upstreams
 from data.settings import SettingsError, load_settings
+from tests.support.reranking import ScriptedModels
 from tests.support.upstream import ScriptedUpstream
 
 MODEL = "nomic-embed-text:latest"
@@ -143,3 +148,64 @@ def test_settings_follow_open_webuis_variables(tmp_path):
                 {"RAG_EMBEDDING_TIMEOUT": "-1"}):
         with pytest.raises(SettingsError, match=next(iter(bad))):
             load_settings(base | bad)
+
+
+# ---- Azure OpenAI (tests/support/reranking.py serves its route) ----------------------
+
+
+@pytest.fixture
+async def azure():
+    async with ScriptedModels() as scripted:
+        scripted.vectorize = lambda text: [float(len(text)), 1.0, 0.0]
+        yield scripted
+
+
+def azure_settings(server, **more) -> EmbeddingSettings:
+    return EmbeddingSettings(**{"engine": "azure_openai", "model": "embed-deploy",
+                                "azure_base_url": server.url, "azure_key": "azure-key",
+                                "azure_version": "2024-02-01", **more})
+
+
+async def test_azure_engine_sends_the_deployment_version_and_api_key(azure, upstreams):
+    embedder = make_embedder(azure_settings(azure, batch_size=2), upstreams)
+    assert await embedder.embed(["a", "bb\nb", "ccc"]) == [[1.0, 1.0, 0.0], [4.0, 1.0, 0.0],
+                                                            [3.0, 1.0, 0.0]]
+    sent = [r for r in azure.requests if "/openai/deployments/" in r.path]
+    assert [r.path for r in sent] == [
+        "/openai/deployments/embed-deploy/embeddings?api-version=2024-02-01"] * 2
+    assert [r.body for r in sent] == [{"input": ["a", "bb b"]}, {"input": ["ccc"]}]
+    assert sent[0].headers["api-key"] == "azure-key"
+    assert "authorization" not in sent[0].headers
+
+
+async def test_azure_rate_limits_are_waited_out_then_refused(azure, upstreams):
+    azure.azure_statuses = [429, 429]
+    embedder = make_embedder(azure_settings(azure), upstreams)
+    assert await embedder.embed(["ok"]) == [[2.0, 1.0, 0.0]]
+    assert len(azure.requests) == 3
+    azure.azure_statuses = [429] * 5
+    with pytest.raises(UpstreamRefused) as refused:
+        await embedder.embed(["never"])
+    assert refused.value.status == 429 and "embedding server" in refused.value.message
+
+
+async def test_azure_wrong_key_and_version_are_refused_without_the_key(azure, upstreams):
+    with pytest.raises(UpstreamRefused) as refused:
+        await make_embedder(azure_settings(azure, azure_key="wrong-key"), upstreams
+                            ).embed(["x"])
+    assert "credentials" in refused.value.message and "wrong-key" not in refused.value.message
+    with pytest.raises(UpstreamRefused) as refused:
+        await make_embedder(azure_settings(azure, azure_version="1999-01-01"), upstreams
+                            ).embed(["x"])
+    assert "404" in refused.value.message or refused.value.status == 404
+
+
+def test_azure_settings_need_a_url_and_a_version():
+    with pytest.raises(EmbeddingSettingsError, match="RAG_AZURE_OPENAI_BASE_URL"):
+        load_embedding_settings({"RAG_EMBEDDING_ENGINE": "azure_openai"})
+    settings = load_embedding_settings({
+        "RAG_EMBEDDING_ENGINE": "azure_openai", "RAG_EMBEDDING_MODEL": "deploy",
+        "RAG_AZURE_OPENAI_BASE_URL": "https://x.openai.azure.com/",
+        "RAG_AZURE_OPENAI_API_KEY": " k ", "RAG_AZURE_OPENAI_API_VERSION": "2024-02-01"})
+    assert (settings.azure_base_url, settings.azure_key, settings.azure_version) == (
+        "https://x.openai.azure.com", "k", "2024-02-01")

@@ -45,6 +45,17 @@ def encrypted_pdf_bytes(text: str, password: str = "secret") -> bytes:
     return out.getvalue()
 
 
+def broken_pdf_bytes(text: str) -> bytes:
+    """A PDF written by pypdf, cut off halfway (as a download that broke off)."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf_bytes(text))))
+    out = io.BytesIO()
+    writer.write(out)
+    whole = out.getvalue()
+    return whole[:len(whole) // 2]
+
+
 def docx_bytes(*paragraphs: str) -> bytes:
     from docx import Document
 

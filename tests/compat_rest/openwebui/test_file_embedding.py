@@ -16,6 +16,7 @@ from tests.conftest import bearer
 from tests.support.embeddings import *  # noqa: F403 (the embedding fixtures)
 from tests.support.embeddings import DIMS, MODEL, bag_of_words, embedding_env
 from tests.support.files import upload, wait_processed
+from tests.support.waiting import eventually
 
 ROUTE = "/api/v1/retrieval/process/file"
 NOTES = ("# Gardening\n\nTomatoes need sun and water every day.\n\n"
@@ -50,6 +51,7 @@ async def test_chunks_are_embedded_with_open_webui_metadata(client, app, owner, 
     done = await processed(client, owner, "notes.md", NOTES.encode())
     assert done["data"]["status"] == "completed", done["data"]
     collection = f"file-{done['id']}"
+    assert done["meta"]["collection_name"] == collection  # as Open WebUI records it
     store = app.state.services.vectors
     found = await store.query(collection, {"file_id": done["id"]})
     assert len(found.ids[0]) == await chunk_rows(app, done["id"]) == 2
@@ -109,6 +111,7 @@ async def test_a_failing_embedding_server_fails_the_file_and_keeps_nothing(
     assert failed.status_code == 400 and reason in failed.json()["detail"], failed.text
     file = (await client.get(f"/api/v1/files/{done['id']}", headers=bearer(owner))).json()
     assert file["data"]["status"] == "failed" and reason in file["data"]["error"]
+    assert "collection_name" not in file["meta"]
     assert await vector_ids(app, collection) == [] and await chunk_rows(app, done["id"]) == 0
     assert not await app.state.services.vectors.has_collection(collection)
     await _repair(upstream, fault)
@@ -150,12 +153,40 @@ class TestBypass:
     def env_overrides(self, upstream) -> dict[str, str]:
         return {**embedding_env(upstream.url), "BYPASS_EMBEDDING_AND_RETRIEVAL": "true"}
 
-    async def test_text_is_kept_without_vectors(self, client, app, owner, upstream):
+    async def test_text_is_kept_without_vectors(self, client, app, owner, upstream,
+                                                accounts):
         done = await processed(client, owner, "notes.md", NOTES.encode())
         assert done["data"]["status"] == "completed" and done["data"]["content"] == NOTES
+        assert "collection_name" not in done["meta"]
         assert await chunk_rows(app, done["id"]) == 2
         assert await vector_ids(app, f"file-{done['id']}") == []
         again = await client.post(ROUTE, headers=bearer(owner), json={"file_id": done["id"]})
         assert again.status_code == 200, again.text
         assert again.json()["collection_name"] is None
+        named = await client.post(ROUTE, headers=bearer(accounts.admin_token), json={
+            "file_id": done["id"], "collection_name": "shared-notes"})
+        assert named.status_code == 200 and named.json()["collection_name"] is None
+        assert await vector_ids(app, "shared-notes") == []
         assert not [r for r in upstream.requests if r.path == "/api/embed"]
+
+
+class TestDeletedWhileEmbedded:
+    @pytest.fixture
+    def env_overrides(self, upstream) -> dict[str, str]:
+        return {**embedding_env(upstream.url), "RAG_EMBEDDING_TIMEOUT": "30"}
+
+    async def test_its_vectors_do_not_outlive_it(self, client, app, owner, upstream):
+        upstream.script(MODEL, dims=DIMS, first_delay=2)  # deleted during these 2 s
+        body = await upload(client, owner, "notes.md", NOTES.encode(), "text/markdown")
+
+        async def embedding() -> bool:
+            return any(r.path == "/api/embed" for r in upstream.requests)
+
+        async def finished() -> bool:
+            return not app.state.services.background
+
+        await eventually(embedding, 30)
+        deleted = await client.delete(f"/api/v1/files/{body['id']}", headers=bearer(owner))
+        assert deleted.status_code == 200
+        await eventually(finished, 30)
+        assert await vector_ids(app, f"file-{body['id']}") == []

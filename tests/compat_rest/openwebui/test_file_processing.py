@@ -6,15 +6,18 @@ and duplicate uploads."""
 import time
 import uuid
 
+import httpx
 import pytest
 from sqlalchemy import func, select, text
 
 from asgi import create_app
 from data.tables import FileChunkRow, FileRow
+from data.vectors import Item
 from tests.conftest import bearer
 from tests.support.embeddings import *  # noqa: F403 (processing embeds: the scripted server)
-from tests.support.embeddings import embedding_env
+from tests.support.embeddings import DIMS, embedding_env
 from tests.support.files import (
+    broken_pdf_bytes,
     docx_bomb_bytes,
     docx_bytes,
     encrypted_pdf_bytes,
@@ -73,6 +76,7 @@ async def test_kinds_we_read(client, app, owner, name, content, content_type, ex
     ("locked.pdf", encrypted_pdf_bytes("secret words"), "application/pdf", "encrypted"),
     ("notzip.docx", b"PK\x03\x04 broken", "application/octet-stream", "not a valid"),
     ("bad.json", b'{"open": ', "application/json", "not valid JSON"),
+    ("halved.pdf", broken_pdf_bytes("cut off"), "application/pdf", "damaged"),
 ])
 async def test_faults_end_failed_with_the_reason(client, app, owner, name, content,
                                                  content_type, reason):
@@ -80,9 +84,29 @@ async def test_faults_end_failed_with_the_reason(client, app, owner, name, conte
     assert done["data"]["status"] == "failed"
     assert reason in done["data"]["error"]
     assert await chunk_count(app, done["id"]) == 0
+    assert await vector_count(app, done["id"]) == 0
     status = await client.get(f"/api/v1/files/{done['id']}/process/status",
                               headers=bearer(owner))
     assert status.json() == {"status": "failed", "error": done["data"]["error"]}
+    # Retry works once the stored bytes are readable.
+    uploads = app.state.services.settings.files.uploads_dir
+    (uploads / f"{done['id']}_{name}").write_bytes(READABLE[name.rsplit(".", 1)[1]])
+    again = await client.post("/api/v1/retrieval/process/file", headers=bearer(owner),
+                              json={"file_id": done["id"]})
+    assert again.status_code == 200, again.text
+    assert "fixed words" in again.json()["content"]
+    assert await vector_count(app, done["id"]) == await chunk_count(app, done["id"]) == 1
+
+
+READABLE = {"txt": b"fixed words", "pdf": pdf_bytes("fixed words"),
+            "docx": docx_bytes("fixed words"), "json": b'{"fixed words": 1}'}
+
+
+async def vector_count(app, file_id: str) -> int:
+    async with app.state.services.sessionmaker() as session:
+        return (await session.execute(text(
+            "SELECT count(*) FROM parley_vector_chunk WHERE collection = :c"),
+            {"c": f"file-{file_id}"})).scalar_one()
 
 
 async def test_docx_zip_bomb_is_refused_unread(client, app, owner):
@@ -93,6 +117,7 @@ async def test_docx_zip_bomb_is_refused_unread(client, app, owner):
     assert done["data"]["status"] == "failed" and "expands to" in done["data"]["error"]
     assert time.monotonic() - started < 10
     assert await chunk_count(app, done["id"]) == 0
+    assert await vector_count(app, done["id"]) == 0
 
 
 class TestFiftyMegabyteLine:
@@ -153,6 +178,9 @@ async def test_a_file_left_processing_is_failed_at_start_up(app, settings, clien
             session.add(FileChunkRow(id=str(uuid.uuid4()), file_id=file_id, chunk_index=0,
                                      text="half", meta={}, created_at=1))
         await session.commit()
+    for file_id in ids:  # and vectors, of this text or an older one
+        await app.state.services.vectors.upsert(f"file-{file_id}", [
+            Item("", "half", [1.0] * DIMS, {"file_id": file_id})])
     restarted = create_app(settings)
     async with restarted.router.lifespan_context(restarted):
         async with restarted.state.services.sessionmaker() as session:
@@ -160,6 +188,13 @@ async def test_a_file_left_processing_is_failed_at_start_up(app, settings, clien
         assert [row.data["status"] for row in rows] == ["failed", "failed"]
         assert all("server stopped" in row.data["error"] for row in rows)
         assert [await chunk_count(restarted, file_id) for file_id in ids] == [0, 0]
+        assert [await vector_count(restarted, file_id) for file_id in ids] == [0, 0]
+        transport = httpx.ASGITransport(app=restarted)
+        async with httpx.AsyncClient(transport=transport, base_url="http://p.test") as again:
+            retried = await again.post("/api/v1/retrieval/process/file",
+                                       headers=bearer(owner), json={"file_id": ids[0]})
+        assert retried.status_code == 200 and retried.json()["content"] == "left behind"
+        assert await vector_count(restarted, ids[0]) == 1
 
 
 async def test_a_failed_file_is_processed_again(client, app, owner):
