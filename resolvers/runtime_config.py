@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from data.engines.image_settings import IMAGE_DEFAULTS
 from data.point_reads import PointReader
 from data.repos.config import ConfigRepo, read_committed
 from data.settings import RuntimeSeed
@@ -45,6 +46,7 @@ DEFAULTS: dict[str, Any] = {
     "openai.api_configs": {},
     "rag.template": DEFAULT_RAG_TEMPLATE,  # RAG_TEMPLATE: grounded answers' prompt
     **TASK_DEFAULTS,  # the helper tasks' model and prompt templates
+    **IMAGE_DEFAULTS,  # image generation: engine, model, size, engines' URLs and keys
 }
 
 

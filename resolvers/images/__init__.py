@@ -1,0 +1,14 @@
+"""Image generation through AUTOMATIC1111, ComfyUI and OpenAI: settings, models, and
+images stored as the caller's files."""
+
+from resolvers.images.config import SETTING_NAMES, get_image_config, update_image_config
+from resolvers.images.engines import EngineTimeout
+from resolvers.images.generate import (
+    ImageRequest,
+    follow_image_generation,
+    generate_images,
+    list_image_models,
+)
+
+__all__ = ["SETTING_NAMES", "EngineTimeout", "ImageRequest", "follow_image_generation",
+           "generate_images", "get_image_config", "list_image_models", "update_image_config"]
