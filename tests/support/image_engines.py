@@ -202,7 +202,11 @@ class ScriptedImageEngine:
         return web.json_response({prompt_id: {"prompt": [], "outputs": {
             "9": {"images": images}}, "status": {"status_str": "success", "completed": True}}})
 
-    async def _view(self, request: web.Request) -> web.Response:
+    async def _view(self, request: web.Request) -> web.StreamResponse:
+        if self.knobs.huge:  # ComfyUI's images come from here
+            fault = await self._faults(request)
+            assert fault is not None
+            return fault
         if self.knobs.not_image:
             return web.Response(text="<html>not an image</html>", content_type="text/html")
         name = request.query.get("filename", "")
