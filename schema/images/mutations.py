@@ -53,8 +53,8 @@ class ImagesGenerated:
     files: list[File] = strawberry.field(description="The images, in the order made.")
 
 
-ImageGenerationEvent = Annotated[ImageProgress | ImagesGenerated,
-                                 strawberry.union("ImageGenerationEvent")]
+ImageGenerationEvent = Annotated[ImageProgress | ImagesGenerated, strawberry.union(
+    "ImageGenerationEvent", description="Progress, or the finished images (the last event).")]
 
 
 @strawberry.type
