@@ -34,6 +34,7 @@ class Knobs:
     not_image: bool = False  # images that are not images
     huge: bool = False  # a 200 MB answer, sent as it is read
     urls: bool = False  # OpenAI: answer with URLs instead of b64_json
+    url_base: str | None = None  # ... on this origin instead of the engine's own
     execution_error: bool = False  # ComfyUI: the workflow fails while running
     steps: int = 3  # ComfyUI: progress messages before the end
     step_delay: float = 0.0
@@ -143,7 +144,8 @@ class ScriptedImageEngine:
         body = await request.json()
         count = int(body.get("n", 1))
         if self.knobs.urls:
-            items = [{"url": f"{self.url}/v1/files/img-{i}.png"} for i in range(count)]
+            base = self.knobs.url_base or self.url
+            items = [{"url": f"{base}/v1/files/img-{i}.png"} for i in range(count)]
         else:
             items = [{"b64_json": self._b64(i)} for i in range(count)]
         return web.json_response({"created": 1, "data": items})

@@ -207,3 +207,18 @@ async def test_a_seeded_link_local_url_is_refused_at_request_time(tmp_path, data
             answer = await c.post(DOCUMENTED, headers=bearer(signup.json()["token"]),
                                   json={"prompt": "a"})
             assert answer.status_code == 400 and "link-local" in answer.json()["detail"]
+
+
+async def test_openai_image_urls_elsewhere_get_no_key_and_no_metadata_reads(
+        client, people, engine, app, settings):
+    admin, user = people
+    await configure(client, admin, **ENGINES["openai"](engine.url))
+    engine.knobs.urls = True
+    engine.knobs.url_base = "http://169.254.169.254"
+    answer = await client.post(DOCUMENTED, headers=user, json={"prompt": "a"})
+    assert answer.status_code == 400 and "link-local" in answer.json()["detail"]
+    await nothing_stored(app, settings)
+    engine.knobs.url_base = engine.url.replace("127.0.0.1", "localhost")  # another origin
+    answer = await client.post(DOCUMENTED, headers=user, json={"prompt": "a"})
+    assert answer.status_code == 200, answer.text
+    assert "Authorization" not in engine.last("/v1/files/img-0.png").headers
