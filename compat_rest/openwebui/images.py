@@ -89,9 +89,22 @@ async def update_config(request: Request, ctx: Context) -> dict[str, Any]:
     return await images.update_image_config(ctx, known)
 
 
+class VerifyForm(BaseModel):
+    engine: str
+    url: str
+    key: str | None = None
+
+
+@endpoint()
+async def verify(request: Request, ctx: Context) -> bool:
+    form = await parse_body(request, VerifyForm)
+    return await images.verify_image_engine(ctx, form.engine, form.url, form.key)
+
+
 def routes() -> list[Route]:
     return [Route("/api/v1/images/generations", generations, methods=["POST"]),
             Route("/api/images/generate", documented_generate, methods=["POST"]),
             Route("/api/v1/images/models", list_models, methods=["GET"]),
             Route("/api/v1/images/config", get_config, methods=["GET"]),
-            Route("/api/v1/images/config/update", update_config, methods=["POST"])]
+            Route("/api/v1/images/config/update", update_config, methods=["POST"]),
+            Route("/api/v1/images/verify", verify, methods=["POST"])]

@@ -9,6 +9,8 @@ from resolvers.images.generate import (
     generate_images,
     list_image_models,
 )
+from resolvers.images.verify import verify_image_engine
 
 __all__ = ["SETTING_NAMES", "EngineTimeout", "ImageRequest", "follow_image_generation",
-           "generate_images", "get_image_config", "list_image_models", "update_image_config"]
+           "generate_images", "get_image_config", "list_image_models", "update_image_config",
+           "verify_image_engine"]

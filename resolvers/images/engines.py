@@ -103,7 +103,7 @@ def _engine_http(ctx: Context, config: dict[str, Any], engine: str) -> EngineHtt
                       automatic1111.headers(auth), limit, (auth,))
 
 
-async def _checked_url(ctx: Context, url: str) -> None:
+async def checked_url(ctx: Context, url: str) -> None:
     try:
         await check_engine_host(url, ctx.settings.engine_urls_allow_link_local)
     except EngineUrlRefused as error:
@@ -124,7 +124,7 @@ async def engine_connection(ctx: Context, config: dict[str, Any]) -> EngineHttp:
     if not client.base_url:
         raise Invalid(f"No URL is configured for {client.engine}.",
                       reason="image_engine_unconfigured")
-    await _checked_url(ctx, client.base_url)
+    await checked_url(ctx, client.base_url)
     return client
 
 
@@ -137,7 +137,7 @@ async def run_engine(ctx: Context, config: dict[str, Any], job: ImageJob) -> lis
             if engine == "openai":
                 return await openai_images.generate(
                     client, job, config["IMAGES_OPENAI_API_VERSION"],
-                    lambda url: _checked_url(ctx, url))
+                    lambda url: checked_url(ctx, url))
             if engine == "comfyui":
                 return await comfyui.generate(client, job, config["COMFYUI_WORKFLOW"],
                                               config["COMFYUI_WORKFLOW_NODES"])

@@ -71,6 +71,7 @@ class ScriptedImageEngine:
         app.router.add_get("/sdapi/v1/sd-models", self._sd_models)
         app.router.add_post("/v1/images/generations", self._openai)
         app.router.add_get("/v1/files/{name}", self._file)
+        app.router.add_get("/v1/models", self._openai_models)
         app.router.add_get("/ws", self._ws)
         app.router.add_post("/prompt", self._prompt)
         app.router.add_get("/history/{prompt_id}", self._history)
@@ -149,6 +150,11 @@ class ScriptedImageEngine:
         else:
             items = [{"b64_json": self._b64(i)} for i in range(count)]
         return web.json_response({"created": 1, "data": items})
+
+    async def _openai_models(self, request: web.Request) -> web.Response:
+        if request.headers.get("Authorization") != "Bearer sk-images-secret-0123456789":
+            return web.json_response({"error": {"message": "Incorrect API key"}}, status=401)
+        return web.json_response({"object": "list", "data": [{"id": "dall-e-3"}]})
 
     async def _file(self, request: web.Request) -> web.Response:
         return web.Response(body=png(99), content_type="image/png")

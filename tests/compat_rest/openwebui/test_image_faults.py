@@ -222,3 +222,28 @@ async def test_openai_image_urls_elsewhere_get_no_key_and_no_metadata_reads(
     answer = await client.post(DOCUMENTED, headers=user, json={"prompt": "a"})
     assert answer.status_code == 200, answer.text
     assert "Authorization" not in engine.last("/v1/files/img-0.png").headers
+
+
+async def test_verify_checks_an_engine_before_it_is_saved(client, people, engine):
+    admin, user = people
+    for name in ENGINES:
+        answer = await client.post("/api/v1/images/verify", headers=admin, json={
+            "engine": name, "url": engine.url + ("/v1" if name == "openai" else ""),
+            "key": OPENAI_KEY if name == "openai" else None})
+        assert answer.status_code == 200 and answer.json() is True, (name, answer.text)
+    wrong = await client.post("/api/v1/images/verify", headers=admin, json={
+        "engine": "openai", "url": f"{engine.url}/v1", "key": "sk-wrong"})
+    assert wrong.status_code == 400 and "Incorrect API key" in wrong.json()["detail"]
+    await configure(client, admin, **ENGINES["openai"](engine.url))
+    masked = await client.post("/api/v1/images/verify", headers=admin, json={
+        "engine": "openai", "url": f"{engine.url}/v1", "key": "********"})
+    assert masked.status_code == 200  # the stored key was used
+    for body in ({"engine": "openai", "url": "http://169.254.169.254/"},
+                 {"engine": "midjourney", "url": engine.url}):
+        assert (await client.post("/api/v1/images/verify", headers=admin,
+                                  json=body)).status_code == 400
+    assert (await client.post("/api/v1/images/verify", headers=user, json={
+        "engine": "comfyui", "url": engine.url})).status_code == 401
+    down = await client.post("/api/v1/images/verify", headers=admin, json={
+        "engine": "comfyui", "url": "http://127.0.0.1:9"})
+    assert down.status_code == 502 and "cannot be reached" in down.json()["detail"]
