@@ -89,6 +89,30 @@ async def update_config(request: Request, ctx: Context) -> dict[str, Any]:
     return await images.update_image_config(ctx, known)
 
 
+class EditForm(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    image: str | list[str]
+    prompt: str
+    model: str | None = None
+    size: str | None = None
+    n: int = 1
+    negative_prompt: str | None = None
+    chat_id: str | None = None
+    message_id: str | None = None
+
+
+@endpoint()
+async def edit(request: Request, ctx: Context) -> list[dict[str, Any]] | Response:
+    form = await parse_body(request, EditForm)
+    try:
+        rows = await images.edit_images(ctx, images.EditRequest(**form.model_dump()))
+    except DomainError as error:
+        if error.reason.startswith(("image_engine", "image_refused", "engine_url")):
+            return error_response(400, f"[ERROR: {error.message}]")
+        raise
+    return [image_json(row) for row in rows]
+
+
 class VerifyForm(BaseModel):
     engine: str
     url: str
@@ -107,4 +131,5 @@ def routes() -> list[Route]:
             Route("/api/v1/images/models", list_models, methods=["GET"]),
             Route("/api/v1/images/config", get_config, methods=["GET"]),
             Route("/api/v1/images/config/update", update_config, methods=["POST"]),
-            Route("/api/v1/images/verify", verify, methods=["POST"])]
+            Route("/api/v1/images/verify", verify, methods=["POST"]),
+            Route("/api/v1/images/edit", edit, methods=["POST"])]

@@ -33,6 +33,20 @@ async def generate(engine: EngineHttp, job: ImageJob) -> list[Image]:
     return [decoded_image(ENGINE, text) for text in images[: job.n]]
 
 
+async def edit(engine: EngineHttp, job: ImageJob, sources: list[Image]) -> list[Image]:
+    """`POST {base}/sdapi/v1/img2img` with the sources as `init_images`."""
+    payload = {"prompt": job.prompt, "batch_size": job.n, "width": job.width,
+               "height": job.height, "steps": job.steps, **job.params,
+               "init_images": [base64.b64encode(image.data).decode() for image in sources]}
+    if job.negative_prompt:
+        payload["negative_prompt"] = job.negative_prompt
+    answer = await engine.call_json("POST", "/sdapi/v1/img2img", payload)
+    images = answer.get("images") if isinstance(answer, dict) else None
+    if not isinstance(images, list) or not images:
+        raise EngineError(NOT_IMAGE, f"{ENGINE} answered without images.")
+    return [decoded_image(ENGINE, text) for text in images[: job.n]]
+
+
 async def models(engine: EngineHttp) -> list[dict[str, str]]:
     answer = await engine.call_json("GET", "/sdapi/v1/sd-models")
     return [{"id": str(m.get("title")), "name": str(m.get("model_name") or m.get("title"))}

@@ -60,12 +60,20 @@ IMAGE_SETTINGS: dict[str, tuple[str, Any]] = {
     "COMFYUI_WORKFLOW": ("image_generation.comfyui.workflow",
                          json.dumps(DEFAULT_COMFYUI_WORKFLOW, indent=2)),
     "COMFYUI_WORKFLOW_NODES": ("image_generation.comfyui.nodes", []),
+    "ENABLE_IMAGE_EDIT": ("images.edit.enable", False),
+    "IMAGE_EDIT_ENGINE": ("images.edit.engine", "openai"),
+    "IMAGE_EDIT_MODEL": ("images.edit.model", ""),
+    "IMAGE_EDIT_SIZE": ("images.edit.size", ""),
+    "IMAGES_EDIT_OPENAI_API_BASE_URL": ("images.edit.openai.api_base_url", ""),
+    "IMAGES_EDIT_OPENAI_API_KEY": ("images.edit.openai.api_key", ""),
+    "IMAGES_EDIT_OPENAI_API_VERSION": ("images.edit.openai.api_version", ""),
 }
 IMAGE_DEFAULTS: dict[str, Any] = dict(IMAGE_SETTINGS.values())
 # Write-only: shown masked, and a masked value sent back keeps the stored one.
 SECRET_SETTINGS = frozenset({"IMAGES_OPENAI_API_KEY", "AUTOMATIC1111_API_AUTH",
-                             "COMFYUI_API_KEY"})
+                             "COMFYUI_API_KEY", "IMAGES_EDIT_OPENAI_API_KEY"})
 ENGINES = ("openai", "automatic1111", "comfyui")
+EDIT_ENGINES = ("openai", "automatic1111")
 
 
 class ImageSettingsError(ValueError):

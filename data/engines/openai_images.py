@@ -5,7 +5,9 @@ are on the engine's own origin."""
 
 from __future__ import annotations
 
+import json
 import re
+import uuid
 from urllib.parse import urlsplit
 
 from data.engines.image_jobs import Image, ImageJob, decoded_image, image_of
@@ -43,11 +45,52 @@ async def generate(engine: EngineHttp, job: ImageJob, api_version: str,
         payload["response_format"] = "b64_json"
     query = f"?api-version={api_version}" if api_version else ""
     answer = await engine.call_json("POST", f"/images/generations{query}", payload)
+    return await _answered(engine, answer, job.n, check_url)
+
+
+async def edit(engine: EngineHttp, job: ImageJob, sources: list[Image], api_version: str,
+               check_url) -> list[Image]:
+    """`POST {base}/images/edits`, a multipart form: the images as `image` (one) or
+    `image[]` (several, gpt-image), the prompt, model, n and size."""
+    fields = {"model": job.model, "prompt": job.prompt, "n": str(job.n)}
+    if job.size:
+        fields["size"] = job.size
+    if not URL_RESPONSE_MODELS.match(job.model):
+        fields["response_format"] = "b64_json"
+    name = "image" if len(sources) == 1 else "image[]"
+    files = [(name, f"image-{i}.{image.extension}", image.content_type, image.data)
+             for i, image in enumerate(sources)]
+    query = f"?api-version={api_version}" if api_version else ""
+    data, _ = await engine.call("POST", f"/images/edits{query}",
+                                raw=multipart(fields, files))
+    try:
+        answer = json.loads(data)
+    except ValueError:
+        raise EngineError(NOT_IMAGE, f"{ENGINE} answered with something that is not "
+                                     "JSON.") from None
+    return await _answered(engine, answer, job.n, check_url)
+
+
+def multipart(fields: dict[str, str], files: list[tuple[str, str, str, bytes]]
+              ) -> tuple[bytes, str]:
+    """A multipart/form-data body (RFC 7578) and its content type."""
+    boundary = f"parley-{uuid.uuid4().hex}"
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
+             f"{value}\r\n".encode() for name, value in fields.items()]
+    for name, filename, content_type, data in files:
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+                     f'filename="{filename}"\r\nContent-Type: {content_type}\r\n\r\n'
+                     .encode() + data + b"\r\n")
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+async def _answered(engine: EngineHttp, answer, n: int, check_url) -> list[Image]:
     items = answer.get("data") if isinstance(answer, dict) else None
     if not isinstance(items, list) or not items:
         raise EngineError(NOT_IMAGE, f"{ENGINE} answered without images.")
     images = []
-    for item in items[: job.n]:
+    for item in items[:n]:
         item = item if isinstance(item, dict) else {}
         if item.get("b64_json"):
             images.append(decoded_image(ENGINE, item["b64_json"]))

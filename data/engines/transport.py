@@ -62,14 +62,17 @@ class EngineHttp:
         self.headers, self.max_bytes, self.secrets = headers, max_bytes, secrets
 
     async def call(self, method: str, path: str, payload: Any = None, *,
-                   base_url: str | None = None, headers: dict[str, str] | None = None
-                   ) -> tuple[bytes, str]:
+                   base_url: str | None = None, headers: dict[str, str] | None = None,
+                   raw: tuple[bytes, str] | None = None) -> tuple[bytes, str]:
         """The answer's body and content type; EngineError for an error status, a body
-        over the limit, or a transport failure."""
+        over the limit, or a transport failure. `raw` is a body and its content type
+        (a multipart form) instead of the JSON `payload`."""
         body = json.dumps(payload).encode() if payload is not None else None
         sent = dict(self.headers if headers is None else headers)
         if body is not None:
             sent["Content-Type"] = "application/json"
+        if raw is not None:
+            body, sent["Content-Type"] = raw
         try:
             answer = await self.http.request(method, base_url or self.base_url, path, sent,
                                              body)

@@ -10,7 +10,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from data.engines.comfyui import WorkflowError, parse_workflow
-from data.engines.image_settings import ENGINES, IMAGE_SETTINGS, SECRET_SETTINGS
+from data.engines.image_settings import (
+    EDIT_ENGINES,
+    ENGINES,
+    IMAGE_SETTINGS,
+    SECRET_SETTINGS,
+)
 from data.engines.urls import EngineUrlRefused, check_engine_url
 from resolvers.context import Context
 from resolvers.errors import Invalid
@@ -19,7 +24,8 @@ from resolvers.permissions import require_admin
 MASK = "********"
 SIZE = re.compile(r"(auto|[1-9]\d{1,4}x[1-9]\d{1,4})")
 SETTING_NAMES = frozenset(IMAGE_SETTINGS)
-URL_SETTINGS = ("IMAGES_OPENAI_API_BASE_URL", "AUTOMATIC1111_BASE_URL", "COMFYUI_BASE_URL")
+URL_SETTINGS = ("IMAGES_OPENAI_API_BASE_URL", "AUTOMATIC1111_BASE_URL", "COMFYUI_BASE_URL",
+                "IMAGES_EDIT_OPENAI_API_BASE_URL")
 
 
 async def read_image_config(ctx: Context, *, fresh: bool = False) -> dict[str, Any]:
@@ -66,6 +72,10 @@ def _checked(ctx: Context, name: str, value: Any) -> Any:
             raise _fail(name, str(error)) from None
     if name == "IMAGE_GENERATION_ENGINE" and value not in (*ENGINES, ""):
         raise _fail(name, f"expected one of {', '.join(ENGINES)}.")
+    if name == "IMAGE_EDIT_ENGINE" and value not in EDIT_ENGINES:
+        raise _fail(name, f"expected one of {', '.join(EDIT_ENGINES)}.")
+    if name == "IMAGE_EDIT_SIZE" and value and not SIZE.fullmatch(value):
+        raise _fail(name, 'expected "WIDTHxHEIGHT" (e.g. 512x512) or "auto".')
     if name == "IMAGE_SIZE" and not SIZE.fullmatch(value):
         raise _fail(name, 'expected "WIDTHxHEIGHT" (e.g. 512x512) or "auto".')
     if name == "COMFYUI_WORKFLOW":

@@ -128,12 +128,20 @@ async def engine_connection(ctx: Context, config: dict[str, Any]) -> EngineHttp:
     return client
 
 
-async def run_engine(ctx: Context, config: dict[str, Any], job: ImageJob) -> list[Image]:
-    """The images, or a domain error; bounded by IMAGE_GENERATION_TIMEOUT as a whole."""
+async def run_engine(ctx: Context, config: dict[str, Any], job: ImageJob,
+                     sources: list[Image] | None = None) -> list[Image]:
+    """The images, or a domain error; bounded by IMAGE_GENERATION_TIMEOUT as a whole.
+    With `sources`, the engine edits them (openai and automatic1111 can)."""
     engine = engine_of(config)
     client = await engine_connection(ctx, config)
     try:
         async with asyncio.timeout(ctx.settings.images.timeout):
+            if sources is not None and engine == "openai":
+                return await openai_images.edit(
+                    client, job, sources, config["IMAGES_OPENAI_API_VERSION"],
+                    lambda url: checked_url(ctx, url))
+            if sources is not None:
+                return await automatic1111.edit(client, job, sources)
             if engine == "openai":
                 return await openai_images.generate(
                     client, job, config["IMAGES_OPENAI_API_VERSION"],

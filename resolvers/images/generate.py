@@ -9,7 +9,7 @@ import asyncio
 import io
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from data.engines.image_jobs import Image, ImageJob, Progress
 from data.repos.files import FileRepo
@@ -43,12 +43,20 @@ class ImageRequest:
     message_id: str | None = None
 
 
-async def _require_images(ctx: Context) -> tuple[Viewer, dict[str, Any]]:
+class ChatTarget(Protocol):
+    """Where images belong: a chat and its message, or nowhere."""
+
+    chat_id: str | None
+    message_id: str | None
+
+
+async def require_images(ctx: Context, switch: str = "ENABLE_IMAGE_GENERATION"
+                         ) -> tuple[Viewer, dict[str, Any]]:
     viewer = await require_verified(ctx)
     config = await read_image_config(ctx)
-    if not config["ENABLE_IMAGE_GENERATION"]:
-        raise Forbidden("Image generation is switched off on this server.",
-                        reason="images_disabled")
+    if not config[switch]:
+        what = "Image editing" if switch == "ENABLE_IMAGE_EDIT" else "Image generation"
+        raise Forbidden(f"{what} is switched off on this server.", reason="images_disabled")
     assert viewer.user is not None
     if viewer.role != "admin" and not allows(await effective_permissions(ctx, viewer.user),
                                              "features.image_generation"):
@@ -56,7 +64,7 @@ async def _require_images(ctx: Context) -> tuple[Viewer, dict[str, Any]]:
     return viewer, config
 
 
-async def _check_chat(ctx: Context, viewer: Viewer, request: ImageRequest) -> None:
+async def check_chat(ctx: Context, viewer: Viewer, request: ChatTarget) -> None:
     if request.chat_id is None:
         if request.message_id is not None:
             raise Invalid("A message id needs its chat id.", reason="image_request",
@@ -77,18 +85,18 @@ async def generate_images(ctx: Context, request: ImageRequest,
     ENABLE_IMAGE_GENERATION is on: the images as the caller's files, in the order made.
     `progress(step, steps)` is called as a slow engine (ComfyUI) reports it."""
     async with ctx.unit_of_work():
-        viewer, config = await _require_images(ctx)
+        viewer, config = await require_images(ctx)
         job = plan_job(config, ctx.settings.images, prompt=request.prompt,
                        model=request.model, size=request.size, n=request.n,
                        steps=request.steps, negative_prompt=request.negative_prompt,
                        progress=progress)
-        await _check_chat(ctx, viewer, request)
+        await check_chat(ctx, viewer, request)
     images = await run_engine(ctx, config, job)
-    return await _store(ctx, images, job, engine_of(config), request)
+    return await store_images(ctx, images, job, engine_of(config), request)
 
 
-async def _store(ctx: Context, images: list[Image], job: ImageJob, engine: str,
-                 request: ImageRequest) -> list[FileRow]:
+async def store_images(ctx: Context, images: list[Image], job: ImageJob, engine: str,
+                       request: ChatTarget) -> list[FileRow]:
     rows: list[FileRow] = []
     try:
         async with writing(ctx) as side:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import email
+import email.policy
 import json
 import uuid
 from dataclasses import dataclass, field
@@ -69,6 +71,8 @@ class ScriptedImageEngine:
         app.middlewares.append(self._record)
         app.router.add_post("/sdapi/v1/txt2img", self._txt2img)
         app.router.add_get("/sdapi/v1/sd-models", self._sd_models)
+        app.router.add_post("/sdapi/v1/img2img", self._txt2img)
+        app.router.add_post("/v1/images/edits", self._openai_edit)
         app.router.add_post("/v1/images/generations", self._openai)
         app.router.add_get("/v1/files/{name}", self._file)
         app.router.add_get("/v1/models", self._openai_models)
@@ -150,6 +154,28 @@ class ScriptedImageEngine:
         else:
             items = [{"b64_json": self._b64(i)} for i in range(count)]
         return web.json_response({"created": 1, "data": items})
+
+    async def _openai_edit(self, request: web.Request) -> web.StreamResponse:
+        """OpenAI's edits form, parsed with the standard library's MIME parser (the body
+        was already read by the recorder); recorded as {field: [values]}, files as
+        (filename, content type, bytes)."""
+        fault = await self._faults(request)
+        if fault is not None:
+            return fault
+        head = f"Content-Type: {request.headers['Content-Type']}\r\n\r\n".encode()
+        parsed = email.message_from_bytes(head + await request.read(),
+                                          policy=email.policy.HTTP)
+        form: dict[str, Any] = {}
+        for part in parsed.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            data = part.get_payload(decode=True)
+            filename = part.get_filename()
+            value = (filename, part.get_content_type(), data) if filename else data.decode()
+            form.setdefault(name, []).append(value)
+        self.requests[-1].body = form
+        count = int(form["n"][0])
+        return web.json_response({"created": 1, "data": [{"b64_json": self._b64(i)}
+                                                         for i in range(count)]})
 
     async def _openai_models(self, request: web.Request) -> web.Response:
         if request.headers.get("Authorization") != "Bearer sk-images-secret-0123456789":
