@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import base64
 
-from data.engines.image_jobs import Image, ImageJob, decoded_image
+from data.engines.image_jobs import Image, ImageJob, decoded_images
 from data.engines.transport import NOT_IMAGE, EngineError, EngineHttp
 
 ENGINE = "AUTOMATIC1111"
@@ -30,7 +30,7 @@ async def generate(engine: EngineHttp, job: ImageJob) -> list[Image]:
     images = answer.get("images") if isinstance(answer, dict) else None
     if not isinstance(images, list) or not images:
         raise EngineError(NOT_IMAGE, f"{ENGINE} answered without images.")
-    return [decoded_image(ENGINE, text) for text in images[: job.n]]
+    return await decoded_images(ENGINE, images[: job.n])
 
 
 async def edit(engine: EngineHttp, job: ImageJob, sources: list[Image]) -> list[Image]:
@@ -44,7 +44,7 @@ async def edit(engine: EngineHttp, job: ImageJob, sources: list[Image]) -> list[
     images = answer.get("images") if isinstance(answer, dict) else None
     if not isinstance(images, list) or not images:
         raise EngineError(NOT_IMAGE, f"{ENGINE} answered without images.")
-    return [decoded_image(ENGINE, text) for text in images[: job.n]]
+    return await decoded_images(ENGINE, images[: job.n])
 
 
 async def models(engine: EngineHttp) -> list[dict[str, str]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 from collections.abc import Awaitable, Callable
@@ -82,3 +83,10 @@ def decoded_image(engine: str, text: Any) -> Image:
         raise EngineError(NOT_IMAGE, f"{engine} answered with an image that is not valid "
                                      "base64.") from None
     return image_of(engine, data)
+
+
+async def decoded_images(engine: str, texts: list[Any]) -> list[Image]:
+    """Several base64 images; decoded in a worker thread when they are large."""
+    if sum(len(t) for t in texts if isinstance(t, str)) < 1024 * 1024:
+        return [decoded_image(engine, text) for text in texts]
+    return await asyncio.to_thread(lambda: [decoded_image(engine, text) for text in texts])

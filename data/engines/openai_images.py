@@ -5,13 +5,18 @@ are on the engine's own origin."""
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from urllib.parse import urlsplit
 
-from data.engines.image_jobs import Image, ImageJob, decoded_image, image_of
-from data.engines.transport import NOT_IMAGE, EngineError, EngineHttp
+from data.engines.image_jobs import (
+    Image,
+    ImageJob,
+    decoded_image,
+    decoded_images,
+    image_of,
+)
+from data.engines.transport import NOT_IMAGE, EngineError, EngineHttp, parse_json
 
 ENGINE = "The OpenAI image engine"
 URL_RESPONSE_MODELS = re.compile(r"^gpt-image")  # IMAGE_URL_RESPONSE_MODELS_REGEX_PATTERN
@@ -64,7 +69,7 @@ async def edit(engine: EngineHttp, job: ImageJob, sources: list[Image], api_vers
     data, _ = await engine.call("POST", f"/images/edits{query}",
                                 raw=multipart(fields, files))
     try:
-        answer = json.loads(data)
+        answer = await parse_json(data)
     except ValueError:
         raise EngineError(NOT_IMAGE, f"{ENGINE} answered with something that is not "
                                      "JSON.") from None
@@ -89,9 +94,11 @@ async def _answered(engine: EngineHttp, answer, n: int, check_url) -> list[Image
     items = answer.get("data") if isinstance(answer, dict) else None
     if not isinstance(items, list) or not items:
         raise EngineError(NOT_IMAGE, f"{ENGINE} answered without images.")
+    items = [item if isinstance(item, dict) else {} for item in items[:n]]
+    if all(item.get("b64_json") for item in items):
+        return await decoded_images(ENGINE, [item["b64_json"] for item in items])
     images = []
-    for item in items[:n]:
-        item = item if isinstance(item, dict) else {}
+    for item in items:
         if item.get("b64_json"):
             images.append(decoded_image(ENGINE, item["b64_json"]))
         elif isinstance(item.get("url"), str):

@@ -5,6 +5,7 @@ whose message is written for people: it names the engine, summarises what it sai
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -52,6 +53,16 @@ def _error_text(body: bytes) -> str:
     return str(parsed)
 
 
+# Answers above this are parsed (and their images decoded) in a worker thread: a 50 MB
+# answer would otherwise hold the event loop, and every other request, for a while.
+LARGE = 1024 * 1024
+
+
+async def parse_json(data: bytes) -> Any:
+    return json.loads(data) if len(data) < LARGE else await asyncio.to_thread(json.loads,
+                                                                                data)
+
+
 class EngineHttp:
     """One engine's requests: its name for messages, its base URL and headers, and the
     largest answer it may send."""
@@ -95,7 +106,7 @@ class EngineHttp:
     async def call_json(self, method: str, path: str, payload: Any = None) -> Any:
         data, _ = await self.call(method, path, payload)
         try:
-            return json.loads(data)
+            return await parse_json(data)
         except ValueError:
             raise EngineError(BROKEN, f"{self.engine} answered {path.split('?')[0]} with "
                                       "something that is not JSON.") from None
