@@ -12,7 +12,7 @@ from typing import Any
 
 from data.engines import automatic1111, comfyui, openai_images
 from data.engines.image_jobs import Image, ImageJob, Progress
-from data.engines.image_settings import ImageLimits
+from data.engines.image_settings import ENGINES, ImageLimits
 from data.engines.transport import REFUSED, TIMEOUT, EngineError, EngineHttp
 from data.engines.urls import EngineUrlRefused, check_engine_host
 from resolvers.context import Context
@@ -28,7 +28,13 @@ class EngineTimeout(DomainError):
 
 
 def engine_of(config: dict[str, Any]) -> str:
-    return config["IMAGE_GENERATION_ENGINE"] or "automatic1111"
+    """The configured engine; one Parley does not speak (Open WebUI's gemini, written
+    by Open WebUI beside us) is refused rather than mistaken for another."""
+    engine = config["IMAGE_GENERATION_ENGINE"] or "automatic1111"
+    if engine not in ENGINES:
+        raise Invalid(f"The image engine {str(engine)[:40]!r} is not supported here.",
+                      reason="image_engine_unsupported")
+    return engine
 
 
 def _invalid(message: str, field: str) -> Invalid:

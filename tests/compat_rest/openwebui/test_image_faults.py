@@ -247,3 +247,18 @@ async def test_verify_checks_an_engine_before_it_is_saved(client, people, engine
     down = await client.post("/api/v1/images/verify", headers=admin, json={
         "engine": "comfyui", "url": "http://127.0.0.1:9"})
     assert down.status_code == 502 and "cannot be reached" in down.json()["detail"]
+
+
+async def test_an_engine_parley_does_not_speak_is_refused(client, people, engine, app):
+    """Open WebUI beside us may have chosen gemini; it is not mistaken for another."""
+    admin, user = people
+    await configure(client, admin, **ENGINES["automatic1111"](engine.url))
+    services = app.state.services
+    async with services.write_sessionmaker() as session:
+        await services.config.set(session, {"image_generation.engine": "gemini"})
+        await session.commit()
+    for route in (DOCUMENTED, OPEN_WEBUI, "/api/v1/images/models"):
+        answer = await (client.get(route, headers=user) if "models" in route else
+                        client.post(route, headers=user, json={"prompt": "a"}))
+        assert answer.status_code == 400 and "gemini" in answer.json()["detail"], route
+    assert engine.requests == []
