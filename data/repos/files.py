@@ -45,13 +45,6 @@ class FileRepo:
                               for file_id in file_ids])
         await self.session.flush()
 
-    async def chat_links(self, chat_id: str) -> list[tuple[str, str | None]]:
-        """(file id, message id) of the chat's files, oldest first."""
-        rows = await self.session.execute(
-            select(ChatFileRow.file_id, ChatFileRow.message_id)
-            .where(ChatFileRow.chat_id == chat_id).order_by(ChatFileRow.created_at))
-        return [(file_id, message_id) for file_id, message_id in rows]
-
     def _where(self, user_id: str | None, search: str | None) -> list:
         where = []
         if user_id is not None:
