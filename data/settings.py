@@ -25,6 +25,12 @@ from data.embeddings.settings import (
     EmbeddingSettingsError,
     load_embedding_settings,
 )
+from data.engines.image_settings import (
+    ImageLimits,
+    ImageSettingsError,
+    image_seed,
+    load_image_limits,
+)
 from data.env import flag, whole_number
 from data.file_settings import FileSettings, FileSettingsError, load_file_settings
 from data.functions.settings import (
@@ -204,6 +210,7 @@ class Settings:
     # only when this is on: data/engines/urls.py.
     engine_urls_allow_link_local: bool = False
     audio_timeout: float | None = 300.0  # a speech engine's whole answer; None: no limit
+    images: ImageLimits = field(default_factory=ImageLimits)
 
     def __post_init__(self) -> None:
         if not self.redis_key_prefix:
@@ -290,8 +297,9 @@ def _runtime_seed(env: Mapping[str, str]) -> RuntimeSeed:
     if (env.get("ADMIN_EMAIL") or "").strip():  # whom /auths/admin/details names
         values["auth.admin.email"] = env["ADMIN_EMAIL"].strip().lower()
     try:
-        values |= upstream_seed(env) | task_seed(env) | audio_seed(env)
-    except (UpstreamSettingsError, TaskSettingsError, AudioSettingsError) as error:
+        values |= upstream_seed(env) | task_seed(env) | audio_seed(env) | image_seed(env)
+    except (UpstreamSettingsError, TaskSettingsError, AudioSettingsError,
+            ImageSettingsError) as error:
         raise SettingsError(str(error)) from None
     values |= rag_seed(*_retrieval(env))
     return RuntimeSeed(values, persistent=_bool(env, "ENABLE_PERSISTENT_CONFIG", True))
@@ -374,7 +382,15 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         functions=_functions(env),
         engine_urls_allow_link_local=_bool(env, "ENGINE_URLS_ALLOW_LINK_LOCAL", False),
         audio_timeout=_audio_timeout(env),
+        images=_images(env),
     )
+
+
+def _images(env: Mapping[str, str]) -> ImageLimits:
+    try:
+        return load_image_limits(env)
+    except ImageSettingsError as error:
+        raise SettingsError(str(error)) from None
 
 
 def _retrieval(env: Mapping[str, str]) -> tuple[VectorSettings, EmbeddingSettings]:

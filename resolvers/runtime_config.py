@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from data.audio.settings import AUDIO_DEFAULTS
+from data.engines.image_settings import IMAGE_DEFAULTS
 from data.point_reads import PointReader
 from data.rag_settings import RAG_DEFAULTS
 from data.repos.config import ConfigRepo, read_committed
@@ -49,6 +50,7 @@ DEFAULTS: dict[str, Any] = {
     **TASK_DEFAULTS,  # the helper tasks' model and prompt templates
     **RAG_DEFAULTS,  # retrieval's search defaults and embedding engine
     **AUDIO_DEFAULTS,  # speech engines (data/audio/settings.py)
+    **IMAGE_DEFAULTS,  # image generation: engine, model, size, engines' URLs and keys
 }
 
 

@@ -30,6 +30,7 @@ from schema.files.subscriptions import FileSubscriptions
 from schema.functions.mutations import FunctionMutations
 from schema.functions.queries import FunctionQueries
 from schema.groups.queries import GroupQueries
+from schema.images.mutations import ImageMutations, ImageSubscriptions
 from schema.knowledge.mutations import KnowledgeMutations
 from schema.knowledge.queries import KnowledgeQueries
 from schema.memories.mutations import MemoryMutations
@@ -56,13 +57,13 @@ class Query(AuthQueries, UserQueries, ChatQueries, GroupQueries, ModelQueries, T
 class Mutation(AuthMutations, UserMutations, ChatMutations, MessageMutations, ModelMutations,
                TaskMutations, TaskConfigMutations, CompletionMutations, SettingsMutations,
                ChatExtrasMutations, FileMutations, MemoryMutations, KnowledgeMutations,
-               FunctionMutations, AudioMutations):
+               FunctionMutations, AudioMutations, ImageMutations):
     pass
 
 
 @strawberry.type(description="What a client can follow over a WebSocket.")
 class Subscription(ChatSubscriptions, CompletionSubscriptions, CompletionFollowing,
-                   FileSubscriptions):
+                   FileSubscriptions, ImageSubscriptions):
     pass
 
 

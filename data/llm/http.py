@@ -168,6 +168,24 @@ class UpstreamHttp:
         except (aiohttp.ClientError, OSError) as error:
             raise TransportError(transport_kind(error)) from None
 
+    async def websocket(self, base_url: str, path: str, headers: dict[str, str],
+                        *, max_message: int) -> aiohttp.ClientWebSocketResponse:
+        """Open a WebSocket on the same pool and timeouts (ComfyUI reports progress on
+        one); `base_url`'s http(s) scheme is used as ws(s)."""
+        target = self._targets.get(base_url)
+        if target is None:
+            target = self._targets[base_url] = Target.of(base_url, self.proxies)
+        if target.authorization is not None and "Authorization" not in headers:
+            headers = {**headers, "Authorization": target.authorization}
+        try:
+            return await self._session.ws_connect(
+                URL(target.base + path).with_scheme(
+                    "wss" if target.base.startswith("https") else "ws"),
+                headers=headers, proxy=target.proxy, proxy_headers=target.proxy_headers,
+                max_msg_size=max_message, autoping=True, heartbeat=None)
+        except (aiohttp.ClientError, OSError) as error:
+            raise TransportError(transport_kind(error)) from None
+
     async def aclose(self) -> None:
         await self._session.close()
 

@@ -10,7 +10,7 @@ from sqlalchemy import String, cast, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from data.repos.chats import like_pattern
-from data.tables import FileChunkRow, FileRow, KnowledgeFileRow
+from data.tables import ChatFileRow, FileChunkRow, FileRow, KnowledgeFileRow
 from data.tables.base import now_s
 
 # Chunks go to the database in batches of this many rows: one statement each, well
@@ -33,6 +33,16 @@ class FileRepo:
 
     async def add(self, row: FileRow) -> None:
         self.session.add(row)
+        await self.session.flush()
+
+    async def link_to_chat(self, *, user_id: str, chat_id: str, message_id: str | None,
+                           file_ids: Sequence[str]) -> None:
+        """Open WebUI's `chat_file` rows: these files belong to that chat's message."""
+        now = now_s()
+        self.session.add_all([ChatFileRow(id=str(uuid.uuid4()), user_id=user_id,
+                                          chat_id=chat_id, message_id=message_id,
+                                          file_id=file_id, created_at=now, updated_at=now)
+                              for file_id in file_ids])
         await self.session.flush()
 
     def _where(self, user_id: str | None, search: str | None) -> list:
