@@ -29,6 +29,7 @@ def routes() -> list[BaseRoute]:
             LazyRoutes("compat_rest.openwebui.task_config", ("/api/v1/tasks/config",)),
             LazyRoutes("compat_rest.openwebui.functions", ("/api/v1/functions",
                                                            "/api/functions")),
+            LazyRoutes("compat_rest.openwebui.pipelines", ("/api/pipelines",)),
             LazyRoutes("compat_rest.openwebui.function_calls",
                        ("/api/chat/completed", "/api/v1/chat/completed", "/api/chat/actions",
                         "/api/v1/chat/actions", "/api/functions"))]
