@@ -28,8 +28,8 @@ async def usable_problems(ctx: Context, viewer: Viewer, steps: Sequence[dict[str
     problems: list[Problem] = []
     checked_models: dict[str, bool] = {}
     for step in steps:
-        name, kind = step["name"], step["kind"]
-        if kind == "model":
+        name, kind = step["name"], step.get("kind")
+        if kind == "model" and isinstance(step.get("model"), str):
             model = step["model"]
             if model not in checked_models:
                 try:
@@ -41,19 +41,22 @@ async def usable_problems(ctx: Context, viewer: Viewer, steps: Sequence[dict[str
                 problems.append(Problem(name, "model", f"You may not use model {model!r}."))
         elif kind == "retrieval":
             problems += await _sources(ctx, viewer, name, step)
-        elif kind in FUNCTION_TYPES:
+        elif kind in FUNCTION_TYPES and isinstance(step.get("function"), str):
             problems += await _function(ctx, name, kind, step["function"])
     return problems
 
 
 async def _sources(ctx: Context, viewer: Viewer, name: str, step: dict[str, Any]
                    ) -> list[Problem]:
-    problems = []
-    knowledge = list(step.get("knowledge") or [])
+    problems: list[Problem] = []
+    knowledge, files = step.get("knowledge") or [], step.get("files") or []
+    if not (isinstance(knowledge, list) and isinstance(files, list)
+            and all(isinstance(i, str) for i in [*knowledge, *files])):
+        return problems  # a problem of shape, named by the definition's check
     readable = await readable_knowledge_ids(ctx, viewer, knowledge) if knowledge else set()
     problems += [Problem(name, "knowledge", f"No knowledge base {k!r} that you may read.")
                  for k in knowledge if k not in readable]
-    for file_id in step.get("files") or []:
+    for file_id in files:
         try:
             await accessible_file(ctx, viewer, file_id)
         except DomainError:

@@ -19,7 +19,7 @@ from resolvers.context import Context, Viewer
 from resolvers.errors import Forbidden, Invalid, NotFound
 from resolvers.permissions import require_verified
 from resolvers.pipelines.access import RESOURCE, granted, may, usable_problems
-from resolvers.pipelines.definition import check_definition, steps_of
+from resolvers.pipelines.definition import MAX_STEPS, check_definition, steps_of
 from resolvers.pipelines.errors import DefinitionInvalid
 
 MAX_NAME = 256
@@ -74,8 +74,13 @@ def _checked_text(value: str, field: str, limit: int, *, required: bool) -> str:
 async def checked_definition(ctx: Context, owner: Viewer, definition: Any) -> dict:
     """The definition when it is sound and `owner` may use what it names."""
     problems = check_definition(definition)
-    if not problems:
-        problems = await usable_problems(ctx, owner, steps_of(definition))
+    if not isinstance(definition, dict) or not isinstance(definition.get("steps"), list) \
+            or len(definition["steps"]) > MAX_STEPS:
+        raise DefinitionInvalid(problems)
+    # What steps use is checked even when their shape has problems: one answer lists all.
+    named = [s for s in steps_of(definition) if isinstance(s, dict)
+             and isinstance(s.get("name"), str)]
+    problems += await usable_problems(ctx, owner, named)
     if problems:
         raise DefinitionInvalid(problems)
     return {"steps": steps_of(definition)}

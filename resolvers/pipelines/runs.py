@@ -115,6 +115,7 @@ async def follow_run(ctx: Context, run_id: str) -> AsyncIterator[dict[str, Any]]
     async with ctx.services.pubsub.subscribe(pipeline_run_channel(run_id)) as events:
         async with ctx.unit_of_work():
             row = await get_run(ctx, run_id)
+            ctx.session.expunge(row)  # readable after the unit of work ends
         yield {"t": "run", "run": row}
         if row.status != RUNNING:
             return
