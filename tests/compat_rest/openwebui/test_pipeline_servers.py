@@ -112,3 +112,31 @@ async def test_unreachable_servers_bad_input_and_non_admins(client, accounts, ad
         refused = await client.request(method, path, headers=user)
         assert refused.status_code == 401, path
     assert len(server.requests) == before  # nothing reached the server
+
+
+async def test_filter_pipelines_run_around_completions(client, accounts, admin, upstream,
+                                                       server):
+    user_body = await accounts.user("una@example.com")
+    grant = [{"principal_type": "user", "principal_id": user_body["id"], "permission": "read"}]
+    await client.post("/api/v1/models/model/access/update", headers=admin,
+                      json={"id": "gpt-4o", "name": "GPT-4o", "access_grants": grant})
+    user = bearer(user_body["token"])
+    ids = [m["id"] for m in (await client.get("/api/models", headers=admin)).json()["data"]]
+    assert "demo_pipe" in ids and "tagger" not in ids  # filters are no models
+    answer = await client.post("/api/chat/completions", headers=user, json={
+        "model": "gpt-4o", "messages": [{"role": "user", "content": "hello"}]})
+    assert answer.status_code == 200, answer.text
+    sent = upstream.last("/v1/chat/completions").body
+    assert sent["messages"][-1]["content"] == "hello [piped]"
+    inlet = [r for r in server.requests if r[1] == "/tagger/filter/inlet"][-1]
+    assert b'"email": "una@example.com"' in inlet[2] and b'"role": "user"' in inlet[2]
+    asked = len(upstream.requests)
+    blocked = await client.post("/api/chat/completions", headers=user, json={
+        "model": "gpt-4o", "messages": [{"role": "user", "content": "please refuse"}]})
+    assert blocked.status_code == 403 and blocked.json() == {"detail": "Blocked by the tagger"}
+    assert len(upstream.requests) == asked  # the upstream was never asked
+    done = await client.post("/api/chat/completed", headers=user, json={
+        "model": "gpt-4o", "messages": [{"role": "user", "content": "hi"},
+                                        {"role": "assistant", "content": "tok0"}]})
+    assert done.status_code == 200, done.text
+    assert done.json()["messages"][-1]["content"] == "tok0 [piped]"
