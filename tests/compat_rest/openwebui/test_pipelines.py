@@ -85,3 +85,48 @@ async def test_a_run_is_a_task_that_stops(client, people, upstream):
     async with asyncio.timeout(10):
         record = await upstream.stream_ended()
     assert record.closed_by_client and not record.finished
+
+
+async def test_an_upstream_that_goes_quiet_fails_its_step(client, people, upstream):
+    admin = people["admin"]
+    upstream.script("qwen3:4b", chunks=5, hang_after=2)  # then nothing: the idle timeout
+    pipeline = await create(client, admin, model_step("first", "{{input}}"),
+                            model_step("stalls", "{{steps.first.output}}", "qwen3:4b"))
+    done = await run(client, admin, pipeline["id"])
+    assert done["status"] == "failed"
+    assert [s["error"] is None for s in done["steps"]] == [True, False]
+    assert done["steps"][0]["output"] == "tok0 tok1 tok2 "
+    assert done["steps"][1]["output"] is None
+
+
+async def test_one_pipeline_run_twice_at_once_makes_two_runs(client, people, upstream):
+    admin = people["admin"]
+    upstream.script("llama3:8b", chunks=3, delay=0.05)
+    pipeline = await create(client, admin, model_step("say", "{{input}}"))
+    first, second = await asyncio.gather(run(client, admin, pipeline["id"], "one"),
+                                         run(client, admin, pipeline["id"], "two"))
+    assert first["id"] != second["id"] and first["task_id"] != second["task_id"]
+    assert first["status"] == second["status"] == "succeeded"
+    assert {first["input"], second["input"]} == {"one", "two"}
+    listed = (await client.get(f"{P}/{pipeline['id']}/runs", headers=admin)).json()
+    assert listed["total"] == 2
+
+
+async def test_a_shutdown_mid_run_ends_it_stopped(app, client, people, upstream):
+    admin = people["admin"]
+    upstream.script("llama3:8b", chunks=500, delay=0.05)
+    pipeline = await create(client, admin, model_step("long", "{{input}}"))
+    started = await run(client, admin, pipeline["id"], wait=False)
+    await upstream.pieces_sent(2)
+    services = app.state.services
+    services.tasks.stop_all("shutdown")  # what the lifespan's end does first
+    await eventually(lambda: _ended(client, admin, pipeline["id"], started["id"]), 10)
+    row = (await client.get(f"{P}/{pipeline['id']}/runs/{started['id']}",
+                            headers=admin)).json()
+    assert row["status"] == "stopped"
+    assert row["error"] == "The server shut down during the run."
+
+
+async def _ended(client, admin, pipeline_id: str, run_id: str) -> bool:
+    answer = await client.get(f"{P}/{pipeline_id}/runs/{run_id}", headers=admin)
+    return answer.json()["status"] != "running"
