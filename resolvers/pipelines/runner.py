@@ -29,6 +29,9 @@ log = logging.getLogger("parley.pipelines")
 RUNNING, SUCCEEDED, FAILED, STOPPED = "running", "succeeded", "failed", "stopped"
 EVENT_OUTPUT = 1000  # characters of a step's output in its event: NOTIFY holds 8000 bytes
 RECORD_TEXT = 1_000_000  # characters of a step's input or output kept in the run's row
+# Steps that only read the run's own texts take microseconds: their records are written
+# with the next step's or the run's end, not each in a transaction of its own.
+PURE = ("condition", "output")
 
 
 def now_ms() -> int:
@@ -133,7 +136,8 @@ class Runner:
             record.update(input=result.input[:RECORD_TEXT], output=result.output[:RECORD_TEXT],
                           tokens=result.tokens, ended_at=now_ms())
             outputs[name] = last = result.output
-            await self._save()
+            if step["kind"] not in PURE:
+                await self._save()
             await self._publish({"t": "step_ended", "step": name,
                                  "record": _event_record(record)})
             if step["kind"] == "output":
