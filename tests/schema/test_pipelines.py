@@ -115,7 +115,12 @@ async def test_lists_copies_changes_and_deletes(graphql, people):
     page = await graphql.ok("{ pipelines(first: 1) { totalCount nodes { name } "
                             "pageInfo { hasNextPage endCursor } } }", token=token)
     assert page["pipelines"]["totalCount"] == 2 and page["pipelines"]["pageInfo"]["hasNextPage"]
-    assert page["pipelines"]["nodes"] == [{"name": "One"}]  # changed last
+    rest = await graphql.ok("query N($after: String) { pipelines(first: 1, after: $after) "
+                            "{ nodes { name } pageInfo { hasNextPage } } }",
+                            {"after": page["pipelines"]["pageInfo"]["endCursor"]}, token=token)
+    assert not rest["pipelines"]["pageInfo"]["hasNextPage"]
+    names = page["pipelines"]["nodes"] + rest["pipelines"]["nodes"]
+    assert sorted(n["name"] for n in names) == ["One", "One (copy)"]
     unseen = await graphql("{ pipelines { totalCount } }", token=people["una_token"])
     assert unseen["data"]["pipelines"]["totalCount"] == 0
     gone = await graphql.ok("mutation X($id: ID!) { deletePipeline(input: {id: $id}) "
