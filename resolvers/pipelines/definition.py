@@ -26,6 +26,7 @@ from typing import Any
 MAX_STEPS = 100
 MAX_TEMPLATE = 100_000
 MAX_IDS = 50
+MAX_PATTERN = 500
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
 PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.S)
 REFERENCE = re.compile(r"\s*(?:(input)|steps\.([A-Za-z][A-Za-z0-9_-]{0,63})\.output)\s*")
@@ -165,6 +166,9 @@ def _check_condition(label: str, step: dict[str, Any], index: int,
     if len(tests) != 1:
         problems.append(Problem(label, "contains", "A condition has one test: contains, "
                                                    "equals or matches."))
+    elif tests == ["matches"] and len(step["matches"]) > MAX_PATTERN:
+        problems.append(Problem(label, "matches", f"A pattern has at most {MAX_PATTERN} "
+                                                  "characters."))
     elif tests == ["matches"]:
         try:
             re.compile(step["matches"])

@@ -18,6 +18,7 @@ from resolvers.functions import runtime
 from resolvers.pipelines.definition import render
 from resolvers.retrieval.search import search
 
+MATCHED_TEXT = 10_000  # characters a condition's `matches` pattern looks at
 # Called with each piece of a model step's answer as it arrives.
 Emit = Callable[[str], Awaitable[None]]
 
@@ -106,7 +107,7 @@ def _condition(step: Mapping[str, Any], value: str) -> StepResult:
         held = step["contains"] in value
     elif isinstance(step.get("equals"), str):
         held = value.strip() == step["equals"].strip()
-    else:
-        held = re.search(step["matches"], value) is not None
+    else:  # the owner's pattern on a bounded text: a slow pattern stays bounded too
+        held = re.search(step["matches"], value[:MATCHED_TEXT]) is not None
     target = step["then"] if held else step.get("else")
     return StepResult(input=value, output="true" if held else "false", jump=target)

@@ -84,6 +84,12 @@ async def test_access_is_the_owners_when_saved_and_the_callers_when_run(app, cli
     assert done["status"] == "succeeded" and done["user_id"] == people["una_id"]
     # Una sees her own run; the admin (a writer) sees every run.
     assert (await client.get(f"{P}/{shared['id']}/runs", headers=una)).json()["total"] == 1
+    mine = await run(client, admin, shared["id"], "lamp")
+    assert (await client.get(f"{P}/{shared['id']}/runs", headers=admin)).json()["total"] == 2
+    assert (await client.get(f"{P}/{shared['id']}/runs/{mine['id']}",
+                             headers=una)).status_code == 404  # not hers to read
+    assert (await client.get(f"{P}/{shared['id']}/runs/{done['id']}",
+                             headers=admin)).status_code == 200
 
 
 async def test_update_duplicate_delete(client, people):
