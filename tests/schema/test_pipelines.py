@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from gql import Client, GraphQLRequest, gql
+from gql.transport.exceptions import TransportQueryError
 from gql.transport.websockets import WebsocketsTransport
 
 from tests.schema.conftest import auth
@@ -15,6 +17,7 @@ from tests.support.ai import live  # noqa: F401 - a fixture
 from tests.support.grounding import OTHER, PASSAGE, add_knowledge
 from tests.support.pipelines import *  # noqa: F403
 from tests.support.pipelines import model_step
+from tests.support.waiting import eventually
 
 CREATE = """
 mutation Create($input: CreatePipelineInput!) {
@@ -145,3 +148,24 @@ async def test_stop_task_stops_a_run(graphql, live, people, upstream):  # noqa: 
     events = await following
     assert events[-1]["kind"] == "ENDED" and events[-1]["status"] == "STOPPED"
     assert events[-1]["error"] == "The run was stopped."
+
+
+async def test_only_who_may_read_a_run_follows_it(graphql, live, people):  # noqa: F811
+    token = people["admin_token"]
+    made = await graphql.ok(CREATE, {"input": {"name": "Echo", "definition": {
+        "steps": [{"name": "o", "kind": "output", "template": "{{input}}"}]}}}, token=token)
+    started = (await graphql.ok(EXECUTE, {"input": {
+        "id": made["createPipeline"]["pipeline"]["id"], "input": "hi"}},
+        token=token))["executePipeline"]["run"]
+
+    async def over() -> bool:
+        found = await graphql.ok("query R($id: ID!) { pipelineRun(id: $id) { status } }",
+                                 {"id": started["id"]}, token=token)
+        return found["pipelineRun"]["status"] != "RUNNING"
+    await eventually(over, 10)
+    ended = await follow(live, token, started["id"])
+    assert ended[0]["kind"] == "SNAPSHOT" and ended[0]["run"]["status"] == "SUCCEEDED"
+    assert len(ended) == 1  # an ended run: its snapshot is the whole story
+    with pytest.raises(TransportQueryError) as refused:
+        await follow(live, people["una_token"], started["id"])
+    assert refused.value.errors[0]["extensions"]["code"] == "NOT_FOUND"
