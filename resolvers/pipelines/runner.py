@@ -22,12 +22,15 @@ from data.repos.pipelines import PipelineRunRepo
 from resolvers.context import Context, Credentials, Services
 from resolvers.errors import DomainError
 from resolvers.pipelines.steps import run_step
+from resolvers.tasks.control import piece_size, pieces
 from resolvers.tasks.registry import TaskInfo
 
 log = logging.getLogger("parley.pipelines")
 
 RUNNING, SUCCEEDED, FAILED, STOPPED = "running", "succeeded", "failed", "stopped"
-EVENT_OUTPUT = 1000  # characters of a step's output in its event: NOTIFY holds 8000 bytes
+# Characters of a step's input, output and error in its event: PostgreSQL's NOTIFY holds
+# 8000 bytes, and a character may take 6 as JSON (\uXXXX).
+EVENT_OUTPUT = 400
 RECORD_TEXT = 1_000_000  # characters of a step's input or output kept in the run's row
 # Steps that only read the run's own texts take microseconds: their records are written
 # with the next step's or the run's end, not each in a transaction of its own.
@@ -105,7 +108,8 @@ class Runner:
             await self._save(status=status, error=error, output=output, ended_at=now_ms())
         except Exception:
             log.exception("pipeline run %s: its end was not saved", self.run_id)
-        await self._publish({"t": "ended", "status": status, "error": error})
+        await self._publish({"t": "ended", "status": status,
+                             "error": error[:EVENT_OUTPUT] if error else None})
 
     def _close_open_step(self, error: str) -> None:
         if self.records and self.records[-1]["ended_at"] is None:
@@ -125,7 +129,8 @@ class Runner:
             await self._publish({"t": "step_started", "step": name, "kind": step["kind"]})
 
             async def emit(piece: str, name: str = name) -> None:
-                await self._publish({"t": "token", "step": name, "c": piece})
+                for part in pieces(piece, piece_size(self.services)):  # NOTIFY's limit
+                    await self._publish({"t": "token", "step": name, "c": part})
             try:
                 result = await run_step(ctx, step, self.given, outputs, emit)
             except DomainError as failure:
@@ -148,7 +153,7 @@ class Runner:
 
 def _event_record(record: dict[str, Any]) -> dict[str, Any]:
     cut = dict(record)
-    for field in ("input", "output"):
+    for field in ("input", "output", "error"):
         if isinstance(cut[field], str) and len(cut[field]) > EVENT_OUTPUT:
             cut[field] = cut[field][:EVENT_OUTPUT]
             cut[f"{field}_truncated"] = True

@@ -131,7 +131,7 @@ class RunEventKind(Enum):
     TOKEN = strawberry.enum_value("token", description="A piece of a model step's answer "
                                                        "(`text`).")
     STEP_ENDED = strawberry.enum_value("step_ended", description="A step ended (`stepRun`; "
-                                                                 "text cut to 1,000 "
+                                                                 "texts cut to 400 "
                                                                  "characters).")
     ENDED = strawberry.enum_value("ended", description="The run ended (`status`).")
 
