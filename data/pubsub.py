@@ -58,6 +58,11 @@ def file_channel(file_id: str) -> str:
     return f"file:{file_id}"
 
 
+def pipeline_run_channel(run_id: str) -> str:
+    """A pipeline run's step events (started, tokens, ended) and its end."""
+    return f"pipeline_run:{run_id}"
+
+
 def task_control_channel() -> str:
     """Where instances ask each other about tasks (stop one, replay one's answer)."""
     return "tasks:control"

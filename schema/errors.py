@@ -49,6 +49,10 @@ def domain_extensions(error: DomainError) -> dict[str, object]:
         extensions["field"] = camel(error.field)
     if isinstance(error, RateLimited):
         extensions["retryAfter"] = error.retry_after
+    problems = getattr(error, "problems", None)  # every problem of a pipeline, listed
+    if problems is not None:
+        extensions["problems"] = [{"step": p.step, "field": p.field, "message": p.message}
+                                  for p in problems]
     return extensions
 
 

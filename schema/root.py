@@ -37,6 +37,9 @@ from schema.memories.mutations import MemoryMutations
 from schema.memories.queries import MemoryQueries
 from schema.models.mutations import ModelMutations
 from schema.models.queries import ModelQueries
+from schema.pipelines.mutations import PipelineMutations
+from schema.pipelines.queries import PipelineQueries
+from schema.pipelines.subscriptions import PipelineSubscriptions
 from schema.retrieval.queries import RetrievalQueries
 from schema.tasks.config import TaskConfigMutations, TaskConfigQueries
 from schema.tasks.queries import TaskMutations, TaskQueries
@@ -48,7 +51,8 @@ from schema.users.settings import SettingsMutations, SettingsQueries
 @strawberry.type(description="Everything a client can read.")
 class Query(AuthQueries, UserQueries, ChatQueries, GroupQueries, ModelQueries, TaskQueries,
             TaskConfigQueries, SettingsQueries, FileQueries, MemoryQueries, KnowledgeQueries,
-            FunctionQueries, RetrievalQueries):
+            FunctionQueries, RetrievalQueries,
+            PipelineQueries):
     pass
 
 
@@ -57,13 +61,15 @@ class Query(AuthQueries, UserQueries, ChatQueries, GroupQueries, ModelQueries, T
 class Mutation(AuthMutations, UserMutations, ChatMutations, MessageMutations, ModelMutations,
                TaskMutations, TaskConfigMutations, CompletionMutations, SettingsMutations,
                ChatExtrasMutations, FileMutations, MemoryMutations, KnowledgeMutations,
-               FunctionMutations, AudioMutations, ImageMutations):
+               FunctionMutations, AudioMutations, ImageMutations,
+               PipelineMutations):
     pass
 
 
 @strawberry.type(description="What a client can follow over a WebSocket.")
 class Subscription(ChatSubscriptions, CompletionSubscriptions, CompletionFollowing,
-                   FileSubscriptions, ImageSubscriptions):
+                   FileSubscriptions, ImageSubscriptions,
+                   PipelineSubscriptions):
     pass
 
 

@@ -6,8 +6,9 @@ from compat_rest.lazy import LazyRoutes
 from compat_rest.openwebui import auths, system, users
 
 CHATS = ("/api/v1/chats", "/api/chats")
+FILES = ("/api/v1/files", "/api/files")
 # Where uploads arrive as multipart bodies, streamed past the request edge.
-UPLOAD_PATHS = ("/api/v1/files", "/api/files")
+UPLOAD_PATHS = (*FILES, "/api/v1/pipelines/upload")
 AUDIO = ("/api/v1/audio", "/api/audio")
 AUDIO_UPLOAD_PATHS = tuple(f"{prefix}/transcriptions" for prefix in AUDIO)
 
@@ -22,7 +23,7 @@ def routes() -> list[BaseRoute]:
             LazyRoutes("compat_rest.openwebui.completions",
                        ("/api/chat/completions", "/api/v1/chat/completions",
                         "/api/embeddings", "/api/v1/embeddings")),
-            LazyRoutes("compat_rest.openwebui.files", UPLOAD_PATHS),
+            LazyRoutes("compat_rest.openwebui.files", FILES),
             LazyRoutes("compat_rest.openwebui.audio", AUDIO),
             LazyRoutes("compat_rest.openwebui.file_processing",
                        ("/api/v1/retrieval/process/file",)),
@@ -34,6 +35,8 @@ def routes() -> list[BaseRoute]:
             LazyRoutes("compat_rest.openwebui.task_config", ("/api/v1/tasks/config",)),
             LazyRoutes("compat_rest.openwebui.functions", ("/api/v1/functions",
                                                            "/api/functions")),
+            LazyRoutes("compat_rest.openwebui.pipelines", ("/api/pipelines",)),
+            LazyRoutes("compat_rest.openwebui.pipeline_servers", ("/api/v1/pipelines",)),
             LazyRoutes("compat_rest.openwebui.function_calls",
                        ("/api/chat/completed", "/api/v1/chat/completed", "/api/chat/actions",
                         "/api/v1/chat/actions", "/api/functions"))]

@@ -42,6 +42,7 @@ from resolvers.completions.tasks import follow_completion
 from resolvers.context import Context
 from resolvers.errors import Invalid
 from resolvers.functions import runtime as function_runtime
+from resolvers.pipelines import filters as pipeline_filters
 from resolvers.tasks.registry import TaskInfo
 
 # Open WebUI answers an unknown or forbidden model on these routes alike: 400, "Model not
@@ -73,6 +74,8 @@ async def chat_completions(request: Request, ctx: Context) -> Response:
             pipe = await function_runtime.find_pipe(ctx, body.get("model"))
             if pipe is not None:
                 return await pipe_answer(ctx, pipe, body)
+    async with ctx.unit_of_work():  # then Pipelines servers' filters, as Open WebUI
+        body = await pipeline_filters.apply_pipeline_filters(ctx, body, "inlet")
     if "parent_id" in body and body["parent_id"] is None and not body.get("chat_id"):
         return await _new_chat(request, ctx, body)
     if body.get("chat_id") and not str(body["chat_id"]).startswith(UNSAVED_CHATS):

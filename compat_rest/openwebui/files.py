@@ -12,7 +12,7 @@ from starlette.responses import FileResponse, JSONResponse, Response, StreamingR
 from starlette.routing import Route
 
 from compat_rest.common import BadBody, page_number, parse_body, query_int, rest_context
-from compat_rest.openwebui import UPLOAD_PATHS
+from compat_rest.openwebui import FILES
 from compat_rest.openwebui.errors import NOT_FOUND, endpoint, error_response, render_domain_error
 from compat_rest.openwebui.file_serializers import disposition, file_model
 from compat_rest.uploads import BadUpload, BodyTooLarge, BodyTooSlow, metadata_field, read_upload
@@ -20,7 +20,7 @@ from resolvers import files
 from resolvers.context import Context
 from resolvers.errors import DomainError
 
-V1, SHORT = UPLOAD_PATHS
+V1, SHORT = FILES
 PAGE = 50
 MISSING = {"file_not_found": (404, NOT_FOUND)}
 

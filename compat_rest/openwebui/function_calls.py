@@ -23,6 +23,7 @@ from data.tables import FunctionRow
 from resolvers.context import Context
 from resolvers.errors import DomainError
 from resolvers.functions import runtime
+from resolvers.pipelines import filters as pipeline_filters
 
 DIALECT = {"function_not_found": (404, NOT_FOUND)}
 
@@ -98,7 +99,10 @@ async def _stream(model: str, answer_id: str, first: dict[str, Any],
 
 @endpoint(overrides=DIALECT)
 async def chat_completed(request: Request, ctx: Context) -> dict:
-    return await runtime.apply_filters(ctx, await _object(request), "outlet")
+    # Pipelines servers' filters first, then filter functions, as Open WebUI orders them.
+    body = await pipeline_filters.apply_pipeline_filters(ctx, await _object(request),
+                                                         "outlet")
+    return await runtime.apply_filters(ctx, body, "outlet")
 
 
 @endpoint(overrides=DIALECT)

@@ -68,12 +68,17 @@ class Upstreams:
     # ---- requests ----------------------------------------------------------------------
 
     async def open(self, connection: Connection, method: str, path: str, body: bytes | None,
-                   guard: Interruptible) -> UpstreamResponse:
+                   guard: Interruptible, *, content_type: str | None = None
+                   ) -> UpstreamResponse:
         """Send a request and wait for the answer's headers (not its body). A redirect is
-        an error: it is never followed (a POST would be sent where nobody configured)."""
+        an error: it is never followed (a POST would be sent where nobody configured).
+        The body is JSON unless `content_type` says otherwise (a multipart upload)."""
+        headers = connection.request_headers()
+        if content_type is not None:
+            headers["Content-Type"] = content_type
         try:
             response = await guard.run(self.http.request(
-                method, connection.base_url, path, connection.request_headers(), body))
+                method, connection.base_url, path, headers, body))
         except TransportError as error:
             raise transport_error(connection, error) from None
         if 300 <= response.status < 400:
@@ -100,6 +105,23 @@ class Upstreams:
         except ValueError:
             raise UpstreamBroken(f"{connection.label} answered {path} with something that "
                                  "is not JSON.") from None
+
+    async def exchange(self, connection: Connection, method: str, path: str,
+                       body: bytes | None = None, *, content_type: str | None = None,
+                       seconds: float | None = None) -> tuple[int, bytes]:
+        """A small request and its whole answer, whatever its status (an admin proxy
+        relays error answers as they are), within `seconds` (default: the model-list
+        timeout)."""
+        try:
+            async with asyncio.timeout(seconds or self.settings.model_list_timeout):
+                answer = await self.open(connection, method, path, body, Interruptible(),
+                                         content_type=content_type)
+                try:
+                    return answer.status, await answer.read_all(MAX_LIST_BODY)
+                finally:
+                    await answer.aclose()
+        except TimeoutError:
+            raise timed_out(connection) from None
 
     # ---- the catalog -------------------------------------------------------------------
 

@@ -6,6 +6,8 @@ from data.tables.chats import ChatFileRow, ChatMessageRow, ChatRow, FolderRow, S
 from data.tables.parley import (
     FileChunkRow,
     MetaRow,
+    PipelineRow,
+    PipelineRunRow,
     RateLimitRow,
     ReindexProgressRow,
     RevokedTokenRow,
@@ -38,6 +40,7 @@ __all__ = [
     "FunctionRow",
     "GroupMemberRow", "GroupRow",
     "KnowledgeFileRow", "KnowledgeRow", "MemoryRow", "MetaRow", "ModelHistoryRow", "ModelRow",
+    "PipelineRow", "PipelineRunRow",
     "RateLimitRow", "ReindexProgressRow", "RevokedTokenRow",
     "SharedChatRow", "TagRow", "UserRow", "VectorChunkRow", "VectorCollectionRow",
 ]

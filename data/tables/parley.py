@@ -68,3 +68,45 @@ class ReindexProgressRow(Base):
     config: Mapped[str] = mapped_column(Text, nullable=False)
     chunks: Mapped[int] = mapped_column(BigInteger, nullable=False)
     done_at: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class PipelineRow(Base):
+    """A stored pipeline: its steps (`definition`, checked when saved, see
+    resolvers/pipelines/definition.py), owned by a user, shared through `access_grant`
+    rows of resource type `pipeline`. `version` counts saves."""
+
+    __tablename__ = "parley_pipeline"
+    __table_args__ = (Index("parley_pipeline_user_idx", "user_id", "updated_at"),)
+
+    id: Mapped[str] = mapped_column(Text, primary_key=True)
+    user_id: Mapped[str] = mapped_column(Text, nullable=False)
+    name: Mapped[str] = mapped_column(Text, nullable=False)
+    description: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    definition = mapped_column(JSON, nullable=False)
+    version: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    created_at: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    updated_at: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class PipelineRunRow(Base):
+    """One run of a pipeline, by whoever started it: the definition it ran (a later edit
+    does not rewrite history), each step's record in `steps` (name, kind, input, output,
+    started/ended in ms, tokens, error), and how it ended (`status`: running, succeeded,
+    failed, stopped)."""
+
+    __tablename__ = "parley_pipeline_run"
+    __table_args__ = (Index("parley_pipeline_run_pipeline_idx", "pipeline_id", "started_at"),)
+
+    id: Mapped[str] = mapped_column(Text, primary_key=True)
+    pipeline_id: Mapped[str] = mapped_column(Text, nullable=False)
+    pipeline_version: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    user_id: Mapped[str] = mapped_column(Text, nullable=False)
+    task_id: Mapped[str] = mapped_column(Text, nullable=False)
+    status: Mapped[str] = mapped_column(Text, nullable=False)
+    input: Mapped[str] = mapped_column(Text, nullable=False)
+    output: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+    definition = mapped_column(JSON, nullable=False)
+    steps = mapped_column(JSON, nullable=False)
+    started_at: Mapped[int] = mapped_column(BigInteger, nullable=False)  # ms
+    ended_at: Mapped[int | None] = mapped_column(BigInteger)  # ms

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from data.llm.base import OLLAMA, OPENAI, Connection, Connections
@@ -94,6 +94,13 @@ async def readable_ids(ctx: Context, viewer: Viewer, rows: Sequence[ModelRow]) -
     return owned | granted
 
 
+def is_filter_pipeline(entry: ModelEntry) -> bool:
+    """A Pipelines server's filter (`pipeline.type` "filter"): it edits other models'
+    requests (resolvers/pipelines/filters.py) and is no model to pick."""
+    pipeline = entry.info.get("pipeline") if isinstance(entry.info, Mapping) else None
+    return isinstance(pipeline, Mapping) and pipeline.get("type") == "filter"
+
+
 async def list_models(ctx: Context, *, refresh: bool = False, kind: str | None = None,
                       presets: bool = True, grants: bool = True) -> list[AvailableModel]:
     """Verified users: the models they may use, OpenAI's then Ollama's, then presets.
@@ -108,6 +115,8 @@ async def list_models(ctx: Context, *, refresh: bool = False, kind: str | None =
     rows = {row.id: row for row in await ModelRepo(ctx.session).all()}
     models: list[AvailableModel] = []
     for entry in entries.values():
+        if is_filter_pipeline(entry):
+            continue
         row = rows.get(entry.id)
         if row is not None and row.base_model_id is None:
             if not row.is_active:

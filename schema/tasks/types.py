@@ -19,6 +19,7 @@ class TaskKind(Enum):
                                                                  "streams itself.")
     FUNCTION = strawberry.enum_value("function", description="A function's call in a "
                                                              "worker process.")
+    PIPELINE = strawberry.enum_value("pipeline", description="A pipeline's run.")
 
 
 @strawberry.type(description="Something running that can be stopped.")
