@@ -90,6 +90,16 @@ def create_sessionmaker(engine: AsyncEngine, *, write: bool = False
                               autoflush=False)
 
 
+async def begin_read(session: AsyncSession) -> None:
+    """Open a transaction on a read session that needs one, before its first statement:
+    a server-side cursor (`session.stream`) lives only inside a transaction, which read
+    sessions on PostgreSQL do not begin (see create_sessionmaker)."""
+    dialect = session.bind.dialect
+    if dialect.name == "postgresql":
+        level = dialect.default_isolation_level or "READ COMMITTED"
+        await session.connection(execution_options={"isolation_level": level})
+
+
 class SerialSession(AsyncSession):
     """An AsyncSession whose calls take turns.
 
