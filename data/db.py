@@ -96,7 +96,8 @@ async def begin_read(session: AsyncSession) -> None:
     sessions on PostgreSQL do not begin (see create_sessionmaker)."""
     dialect = session.bind.dialect
     if dialect.name == "postgresql":
-        level = dialect.default_isolation_level or "READ COMMITTED"
+        # (known once the engine's first connection is made; the server's default else)
+        level = getattr(dialect, "default_isolation_level", None) or "READ COMMITTED"
         await session.connection(execution_options={"isolation_level": level})
 
 
