@@ -18,6 +18,7 @@ from resolvers.chats import limits as chat_limits
 from resolvers.chats import tags as chat_tags
 from resolvers.errors import DomainError, Invalid
 from schema.context import Info
+from schema.execution import PREPARED
 from schema.pagination import Connection, Edge, PageInfo, decode_cursor, encode_cursor
 from schema.scalars import timestamp
 from schema.users.types import User
@@ -177,8 +178,10 @@ class Chat:
                    created_at=timestamp(row.created_at), updated_at=timestamp(row.updated_at))
 
     # `owner` and `messages` are plain functions: on a page a list prepared they answer
-    # at once, and otherwise return a coroutine, which graphql-core awaits.
-    @strawberry.field(description="Who the chat belongs to.")
+    # at once, and otherwise return a coroutine, which graphql-core awaits. Marked
+    # PREPARED, schema/execution.py reads the same `ready` entries without calling them.
+    @strawberry.field(description="Who the chat belongs to.",
+                      metadata={PREPARED: lambda _arguments: "owner"})
     def owner(self, info: Info) -> User | None:
         if self.ready is not None and "owner" in self.ready:
             return self.ready["owner"]  # built once for every chat of the owner
@@ -206,7 +209,8 @@ class Chat:
 
     @strawberry.field(description="A page of messages: by default the current branch from "
                                   "its first message. `first`/`after` page from the start, "
-                                  "`last`/`before` from the end.")
+                                  "`last`/`before` from the end.",
+                      metadata={PREPARED: lambda arguments: _window_or_none(arguments)})
     def messages(
         self, info: Info,
         first: Annotated[int | None, strawberry.argument(
