@@ -77,6 +77,8 @@ from schema.context import Info
 
 # Where a connection's nodes are selected.
 NODE_PATHS = (("nodes",), ("edges", "node"))
+# A field that returns one node (`chat(id:)`): the node is the field's own value.
+ITSELF = ((),)
 
 
 class Nested(NamedTuple):
@@ -87,15 +89,16 @@ class Nested(NamedTuple):
     node_names: frozenset[str]  # if it is a connection: those selected on its nodes
 
 
-def nested_fields(info: Info, name: str) -> list[Nested]:
+def nested_fields(info: Info, name: str, paths: tuple = NODE_PATHS) -> list[Nested]:
     """Each selection of `name` (every alias, through fragments) on the nodes of the
-    connection this field returns, with its arguments coerced by graphql-core exactly as
-    for the field's resolver (variables, defaults); @skip and @include are honoured."""
+    connection this field returns (with `paths=ITSELF`: on the object it returns), with
+    its arguments coerced by graphql-core exactly as for the field's resolver (variables,
+    defaults); @skip and @include are honoured."""
     raw = info._raw_info  # graphql-core's, whose coercion the field's own arguments get
     variables = _variables(raw)
     found: list[Nested] = []
     for field_def, node in _on_nodes(raw, variables, get_named_type(raw.return_type),
-                                     list(raw.field_nodes), name):
+                                     list(raw.field_nodes), name, paths):
         node_names = {child.name.value for path in NODE_PATHS
                       for child in _path(raw, variables, [node], (*path, None))}
         found.append(Nested(
@@ -105,15 +108,17 @@ def nested_fields(info: Info, name: str) -> list[Nested]:
     return found
 
 
-def nested_arguments(info: Info, name: str) -> list[dict[str, Any]]:
+def nested_arguments(info: Info, name: str, paths: tuple = NODE_PATHS
+                     ) -> list[dict[str, Any]]:
     """The arguments of each selection of `name` on the nodes (see nested_fields)."""
-    return [nested.arguments for nested in nested_fields(info, name)]
+    return [nested.arguments for nested in nested_fields(info, name, paths)]
 
 
 def _on_nodes(raw: GraphQLResolveInfo, variables: VariableValues, connection: Any,
-              field_nodes: list[FieldNode], name: str) -> list[tuple[Any, FieldNode]]:
+              field_nodes: list[FieldNode], name: str,
+              paths: tuple) -> list[tuple[Any, FieldNode]]:
     found = []
-    for path in NODE_PATHS:
+    for path in paths:
         parent, nodes = connection, field_nodes
         for step in path:
             nodes = _named(raw, variables, nodes, step)
