@@ -16,7 +16,7 @@ from resolvers.chats import sharing as chat_sharing
 from resolvers.chats import tags as chat_tags
 from resolvers.chats.messages import MessageWindow
 from resolvers.errors import DomainError
-from schema.chats.types import Chat, Tag, message_connection, window_of
+from schema.chats.types import Chat, Tag, message_columns, message_connection, window_of
 from schema.context import Info
 from schema.pagination import (
     Connection,
@@ -149,7 +149,8 @@ async def _prefetch(info: Info, rows, nodes: list[Chat], paths: tuple = NODE_PAT
         names |= nested.names
         node_names |= nested.node_names
     for window, (names, node_names) in shapes.items():
-        pages = await chat_messages.list_messages_of_chats(ctx, rows, window)
+        pages = await chat_messages.list_messages_of_chats(
+            ctx, rows, window, columns=message_columns(node_names))
         kind = f"messages-{window.scope}"
         for node in nodes:
             if node.id in pages:

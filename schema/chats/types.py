@@ -109,7 +109,7 @@ class Message:
         costlier fields among them are built, the others left None for no one to read."""
         prefix = f"{row.chat_id}-"
         built = {name: (read(row) if fields is None or key in fields else None)
-                 for key, (name, read) in _BUILT.items()}
+                 for key, (name, read, _columns) in _BUILT.items()}
         return cls(id=strawberry.ID(row.id[len(prefix):] if row.id.startswith(prefix)
                                     else row.id),
                    chat_id=strawberry.ID(row.chat_id), role=row.role,
@@ -131,19 +131,30 @@ class Message:
 
 MessageConnection = Connection[Message]
 # Message's fields that cost something to build (JSON decoded, a status worked out):
-# GraphQL name -> (attribute, how to read it from the row).
+# GraphQL name -> (attribute, how to read it from the row, the columns that reads).
 _BUILT = {
-    "content": ("content", lambda row: _text(row.content)),
+    "content": ("content", lambda row: _text(row.content), ("content",)),
     "contentBlocks": ("content_blocks",
-                      lambda row: row.content if isinstance(row.content, list) else None),
-    "model": ("model", lambda row: row.model_id),
-    "status": ("status", lambda row: MessageStatus(messages.status_of(row))),
-    "error": ("error", lambda row: row.error or None),
-    "files": ("files", lambda row: row.files),
-    "usage": ("usage", lambda row: row.usage),
-    "createdAt": ("created_at", lambda row: timestamp(row.created_at)),
-    "updatedAt": ("updated_at", lambda row: timestamp(row.updated_at)),
+                      lambda row: row.content if isinstance(row.content, list) else None,
+                      ("content",)),
+    "model": ("model", lambda row: row.model_id, ("model_id",)),
+    "status": ("status", lambda row: MessageStatus(messages.status_of(row)),
+               ("done", "error", "status_history")),
+    "error": ("error", lambda row: row.error or None, ("error",)),
+    "files": ("files", lambda row: row.files, ("files",)),
+    "usage": ("usage", lambda row: row.usage, ("usage",)),
+    "createdAt": ("created_at", lambda row: timestamp(row.created_at), ("created_at",)),
+    "updatedAt": ("updated_at", lambda row: timestamp(row.updated_at), ("updated_at",)),
 }
+# What Message.from_row reads whatever the fields.
+_ALWAYS_READ = ("id", "chat_id", "role", "parent_id")
+
+
+def message_columns(fields: Collection[str]) -> frozenset[str]:
+    """The row attributes Message.from_row reads to build these fields: a prefetch reads
+    only those columns (data/repos/messages.py)."""
+    return frozenset(_ALWAYS_READ).union(
+        *(_BUILT[name][2] for name in fields if name in _BUILT))
 
 
 @strawberry.type(description="A conversation and its settings. Its messages form a tree; "
