@@ -5,10 +5,12 @@ at what the query selects under `nodes` / `edges.node` and reads every nested ch
 page needs, for the whole page at once, before returning. Each node carries what was
 read for it in `ready`, and the nested field's resolver is a plain (not async) function
 that answers from `ready`, falling back to its own batched read (a coroutine, which
-graphql-core awaits as any async resolver's) for a node no list prepared (`chat(id:)`,
-a mutation's payload). So a page costs a fixed number of statements, and no nested field
-of it costs a coroutine, a future or a dataloader key per node; and the leaf fields of the
-children are read by schema/execution.py's plain-field path, in one loop per list.
+graphql-core awaits as any async resolver's) for a node nothing prepared (a mutation's
+payload). A field that returns one node (`chat(id:)`) prepares it the same way, with
+`paths=ITSELF`. So a page costs a fixed number of statements, and no nested field of it
+costs a coroutine, a future or a dataloader key per node. Marked PREPARED (see
+schema/execution.py), the nested field is not even called: the plain path reads `ready`
+itself and builds the whole page's answer in one pass.
 
 The rules that keep its answers exactly those of the field's own resolver:
 
@@ -26,6 +28,10 @@ The rules that keep its answers exactly those of the field's own resolver:
    at once, they would end the node's other fields while their coroutines are pending).
 5. What a node's children are built into is built once, for the fields the query selects
    on them (Message.from_row's `fields`), and edges only when `edges` is selected.
+6. The children's rows hold only the columns those fields read (message_columns, from
+   the same table as Message.from_row's readers), so nothing else is read or decoded.
+7. The nested field carries `metadata={PREPARED: key_of}`, `key_of(arguments)` giving
+   the same `ready` key its resolver looks up (for Chat.messages: its MessageWindow).
 
 Example (schema/chats/queries.py, `chats` and `_prefetch`):
 
@@ -36,7 +42,8 @@ Example (schema/chats/queries.py, `chats` and `_prefetch`):
             window = window_of(**nested.arguments)          # as Chat.messages computes it
         except DomainError:
             continue                                        # the field reports it
-        pages = await messages.list_messages_of_chats(info.context, page.chats, window)
+        pages = await messages.list_messages_of_chats(
+            info.context, page.chats, window, columns=message_columns(nested.node_names))
         for chat in connection.nodes:                       # (aliases of a window merged)
             if chat.id in pages:
                 chat.ready[window] = message_connection(
@@ -44,7 +51,7 @@ Example (schema/chats/queries.py, `chats` and `_prefetch`):
                     with_edges="edges" in nested.names)
 
     # and in Chat:
-    @strawberry.field
+    @strawberry.field(metadata={PREPARED: lambda arguments: window_or_none(arguments)})
     def messages(self, info: Info, first: int | None = None, ...) -> MessageConnection:
         arguments = dict(first=first, ...)
         if self.ready and (ready := self.ready.get(window_or_none(arguments))):
