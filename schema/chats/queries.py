@@ -202,7 +202,7 @@ class ChatQueries:
         # Prepared as a page's chats are: its owner and message windows are read here,
         # without a dataloader's round of the event loop, and the whole object is then
         # completed by schema/execution.py's plain path.
-        row = await chats.get_chat_summary(info.context, str(id))
+        row = await chats.read_chat_summary(info.context, str(id))
         node = Chat.from_row(row)
         await _prefetch(info, [row], [node], ITSELF)
         return node
