@@ -70,10 +70,35 @@ def _sqlite_engine(url: str, echo: bool) -> AsyncEngine:
 def create_sessionmaker(engine: AsyncEngine, *, write: bool = False
                         ) -> async_sessionmaker[AsyncSession]:
     """Sessions of a write sessionmaker begin with the SQLite write lock on their first
-    statement; on PostgreSQL the option changes nothing (row locks do the work there)."""
-    bind = engine.execution_options(**WRITE) if write else engine
+    statement; on PostgreSQL the option changes nothing (row locks do the work there).
+
+    Read sessions on PostgreSQL run without BEGIN and ROLLBACK (autocommit): under
+    PostgreSQL's default isolation, READ COMMITTED, every statement of a transaction
+    takes a snapshot of its own anyway, so a read-only transaction adds nothing but two
+    round trips, half of those of a one-page GraphQL query. (A server configured with
+    default_transaction_isolation above READ COMMITTED would give a multi-statement read
+    one snapshot; Parley's reads do not rely on it, as Open WebUI's do not.) Nothing
+    writes through a read session: writers ask for a write unit of work. On SQLite a
+    read transaction does hold one snapshot and costs no round trip, so it stays."""
+    if write:
+        bind = engine.execution_options(**WRITE)
+    elif engine.dialect.name == "postgresql":
+        bind = engine.execution_options(isolation_level="AUTOCOMMIT")
+    else:
+        bind = engine
     return async_sessionmaker(bind, class_=SerialSession, expire_on_commit=False,
                               autoflush=False)
+
+
+async def begin_read(session: AsyncSession) -> None:
+    """Open a transaction on a read session that needs one, before its first statement:
+    a server-side cursor (`session.stream`) lives only inside a transaction, which read
+    sessions on PostgreSQL do not begin (see create_sessionmaker)."""
+    dialect = session.bind.dialect
+    if dialect.name == "postgresql":
+        # (known once the engine's first connection is made; the server's default else)
+        level = getattr(dialect, "default_isolation_level", None) or "READ COMMITTED"
+        await session.connection(execution_options={"isolation_level": level})
 
 
 class SerialSession(AsyncSession):

@@ -30,7 +30,7 @@ from data.repos.groups import GroupRepo
 from data.repos.knowledge import KnowledgeRepo
 from data.repos.messages import MessageRepo, MessageWindow, WindowPage
 from data.repos.tags import TagRepo
-from data.repos.users import UserRepo
+from data.repos.users import UserRepo, UserSummary
 from data.tables import (
     AccessGrantRow,
     ChatMessageRow,
@@ -57,7 +57,7 @@ class Loaders:
     # Each loader is made when first used: a request uses two or three of them, and
     # making all ten showed in the profile of a one-chat read.
     @functools.cached_property
-    def users(self) -> DataLoader[str, UserRow | None]:
+    def users(self) -> DataLoader[str, UserSummary | None]:
         return DataLoader(functools.partial(self._by_ids, UserRepo))
 
     @functools.cached_property

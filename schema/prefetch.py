@@ -5,10 +5,12 @@ at what the query selects under `nodes` / `edges.node` and reads every nested ch
 page needs, for the whole page at once, before returning. Each node carries what was
 read for it in `ready`, and the nested field's resolver is a plain (not async) function
 that answers from `ready`, falling back to its own batched read (a coroutine, which
-graphql-core awaits as any async resolver's) for a node no list prepared (`chat(id:)`,
-a mutation's payload). So a page costs a fixed number of statements, and no nested field
-of it costs a coroutine, a future or a dataloader key per node; and the leaf fields of the
-children are read by schema/execution.py's plain-field path, in one loop per list.
+graphql-core awaits as any async resolver's) for a node nothing prepared (a mutation's
+payload). A field that returns one node (`chat(id:)`) prepares it the same way, with
+`paths=ITSELF`. So a page costs a fixed number of statements, and no nested field of it
+costs a coroutine, a future or a dataloader key per node. Marked PREPARED (see
+schema/execution.py), the nested field is not even called: the plain path reads `ready`
+itself and builds the whole page's answer in one pass.
 
 The rules that keep its answers exactly those of the field's own resolver:
 
@@ -26,6 +28,10 @@ The rules that keep its answers exactly those of the field's own resolver:
    at once, they would end the node's other fields while their coroutines are pending).
 5. What a node's children are built into is built once, for the fields the query selects
    on them (Message.from_row's `fields`), and edges only when `edges` is selected.
+6. The children's rows hold only the columns those fields read (message_columns, from
+   the same table as Message.from_row's readers), so nothing else is read or decoded.
+7. The nested field carries `metadata={PREPARED: key_of}`, `key_of(arguments)` giving
+   the same `ready` key its resolver looks up (for Chat.messages: its MessageWindow).
 
 Example (schema/chats/queries.py, `chats` and `_prefetch`):
 
@@ -36,7 +42,8 @@ Example (schema/chats/queries.py, `chats` and `_prefetch`):
             window = window_of(**nested.arguments)          # as Chat.messages computes it
         except DomainError:
             continue                                        # the field reports it
-        pages = await messages.list_messages_of_chats(info.context, page.chats, window)
+        pages = await messages.list_messages_of_chats(
+            info.context, page.chats, window, columns=message_columns(nested.node_names))
         for chat in connection.nodes:                       # (aliases of a window merged)
             if chat.id in pages:
                 chat.ready[window] = message_connection(
@@ -44,7 +51,7 @@ Example (schema/chats/queries.py, `chats` and `_prefetch`):
                     with_edges="edges" in nested.names)
 
     # and in Chat:
-    @strawberry.field
+    @strawberry.field(metadata={PREPARED: lambda arguments: window_or_none(arguments)})
     def messages(self, info: Info, first: int | None = None, ...) -> MessageConnection:
         arguments = dict(first=first, ...)
         if self.ready and (ready := self.ready.get(window_or_none(arguments))):
@@ -77,6 +84,8 @@ from schema.context import Info
 
 # Where a connection's nodes are selected.
 NODE_PATHS = (("nodes",), ("edges", "node"))
+# A field that returns one node (`chat(id:)`): the node is the field's own value.
+ITSELF = ((),)
 
 
 class Nested(NamedTuple):
@@ -87,15 +96,16 @@ class Nested(NamedTuple):
     node_names: frozenset[str]  # if it is a connection: those selected on its nodes
 
 
-def nested_fields(info: Info, name: str) -> list[Nested]:
+def nested_fields(info: Info, name: str, paths: tuple = NODE_PATHS) -> list[Nested]:
     """Each selection of `name` (every alias, through fragments) on the nodes of the
-    connection this field returns, with its arguments coerced by graphql-core exactly as
-    for the field's resolver (variables, defaults); @skip and @include are honoured."""
+    connection this field returns (with `paths=ITSELF`: on the object it returns), with
+    its arguments coerced by graphql-core exactly as for the field's resolver (variables,
+    defaults); @skip and @include are honoured."""
     raw = info._raw_info  # graphql-core's, whose coercion the field's own arguments get
     variables = _variables(raw)
     found: list[Nested] = []
     for field_def, node in _on_nodes(raw, variables, get_named_type(raw.return_type),
-                                     list(raw.field_nodes), name):
+                                     list(raw.field_nodes), name, paths):
         node_names = {child.name.value for path in NODE_PATHS
                       for child in _path(raw, variables, [node], (*path, None))}
         found.append(Nested(
@@ -105,15 +115,17 @@ def nested_fields(info: Info, name: str) -> list[Nested]:
     return found
 
 
-def nested_arguments(info: Info, name: str) -> list[dict[str, Any]]:
+def nested_arguments(info: Info, name: str, paths: tuple = NODE_PATHS
+                     ) -> list[dict[str, Any]]:
     """The arguments of each selection of `name` on the nodes (see nested_fields)."""
-    return [nested.arguments for nested in nested_fields(info, name)]
+    return [nested.arguments for nested in nested_fields(info, name, paths)]
 
 
 def _on_nodes(raw: GraphQLResolveInfo, variables: VariableValues, connection: Any,
-              field_nodes: list[FieldNode], name: str) -> list[tuple[Any, FieldNode]]:
+              field_nodes: list[FieldNode], name: str,
+              paths: tuple) -> list[tuple[Any, FieldNode]]:
     found = []
-    for path in NODE_PATHS:
+    for path in paths:
         parent, nodes = connection, field_nodes
         for step in path:
             nodes = _named(raw, variables, nodes, step)

@@ -8,6 +8,7 @@ import logging
 from collections.abc import Iterable
 from datetime import timedelta
 
+import orjson
 from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
@@ -122,6 +123,17 @@ class GraphQLView(GraphQL):
     def should_render_graphql_ide(self, request) -> bool:
         # __call__ serves our page first; here a GET without a query is a bad request.
         return False
+
+    def encode_json(self, data: object) -> str:
+        # orjson writes a page of 50 chats with 250 messages in a fifth of the standard
+        # library's time. What it refuses (an integer beyond 64 bits, a key that is not a
+        # string, both possible inside a JSON scalar's stored value) goes through json,
+        # as before. Text, not bytes: WebSocket messages must be text frames. Non-ASCII
+        # comes out as UTF-8 where json escaped it: the same JSON.
+        try:
+            return orjson.dumps(data).decode()
+        except TypeError:
+            return json.dumps(data, separators=(",", ":"))
 
     def decode_json(self, data: str | bytes) -> object:
         # No deeper than the input rules allow (strawberry's json.loads would recurse

@@ -10,11 +10,13 @@ from __future__ import annotations
 import json
 from collections import namedtuple
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import (
+    Integer,
     Text,
     and_,
+    bindparam,
     case,
     cast,
     delete,
@@ -40,6 +42,13 @@ ORDERABLE = {"updated_at", "created_at", "title"}
 # which readers of a page of 200 chats pay a dozen times per chat.
 ChatSummary = namedtuple("ChatSummary", [column.key for column in SUMMARY])
 SHARED_CHAT_GRANT = "shared_chat"
+# Statements a list runs on every request, built once with bind parameters: building a
+# select of twelve columns and its filters, and SQLAlchemy's cache key for it, cost as
+# much CPU as the rest of a 50-chat page (compiled forms are cached per statement).
+_BY_IDS = select(*SUMMARY).where(ChatRow.id.in_(bindparam("chat_ids", expanding=True)))
+# (dialect, listing without its user, limited) -> the page statement; a search or a tag
+# filter is built per request. At most a few hundred shapes: the key has no free text.
+_PAGES: dict[tuple, object] = {}
 
 
 @dataclass(frozen=True)
@@ -116,20 +125,31 @@ class ChatRepo:
     async def by_ids(self, chat_ids: Sequence[str]) -> Sequence[ChatSummary]:
         if not chat_ids:
             return []
-        stmt = select(*SUMMARY).where(ChatRow.id.in_(list(chat_ids)))
-        return _summaries(await core_rows(self.session, stmt))
+        return _summaries(await core_rows(self.session, _BY_IDS,
+                                          {"chat_ids": list(chat_ids)}))
 
     async def page(self, listing: ChatListing, *, offset: int = 0,
                    limit: int | None = None) -> Sequence[ChatSummary]:
+        params = {"user_id": listing.user_id, "offset": offset}
+        if limit is not None:
+            params["limit"] = limit
+        if listing.tag_id is None and listing.text is None:
+            key = (self.dialect, replace(listing, user_id=""), limit is not None)
+            stmt = _PAGES.get(key)
+            if stmt is None:
+                stmt = _PAGES[key] = self._page(listing, limit is not None)
+        else:
+            stmt = self._page(listing, limit is not None)
+        return _summaries(await core_rows(self.session, stmt, params))
+
+    def _page(self, listing: ChatListing, limited: bool):
         column = getattr(ChatRow, listing.order_by if listing.order_by in ORDERABLE
                          else "updated_at")
         ordering = ((column.desc(), ChatRow.id.desc()) if listing.descending
                     else (column.asc(), ChatRow.id.asc()))
-        stmt = (select(*SUMMARY).where(*self._where(listing)).order_by(*ordering)
-                .offset(offset))
-        if limit is not None:
-            stmt = stmt.limit(limit)
-        return _summaries(await core_rows(self.session, stmt))
+        stmt = (select(*SUMMARY).where(*self._where(listing, bindparam("user_id")))
+                .order_by(*ordering).offset(bindparam("offset", type_=Integer)))
+        return stmt.limit(bindparam("limit", type_=Integer)) if limited else stmt
 
     async def count(self, listing: ChatListing) -> int:
         stmt = select(func.count()).select_from(ChatRow).where(*self._where(listing))
@@ -139,8 +159,10 @@ class ChatRepo:
         """Chats of the user, archived ones excepted, that carry the tag."""
         return await self.count(ChatListing(user_id=user_id, tag_id=tag_id))
 
-    def _where(self, listing: ChatListing) -> list:
-        where = [ChatRow.user_id == listing.user_id, self._not_internal()]
+    def _where(self, listing: ChatListing, user_id=None) -> list:
+        """The listing's conditions; `user_id` (a bind parameter) instead of its user."""
+        user = listing.user_id if user_id is None else user_id
+        where = [ChatRow.user_id == user, self._not_internal()]
         if listing.archived is not None:
             where.append(ChatRow.archived.is_(True) if listing.archived
                          else or_(ChatRow.archived.is_(False), ChatRow.archived.is_(None)))

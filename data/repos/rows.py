@@ -5,11 +5,12 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
-async def core_rows(session: AsyncSession, stmt, params: dict | None = None):
+async def core_rows(session: AsyncSession, stmt, params: dict | None = None) -> list:
     """The statement's rows through the session's connection: a read that builds no ORM
     objects skips the ORM's compile and result machinery (a tenth of the CPU of a page
     of chats with their messages). Pending ORM changes are flushed first, as the
-    session's own execute would."""
+    session's own execute would. All rows at once: fetched one by one, each row cost
+    three more calls inside SQLAlchemy (a page of 250 messages, 750)."""
     if session.sync_session.autoflush and (session.new or session.dirty or session.deleted):
         await session.flush()
-    return await (await session.connection()).execute(stmt, params)
+    return (await (await session.connection()).execute(stmt, params)).all()

@@ -12,6 +12,7 @@ import numpy as np
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from data.db import begin_read
 from data.point_reads import PointReader
 
 FLOAT = np.dtype("<f4")
@@ -86,6 +87,7 @@ class MatrixCache:
             if cached is not None and cached.version >= version:
                 return cached
             async with sessionmaker() as session:
+                await begin_read(session)  # _load streams its rows through a cursor
                 loaded = await _refresh(session, name, version, dimension, cached)
             self._matrices[name] = loaded
             return loaded

@@ -131,6 +131,22 @@ async def get_chat_summary(ctx: Context, chat_id: str) -> ChatRow:
     return await readable_summary(ctx, viewer, chat_id)
 
 
+async def read_chat_summary(ctx: Context, chat_id: str) -> ChatSummary:
+    """As get_chat_summary, read at once rather than batched: for a field that reads one
+    chat by id and nothing beside it (a dataloader's batch costs a future and a turn of
+    the event loop). Later reads of the chat in this unit of work find it, as a list's."""
+    viewer = await require_verified(ctx)
+    found = loaders(ctx).listed_chats.get(chat_id)
+    if found is None:
+        async with serial(ctx):
+            rows = await ChatRepo(ctx.session).by_ids([chat_id])
+        if rows:
+            found = loaders(ctx).listed_chats[chat_id] = rows[0]
+    if found is None or not may_read(ctx, viewer, found):
+        raise chat_not_found()
+    return found
+
+
 async def get_chat_owner(ctx: Context, chat_id: str) -> UserRow | None:
     """Whoever may read the chat (batched across chats)."""
     chat = await get_chat_summary(ctx, chat_id)

@@ -9,7 +9,7 @@ message routes. Writes publish message.added / message.updated / message.deleted
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -99,18 +99,21 @@ async def list_messages(ctx: Context, chat_id: str, window: MessageWindow) -> Wi
     return await loaders(ctx).windows.load((chat_id, window))
 
 
-async def list_messages_of_chats(ctx: Context, chats: Sequence[Any], window: MessageWindow
+async def list_messages_of_chats(ctx: Context, chats: Sequence[Any], window: MessageWindow,
+                                 *, columns: Collection[str] | None = None
                                  ) -> dict[str, WindowPage]:
     """The same page of each of these chats' messages, in one statement: for a list that
     already holds the chats (their summaries from list_chats). Checks as list_messages
-    does; a chat the caller may not read is left out (its own read then refuses it)."""
+    does; a chat the caller may not read is left out (its own read then refuses it).
+    With `columns`, the messages carry only those attributes (those the caller reads)."""
     if window.scope not in SCOPES:
         raise Invalid("scope is branch or tree.", reason="invalid_scope", field="scope")
     chat_limits.page(window.limit, chat_limits.MAX_MESSAGE_PAGE, "messages")
     viewer = await require_verified(ctx)
     chat_ids = [chat.id for chat in chats if may_read(ctx, viewer, chat)]
     async with serial(ctx):
-        return await MessageRepo(ctx.session).windows(list(dict.fromkeys(chat_ids)), window)
+        return await MessageRepo(ctx.session).windows(list(dict.fromkeys(chat_ids)), window,
+                                                      columns=columns)
 
 
 async def get_message(ctx: Context, chat_id: str, message_id: str) -> ChatMessageRow:

@@ -16,7 +16,7 @@ from resolvers.chats import sharing as chat_sharing
 from resolvers.chats import tags as chat_tags
 from resolvers.chats.messages import MessageWindow
 from resolvers.errors import DomainError
-from schema.chats.types import Chat, Tag, message_connection, window_of
+from schema.chats.types import Chat, Tag, message_columns, message_connection, window_of
 from schema.context import Info
 from schema.pagination import (
     Connection,
@@ -26,7 +26,7 @@ from schema.pagination import (
     encode_cursor,
     start_after,
 )
-from schema.prefetch import nested_fields
+from schema.prefetch import ITSELF, NODE_PATHS, nested_fields
 from schema.scalars import timestamp
 from schema.users.types import User
 
@@ -122,15 +122,16 @@ def requested(info: Info) -> set[str]:
     return names
 
 
-async def _prefetch(info: Info, rows, nodes: list[Chat]) -> None:
+async def _prefetch(info: Info, rows, nodes: list[Chat], paths: tuple = NODE_PATHS) -> None:
     """The owners and the message windows the query selects on the page, for every chat
-    at once (schema/prefetch.py); a window with invalid arguments is left to the field."""
+    at once (schema/prefetch.py); a window with invalid arguments is left to the field.
+    `paths` says where the chats are selected: a connection's nodes, or the field itself."""
     if not nodes:
         return
     for node in nodes:
         node.ready = {}
     ctx = info.context
-    if nested_fields(info, "owner"):
+    if nested_fields(info, "owner", paths):
         owners = await chats.owners_of_chats(ctx, rows)
         users = {id(row): User.from_row(row) if row else None for row in owners.values()}
         for node in nodes:
@@ -139,7 +140,7 @@ async def _prefetch(info: Info, rows, nodes: list[Chat]) -> None:
     # Per distinct window, what any of its selections asks of the connection and of
     # its messages: each chat's connection is built once, with those fields only.
     shapes: dict[MessageWindow, tuple[set[str], set[str]]] = {}
-    for nested in nested_fields(info, "messages"):
+    for nested in nested_fields(info, "messages", paths):
         try:
             window = window_of(**nested.arguments)
         except DomainError:
@@ -148,7 +149,8 @@ async def _prefetch(info: Info, rows, nodes: list[Chat]) -> None:
         names |= nested.names
         node_names |= nested.node_names
     for window, (names, node_names) in shapes.items():
-        pages = await chat_messages.list_messages_of_chats(ctx, rows, window)
+        pages = await chat_messages.list_messages_of_chats(
+            ctx, rows, window, columns=message_columns(node_names))
         kind = f"messages-{window.scope}"
         for node in nodes:
             if node.id in pages:
@@ -197,7 +199,13 @@ class ChatQueries:
         self, info: Info,
         id: Annotated[strawberry.ID, strawberry.argument(description="The chat's id.")],
     ) -> Chat:
-        return Chat.from_row(await chats.get_chat_summary(info.context, str(id)))
+        # Prepared as a page's chats are: its owner and message windows are read here,
+        # without a dataloader's round of the event loop, and the whole object is then
+        # completed by schema/execution.py's plain path.
+        row = await chats.read_chat_summary(info.context, str(id))
+        node = Chat.from_row(row)
+        await _prefetch(info, [row], [node], ITSELF)
+        return node
 
     @strawberry.field(description="The caller's tags, by name.")
     async def tags(self, info: Info) -> list[Tag]:

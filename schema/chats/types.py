@@ -19,6 +19,7 @@ from resolvers.chats import tags as chat_tags
 from resolvers.errors import DomainError, Invalid
 from resolvers.files import attached
 from schema.context import Info
+from schema.execution import PREPARED
 from schema.files.types import File
 from schema.pagination import Connection, Edge, PageInfo, decode_cursor, encode_cursor
 from schema.scalars import timestamp
@@ -113,13 +114,14 @@ class Message:
         """The message; with `fields` (the GraphQL names a query selects on it), only the
         costlier fields among them are built, the others left None for no one to read."""
         prefix = f"{row.chat_id}-"
-        built = {name: (read(row) if fields is None or key in fields else None)
-                 for key, (name, read) in _BUILT.items()}
+        wanted = None if fields is None else _with_sources(fields)
+        built = {name: (read(row) if wanted is None or key in wanted else None)
+                 for key, (name, read, _columns) in _BUILT.items()}
         return cls(id=strawberry.ID(row.id[len(prefix):] if row.id.startswith(prefix)
                                     else row.id),
                    chat_id=strawberry.ID(row.chat_id), role=row.role,
                    parent_id=strawberry.ID(row.parent_id) if row.parent_id else None,
-                   file_items=row.files, **built)
+                   **built)
 
     @strawberry.field(description="The files attached to the message that you may read "
                                   "(others are left out), in order.")
@@ -142,19 +144,37 @@ class Message:
 
 MessageConnection = Connection[Message]
 # Message's fields that cost something to build (JSON decoded, a status worked out):
-# GraphQL name -> (attribute, how to read it from the row).
+# GraphQL name -> (attribute, how to read it from the row, the columns that reads).
 _BUILT = {
-    "content": ("content", lambda row: _text(row.content)),
+    "content": ("content", lambda row: _text(row.content), ("content",)),
     "contentBlocks": ("content_blocks",
-                      lambda row: row.content if isinstance(row.content, list) else None),
-    "model": ("model", lambda row: row.model_id),
-    "status": ("status", lambda row: MessageStatus(messages.status_of(row))),
-    "error": ("error", lambda row: row.error or None),
-    "sources": ("sources", lambda row: row.sources or None),
-    "usage": ("usage", lambda row: row.usage),
-    "createdAt": ("created_at", lambda row: timestamp(row.created_at)),
-    "updatedAt": ("updated_at", lambda row: timestamp(row.updated_at)),
+                      lambda row: row.content if isinstance(row.content, list) else None,
+                      ("content",)),
+    "model": ("model", lambda row: row.model_id, ("model_id",)),
+    "status": ("status", lambda row: MessageStatus(messages.status_of(row)),
+               ("done", "error", "status_history")),
+    "error": ("error", lambda row: row.error or None, ("error",)),
+    "fileItems": ("file_items", lambda row: row.files, ("files",)),
+    "sources": ("sources", lambda row: row.sources or None, ("sources",)),
+    "usage": ("usage", lambda row: row.usage, ("usage",)),
+    "createdAt": ("created_at", lambda row: timestamp(row.created_at), ("created_at",)),
+    "updatedAt": ("updated_at", lambda row: timestamp(row.updated_at), ("updated_at",)),
 }
+# What Message.from_row reads whatever the fields.
+_ALWAYS_READ = ("id", "chat_id", "role", "parent_id")
+# Fields resolved from another built field: `files` loads the rows `fileItems` names.
+_READS_FROM = {"files": "fileItems"}
+
+
+def _with_sources(fields: Collection[str]) -> set[str]:
+    return set(fields) | {_READS_FROM[name] for name in fields if name in _READS_FROM}
+
+
+def message_columns(fields: Collection[str]) -> frozenset[str]:
+    """The row attributes Message.from_row reads to build these fields: a prefetch reads
+    only those columns (data/repos/messages.py)."""
+    return frozenset(_ALWAYS_READ).union(
+        *(_BUILT[name][2] for name in _with_sources(fields) if name in _BUILT))
 
 
 @strawberry.type(description="A conversation and its settings. Its messages form a tree; "
@@ -189,8 +209,10 @@ class Chat:
                    created_at=timestamp(row.created_at), updated_at=timestamp(row.updated_at))
 
     # `owner` and `messages` are plain functions: on a page a list prepared they answer
-    # at once, and otherwise return a coroutine, which graphql-core awaits.
-    @strawberry.field(description="Who the chat belongs to.")
+    # at once, and otherwise return a coroutine, which graphql-core awaits. Marked
+    # PREPARED, schema/execution.py reads the same `ready` entries without calling them.
+    @strawberry.field(description="Who the chat belongs to.",
+                      metadata={PREPARED: lambda _arguments: "owner"})
     def owner(self, info: Info) -> User | None:
         if self.ready is not None and "owner" in self.ready:
             return self.ready["owner"]  # built once for every chat of the owner
@@ -218,7 +240,8 @@ class Chat:
 
     @strawberry.field(description="A page of messages: by default the current branch from "
                                   "its first message. `first`/`after` page from the start, "
-                                  "`last`/`before` from the end.")
+                                  "`last`/`before` from the end.",
+                      metadata={PREPARED: lambda arguments: _window_or_none(arguments)})
     def messages(
         self, info: Info,
         first: Annotated[int | None, strawberry.argument(

@@ -143,3 +143,25 @@ async def test_cursors_and_errors_of_one_chat(app, graphql, chats, monkeypatch):
                          token=token)
     assert foreign["data"] is None
     assert foreign["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+
+
+async def test_prepared_messages_read_only_their_columns_yet_answer_as_whole_rows(
+        app, graphql, chats, monkeypatch):
+    """A prefetch reads only the columns its selection needs (data/repos/messages.py);
+    a message's `children` come from whole rows through a dataloader. Every message of
+    the tree answers the same both ways, whichever fields are asked, one at a time (so
+    each field's columns are read alone) and all together."""
+    token, chat_id = chats["token"], chats["ids"][0]
+    names = [*MESSAGE.split(), "files", "error", "usage"]
+    for fields in [[name] for name in names] + [names]:
+        selection = " ".join(fields)
+        answer = await both(app, graphql, monkeypatch, f"""query($id: ID!) {{
+            chat(id: $id) {{ messages(scope: TREE) {{ nodes {{ id {selection}
+              children {{ id {selection} }} }} }} }} }}""", {"id": chat_id}, token=token)
+        nodes = answer["data"]["chat"]["messages"]["nodes"]
+        by_id = {node["id"]: {k: v for k, v in node.items() if k != "children"}
+                 for node in nodes}
+        children = [child for node in nodes for child in node["children"]]
+        assert len(nodes) == 6 and len(children) == 4
+        for child in children:
+            assert child == by_id[child["id"]]

@@ -64,7 +64,9 @@ async def test_a_window_of_a_known_shape_builds_no_statement(app, client, accoun
 async def test_a_page_reads_owners_and_messages_for_all_its_chats_at_once(
         client, graphql, accounts, monkeypatch):
     """Per chat, neither the one-chat read of its owner nor that of its messages runs:
-    the page read them ahead (schema/prefetch.py), so no chat costs a coroutine."""
+    the page read them ahead (schema/prefetch.py), so no chat costs a coroutine; nor for
+    `chat(id:)`, which reads them ahead for its one chat the same way. A chat that no
+    query field prepared (a mutation's payload) still reads them on its own."""
     from resolvers.chats import chats, messages
 
     one_chat_reads: list[str] = []
@@ -87,6 +89,12 @@ async def test_a_page_reads_owners_and_messages_for_all_its_chats_at_once(
                            "messages(first: 2) { totalCount } } }", {"id": chat_ids[0]},
                            token=accounts.admin_token)
     assert one["chat"]["messages"]["totalCount"] == 3
+    assert one_chat_reads == []
+    renamed = await graphql.ok("""mutation($id: ID!) { updateChat(input: {chatId: $id,
+        title: "renamed"}) { ... on ChatPayload { chat { owner { name }
+        messages(first: 2) { totalCount } } } } }""", {"id": chat_ids[0]},
+                               token=accounts.admin_token)
+    assert renamed["updateChat"]["chat"]["messages"]["totalCount"] == 3
     assert sorted(one_chat_reads) == ["get_chat_owner", "list_messages"]
 
 
