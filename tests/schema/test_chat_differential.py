@@ -152,7 +152,7 @@ async def test_prepared_messages_read_only_their_columns_yet_answer_as_whole_row
     the tree answers the same both ways, whichever fields are asked, one at a time (so
     each field's columns are read alone) and all together."""
     token, chat_id = chats["token"], chats["ids"][0]
-    names = [*MESSAGE.split(), "files", "error", "usage"]
+    names = [*MESSAGE.split(), "fileItems", "files { id }", "sources", "error", "usage"]
     for fields in [[name] for name in names] + [names]:
         selection = " ".join(fields)
         answer = await both(app, graphql, monkeypatch, f"""query($id: ID!) {{
