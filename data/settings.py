@@ -198,6 +198,7 @@ class Settings:
     embeddings: EmbeddingSettings = field(default_factory=EmbeddingSettings)
     files: FileSettings | None = None  # None only in settings built by hand
     functions: FunctionSettings = field(default_factory=FunctionSettings)
+    evaluation_concurrency: int = 4  # cases an evaluation run asks at once
 
     def __post_init__(self) -> None:
         if not self.redis_key_prefix:
@@ -358,6 +359,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         embeddings=_retrieval(env)[1],
         files=_files(env, data_dir),
         functions=_functions(env),
+        evaluation_concurrency=_int(env, "EVALUATION_CONCURRENCY", 4, 1, 64),
     )
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from resolvers.errors import DomainError
 
-PROXY, COMPLETION, FUNCTION = "proxy", "completion", "function"
+PROXY, COMPLETION, FUNCTION, EVALUATION = "proxy", "completion", "function", "evaluation"
 
 
 class Stopped(DomainError):
@@ -26,7 +26,7 @@ class Stopped(DomainError):
 class TaskInfo:
     id: str
     kind: str  # PROXY: a relayed request; COMPLETION: a completion streamed by this server;
-    # FUNCTION: a function's call in a worker process
+    # FUNCTION: a function's call in a worker process; EVALUATION: an evaluation's run
     user_id: str
     model: str
     route: str  # where it came from, e.g. "/ollama/api/chat" or "graphql"

@@ -19,6 +19,8 @@ class TaskKind(Enum):
                                                                  "streams itself.")
     FUNCTION = strawberry.enum_value("function", description="A function's call in a "
                                                              "worker process.")
+    EVALUATION = strawberry.enum_value("evaluation", description="An evaluation's run over "
+                                                                 "its cases and models.")
 
 
 @strawberry.type(description="Something running that can be stopped.")
