@@ -21,6 +21,9 @@ from schema.chats.subscriptions import ChatSubscriptions
 from schema.completions.mutations import CompletionMutations
 from schema.completions.subscriptions import CompletionFollowing, CompletionSubscriptions
 from schema.errors import log_unexpected
+from schema.evaluations.mutations import EvaluationMutations
+from schema.evaluations.queries import EvaluationQueries
+from schema.evaluations.subscriptions import EvaluationSubscriptions
 from schema.execution import PlainFieldsExecutor
 from schema.extensions import extensions_for
 from schema.files.mutations import FileMutations
@@ -45,7 +48,7 @@ from schema.users.settings import SettingsMutations, SettingsQueries
 @strawberry.type(description="Everything a client can read.")
 class Query(AuthQueries, UserQueries, ChatQueries, GroupQueries, ModelQueries, TaskQueries,
             TaskConfigQueries, SettingsQueries, FileQueries, MemoryQueries, KnowledgeQueries,
-            FunctionQueries):
+            FunctionQueries, EvaluationQueries):
     pass
 
 
@@ -54,13 +57,13 @@ class Query(AuthQueries, UserQueries, ChatQueries, GroupQueries, ModelQueries, T
 class Mutation(AuthMutations, UserMutations, ChatMutations, MessageMutations, ModelMutations,
                TaskMutations, TaskConfigMutations, CompletionMutations, SettingsMutations,
                ChatExtrasMutations, FileMutations, MemoryMutations, KnowledgeMutations,
-               FunctionMutations):
+               FunctionMutations, EvaluationMutations):
     pass
 
 
 @strawberry.type(description="What a client can follow over a WebSocket.")
 class Subscription(ChatSubscriptions, CompletionSubscriptions, CompletionFollowing,
-                   FileSubscriptions):
+                   FileSubscriptions, EvaluationSubscriptions):
     pass
 
 

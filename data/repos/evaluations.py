@@ -29,6 +29,12 @@ class EvaluationRepo:
         stmt = stmt.order_by(EvaluationRow.created_at.desc(), EvaluationRow.id)
         return (await self.session.execute(stmt.offset(offset).limit(limit))).scalars().all()
 
+    async def count(self, *, user_id: str | None) -> int:
+        stmt = select(func.count()).select_from(EvaluationRow)
+        if user_id is not None:
+            stmt = stmt.where(EvaluationRow.user_id == user_id)
+        return int((await self.session.execute(stmt)).scalar_one())
+
     async def add(self, row: EvaluationRow, cases: Sequence[EvaluationCaseRow]) -> None:
         self.session.add(row)
         self.session.add_all(cases)

@@ -18,14 +18,13 @@ async def follow_run(ctx: Context, evaluation_id: str) -> AsyncIterator[dict[str
     """Its owner or an administrator: the progress now, then each change until the run
     ends. A run not going on here gives only the progress now."""
     async with ctx.services.pubsub.subscribe(evaluation_channel(evaluation_id)) as events:
-        async with ctx.unit_of_work():
+        async with ctx.unit_of_work():  # read what is needed before its rollback
             row = await get_evaluation(ctx, evaluation_id)
-            cases = await list_cases(ctx, evaluation_id)
-            results = await list_results(ctx, evaluation_id)
-        now = Progress(evaluation_id, total=len(cases) * len(row.models))
-        for result in results:
-            now.add(result)
-        status = shown_status(ctx.services, row)
+            now = Progress(evaluation_id, total=len(await list_cases(ctx, evaluation_id))
+                           * len(row.models))
+            for result in await list_results(ctx, evaluation_id):
+                now.add(result)
+            status = shown_status(ctx.services, row)
         yield now.event(status)
         if live_task(ctx.services, evaluation_id) is None:
             return

@@ -141,6 +141,12 @@ async def list_evaluations(ctx: Context, *, offset: int = 0, limit: int = MAX_PA
     return await EvaluationRepo(ctx.session).page(user_id=owner, offset=offset, limit=limit)
 
 
+async def count_evaluations(ctx: Context) -> int:
+    viewer = await require_verified(ctx)
+    owner = None if viewer.role == "admin" else viewer.id
+    return await EvaluationRepo(ctx.session).count(user_id=owner)
+
+
 async def case_counts(ctx: Context, evaluation_ids: Sequence[str]) -> dict[str, int]:
     return await EvaluationRepo(ctx.session).case_counts(evaluation_ids)
 

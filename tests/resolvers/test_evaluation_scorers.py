@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from resolvers.errors import Invalid
-from resolvers.evaluations.judge import read_verdict
 from resolvers.evaluations.json_schema import problems
+from resolvers.evaluations.judge import read_verdict
 from resolvers.evaluations.results import percentile
 from resolvers.evaluations.scorers import check_case, score_answer
 
