@@ -19,6 +19,7 @@ from resolvers.evaluations import arena, leaderboard
 from resolvers.evaluations import feedback as feedbacks
 
 V1 = "/api/v1/evaluations"
+MAX_DAYS = 36500  # a bound on the days listed; Open WebUI has none
 DIALECT = {"feedback_not_found": (404, NOT_FOUND), "invalid_feedback": 400}
 
 
@@ -107,32 +108,49 @@ async def all_feedback(request: Request, ctx: Context) -> list:
 
 
 @endpoint(overrides=DIALECT)
+async def all_feedback_ids(request: Request, ctx: Context) -> list:
+    return [{"id": row.id, "user_id": row.user_id, "created_at": row.created_at,
+             "updated_at": row.updated_at}
+            for row in (await feedbacks.list_all_feedback(ctx)).items]
+
+
+@endpoint(overrides=DIALECT)
+async def feedback_models(request: Request, ctx: Context) -> list:
+    return await feedbacks.feedback_model_ids(ctx)
+
+
+@endpoint(overrides=DIALECT)
 async def export_feedback(request: Request, ctx: Context) -> list:
-    return [feedback_json(row) for row in (await feedbacks.list_all_feedback(ctx)).items]
+    found = await feedbacks.list_all_feedback(ctx,
+                                              model_id=request.query_params.get("model_id"))
+    return [feedback_json(row) for row in found.items]
 
 
 @endpoint(overrides=DIALECT)
 async def feedback_page(request: Request, ctx: Context) -> dict:
-    page = await feedbacks.list_all_feedback(
-        ctx, page=page_number(request, feedbacks.PAGE_SIZE))
+    params = request.query_params
+    page = await feedbacks.page_feedback(
+        ctx, page=page_number(request, feedbacks.PAGE_SIZE) or 1,
+        order_by=params.get("order_by"), direction=params.get("direction"),
+        model_id=params.get("model_id"))
     return {"items": _listed(page), "total": page.total}
 
 
 @endpoint(overrides=DIALECT)
 async def own_feedback(request: Request, ctx: Context) -> list:
-    return [feedback_json(row) for row in await feedbacks.list_own_feedback(ctx)]
+    """Open WebUI answers these without the snapshot and with `user` null."""
+    return [dict(feedback_json(row, snapshot=False), user=None)
+            for row in await feedbacks.list_own_feedback(ctx)]
 
 
 @endpoint(write=True, overrides=DIALECT)
 async def delete_own_feedback(request: Request, ctx: Context) -> bool:
-    await feedbacks.delete_own_feedback(ctx)
-    return True
+    return await feedbacks.delete_own_feedback(ctx) > 0  # false when there was none
 
 
 @endpoint(write=True, overrides=DIALECT)
 async def delete_all_feedback(request: Request, ctx: Context) -> bool:
-    await feedbacks.delete_all_feedback(ctx)
-    return True
+    return await feedbacks.delete_all_feedback(ctx) > 0
 
 
 @endpoint(write=True, overrides=DIALECT)
@@ -166,10 +184,10 @@ async def get_leaderboard(request: Request, ctx: Context) -> dict:
                         for e in entries]}
 
 
-@endpoint(overrides={**DIALECT, "invalid_days": 422})
+@endpoint(overrides=DIALECT)
 async def get_history(request: Request, ctx: Context) -> dict:
     model_id = request.path_params["model_id"]
-    days = query_int(request, "days", low=1, high=leaderboard.MAX_DAYS, default=30)
+    days = query_int(request, "days", low=0, high=MAX_DAYS, default=30)
     return {"model_id": model_id,
             "history": await leaderboard.get_model_history(ctx, model_id, days=days)}
 
@@ -181,6 +199,8 @@ def routes() -> list[Route]:
         Route(f"{V1}/feedbacks/all", all_feedback, methods=["GET"]),
         Route(f"{V1}/feedbacks/all", delete_all_feedback, methods=["DELETE"]),
         Route(f"{V1}/feedbacks/all/export", export_feedback, methods=["GET"]),
+        Route(f"{V1}/feedbacks/all/ids", all_feedback_ids, methods=["GET"]),
+        Route(f"{V1}/feedbacks/models", feedback_models, methods=["GET"]),
         Route(f"{V1}/feedbacks/list", feedback_page, methods=["GET"]),
         Route(f"{V1}/feedbacks/user", own_feedback, methods=["GET"]),
         Route(f"{V1}/feedbacks", delete_own_feedback, methods=["DELETE"]),

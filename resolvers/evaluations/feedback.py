@@ -75,8 +75,10 @@ async def update_feedback(ctx: Context, feedback_id: str, form: FeedbackInput) -
     _check(form)
     row = await get_feedback(ctx, feedback_id)
     for name in ("data", "meta", "snapshot"):
-        if getattr(form, name) is not None:
-            setattr(row, name, _plain(getattr(form, name)))
+        value = getattr(form, name)
+        # As Open WebUI: a meta sent empty keeps the stored one.
+        if value is not None and (value or name != "meta"):
+            setattr(row, name, _plain(value))
     row.updated_at = now_s()
     await ctx.session.flush()
     return row
@@ -100,17 +102,37 @@ async def delete_own_feedback(ctx: Context) -> int:
     return await FeedbackRepo(ctx.session).delete_all(user_id=viewer.id)
 
 
-async def list_all_feedback(ctx: Context, *, page: int | None = None) -> FeedbackPage:
-    """Administrators: everyone's feedback with its author, newest change first; a
-    `page` holds 30."""
+async def list_all_feedback(ctx: Context, *, model_id: str | None = None
+                            ) -> FeedbackPage:
+    """Administrators: everyone's feedback with its author, newest change first
+    (`model_id`: only feedback on that model)."""
     await require_admin(ctx)
     repo = FeedbackRepo(ctx.session)
-    if page is not None and page < 1:
-        raise Invalid("Pages start at 1.", reason="invalid_page", field="page")
-    offset, limit = ((page - 1) * PAGE_SIZE, PAGE_SIZE) if page else (0, None)
-    items = await repo.all(offset=offset, limit=limit)
+    items = await repo.all()
+    if model_id:
+        items = [r for r in items if isinstance(r.data, dict)
+                 and r.data.get("model_id") == model_id]
     users = await repo.users([row.user_id for row in items])
-    return FeedbackPage(items, users, await repo.count())
+    return FeedbackPage(items, users, len(items))
+
+
+async def page_feedback(ctx: Context, *, page: int = 1, order_by: str | None = None,
+                        direction: str | None = None, model_id: str | None = None
+                        ) -> FeedbackPage:
+    """Administrators: Open WebUI's admin list, 30 a page (see FeedbackRepo)."""
+    await require_admin(ctx)
+    if page < 1:
+        raise Invalid("Pages start at 1.", reason="invalid_page", field="page")
+    found, total = await FeedbackRepo(ctx.session).page_with_users(
+        order_by=order_by, direction=direction, model_id=model_id,
+        offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    return FeedbackPage([f for f, _ in found], {u.id: u for _, u in found}, total)
+
+
+async def feedback_model_ids(ctx: Context) -> list[str]:
+    """Administrators: every model some feedback is about."""
+    await require_admin(ctx)
+    return await FeedbackRepo(ctx.session).model_ids()
 
 
 async def delete_all_feedback(ctx: Context) -> int:

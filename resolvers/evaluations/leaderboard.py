@@ -1,29 +1,31 @@
-"""Open WebUI's arena leaderboard, computed from rating feedback on each call, exactly as
-Open WebUI computes it: feedback newest first, every model starts at 1000, K = 32; a
-rating of 1 is a win of `model_id` over each of `sibling_model_ids`, -1 a loss, any
-other rating counts for nothing. A model first seen in a feedback keeps its starting
-rating for every sibling of that feedback (Open WebUI reads it once), which we keep."""
+"""Open WebUI's arena leaderboard, computed from feedback on each call exactly as Open
+WebUI's server computes it: every feedback in the table's own order (Open WebUI asks
+without ORDER BY; we ask the same database the same way), each model starting at 1000,
+K = 32; `str(rating)` "1" is a win of `model_id` over each of `sibling_model_ids`, "-1"
+a loss, anything else (1.0 too) counts for nothing; ratings rounded as Python rounds.
+A `query` weights each vote by how near its tags are to the query, by the configured
+embedding model (Open WebUI compares the same texts' embeddings)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import math
-import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from data.repos.feedback import FeedbackRepo
-from data.tables import FeedbackRow
+from data.repos.feedback import FeedbackRepo, Vote
 from data.tables.base import now_s
 from resolvers.context import Context
-from resolvers.errors import Invalid
+from resolvers.errors import DomainError
 from resolvers.permissions import require_admin
+from resolvers.retrieval.chunks import embed_texts
 
+log = logging.getLogger("parley.evaluations")
 K_FACTOR, START = 32, 1000.0
 TOP_TAGS = 5
-MAX_DAYS = 366
 
 
 @dataclass
@@ -31,7 +33,6 @@ class Stats:
     rating: float = START
     won: int = 0
     lost: int = 0
-    tags: Counter = field(default_factory=Counter)
 
 
 @dataclass(frozen=True)
@@ -41,112 +42,104 @@ class LeaderboardEntry:
     won: int
     lost: int
     count: int
-    top_tags: list[dict[str, Any]]
+    top_tags: list[dict[str, Any]] = field(default_factory=list)
 
 
-def outcome_of(data: Any) -> float | None:
-    """1 for a thumbs-up, 0 for a thumbs-down, None for anything else (as `String(rating)`
-    in Open WebUI's client: 1, "1" and 1.0 are a win)."""
-    if not isinstance(data, dict) or not isinstance(data.get("model_id"), str):
-        return None
-    rating = data.get("rating")
-    if isinstance(rating, float) and rating.is_integer():
-        rating = int(rating)
-    if isinstance(rating, bool):
-        return None
-    return {"1": 1.0, "-1": 0.0}.get(str(rating))
+def _data(vote: Vote) -> dict[str, Any]:
+    return vote.data if isinstance(vote.data, dict) else {}
 
 
-def _change(rating: float, other: float, outcome: float, weight: float) -> float:
-    expected = 1 / (1 + 10 ** ((other - rating) / 400))
-    return K_FACTOR * (outcome - expected) * weight
-
-
-def compute_stats(feedback: Iterable[FeedbackRow], weights: dict[str, float] | None = None
+def compute_stats(votes: Sequence[Vote], weights: dict[str, float] | None = None
                   ) -> dict[str, Stats]:
     stats: dict[str, Stats] = {}
-    for row in feedback:
-        outcome = outcome_of(row.data)
-        if outcome is None:
+    for vote in votes:
+        data = _data(vote)
+        winner_id, rating = data.get("model_id"), str(data.get("rating", ""))
+        if not winner_id or not isinstance(winner_id, str) or rating not in ("1", "-1"):
             continue
-        model_a = row.data["model_id"]
-        weight = 1.0 if weights is None else weights.get(row.id, 0.0)
-        # Open WebUI reads A's stats once per feedback: a new model's object is a
-        # throwaway, so every sibling of this feedback sees A at 1000.
-        seen_a = stats.get(model_a) or Stats()
-        for model_b in row.data.get("sibling_model_ids") or []:
-            if not isinstance(model_b, str):
+        won = rating == "1"
+        weight = weights.get(vote.id, 1.0) if weights else 1.0
+        for opponent_id in data.get("sibling_model_ids") or []:
+            if not isinstance(opponent_id, str):
                 continue
-            rating_b = stats[model_b].rating if model_b in stats else START
-            change_a = _change(seen_a.rating, rating_b, outcome, weight)
-            change_b = _change(rating_b, seen_a.rating, 1 - outcome, weight)
-            _update(stats, model_a, change_a, outcome, row.data)
-            _update(stats, model_b, change_b, 1 - outcome, None)
+            winner = stats.setdefault(winner_id, Stats())
+            opponent = stats.setdefault(opponent_id, Stats())
+            expected = 1 / (1 + 10 ** ((opponent.rating - winner.rating) / 400))
+            winner.rating += K_FACTOR * ((1 if won else 0) - expected) * weight
+            opponent.rating += K_FACTOR * ((0 if won else 1) - (1 - expected)) * weight
+            winner.won, winner.lost = winner.won + won, winner.lost + (not won)
+            opponent.won, opponent.lost = opponent.won + (not won), opponent.lost + won
     return stats
 
 
-def _update(stats: dict[str, Stats], model: str, change: float, outcome: float,
-            data: dict | None) -> None:
-    entry = stats.setdefault(model, Stats())
-    entry.rating += change
-    entry.won += outcome == 1
-    entry.lost += outcome == 0
-    tags = data.get("tags") if data else None
-    entry.tags.update(t for t in tags or [] if isinstance(t, str))
+def top_tags(votes: Sequence[Vote]) -> dict[str, list[dict[str, Any]]]:
+    """Each rated model's most frequent tags (of every feedback naming it as model_id)."""
+    counts: dict[str, Counter] = {}
+    for vote in votes:
+        data = _data(vote)
+        if data.get("model_id") and isinstance(data["model_id"], str):
+            tags = data.get("tags") or []
+            counts.setdefault(data["model_id"], Counter()).update(
+                t for t in tags if isinstance(t, str))
+    return {model: [{"tag": t, "count": n} for t, n in found.most_common(TOP_TAGS)]
+            for model, found in counts.items()}
 
 
-def _js_round(value: float) -> int:
-    """JavaScript's Math.round (halves up), which Open WebUI's numbers come from."""
-    return math.floor(value + 0.5)
+def _cosine(a: Sequence[float], b: Sequence[float]) -> float:
+    norms = math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b))
+    return sum(x * y for x, y in zip(a, b, strict=False)) / (norms + 1e-9)
 
 
-def _words(text: str) -> set[str]:
-    return set(re.findall(r"\w+", text.lower()))
-
-
-def tag_weights(feedback: Sequence[FeedbackRow], query: str) -> dict[str, float]:
-    """How close each feedback's tags are to the query, 0 to 1 (the best tag's word
-    overlap). Open WebUI's client compares embeddings of the same texts instead."""
-    asked = _words(query)
-    weights = {}
-    for row in feedback:
-        tags = (row.data or {}).get("tags") if isinstance(row.data, dict) else None
-        scores = [len(asked & _words(t)) / len(asked | _words(t))
-                  for t in tags or [] if isinstance(t, str) and (asked | _words(t))]
-        weights[row.id] = max(scores, default=0.0)
-    return weights
+async def tag_weights(ctx: Context, votes: Sequence[Vote], query: str) -> dict[str, float]:
+    """Each vote's best tag's cosine similarity to the query; {} (no weighting) when no
+    vote has tags or the embedding engine fails, as in Open WebUI."""
+    tags = sorted({t for v in votes for t in _data(v).get("tags") or [] if isinstance(t, str)})
+    if not tags:
+        return {}
+    try:
+        vectors = await embed_texts(ctx, [query, *tags])
+    except DomainError as error:
+        log.warning("leaderboard query not weighted: %s", error.message)
+        return {}
+    near = {tag: _cosine(vectors[0], vector) for tag, vector in zip(tags, vectors[1:],
+                                                                     strict=True)}
+    return {v.id: max((near.get(t, 0.0) for t in _data(v).get("tags") or []
+                       if isinstance(t, str)), default=0.0) for v in votes}
 
 
 async def get_leaderboard(ctx: Context, *, query: str | None = None) -> list[LeaderboardEntry]:
-    """Administrators. Highest rating first; `query` weights each vote by its tags."""
+    """Administrators. Highest rating first (ties in order of first appearance)."""
     await require_admin(ctx)
-    feedback = await FeedbackRepo(ctx.session).all(ratings_only=True)
-    weights = tag_weights(feedback, query) if query and query.strip() else None
-    stats = compute_stats(feedback, weights)
-    entries = [LeaderboardEntry(model, _js_round(s.rating), s.won, s.lost, s.won + s.lost,
-                                [{"tag": t, "count": n} for t, n in s.tags.most_common(TOP_TAGS)])
-               for model, s in stats.items()]
-    return sorted(entries, key=lambda e: (-e.rating, e.model_id))
+    votes = await FeedbackRepo(ctx.session).votes()
+    weights = await tag_weights(ctx, votes, query.strip()) if query and query.strip() else None
+    tags = top_tags(votes)
+    entries = [LeaderboardEntry(model, round(s.rating), s.won, s.lost, s.won + s.lost,
+                                tags.get(model, []))
+               for model, s in compute_stats(votes, weights).items()]
+    return sorted(entries, key=lambda e: e.rating, reverse=True)
 
 
 async def get_model_history(ctx: Context, model_id: str, *, days: int = 30
                             ) -> list[dict[str, Any]]:
-    """Administrators: the model's wins and losses per UTC day, the last `days` days
-    (oldest first, every day listed)."""
+    """Administrators: the model's wins and losses (votes naming it as model_id) per UTC
+    day over the last `days` days, oldest first, every day listed; 0: since its first."""
     await require_admin(ctx)
-    if not 1 <= days <= MAX_DAYS:
-        raise Invalid(f"days must be 1 to {MAX_DAYS}.", reason="invalid_days", field="days")
-    today = dt.datetime.fromtimestamp(now_s(), dt.UTC).date()
-    first = today - dt.timedelta(days=days - 1)
-    tally = {first + dt.timedelta(days=i): [0, 0] for i in range(days)}
-    for row in await FeedbackRepo(ctx.session).all(ratings_only=True):
-        outcome = outcome_of(row.data)
-        day = dt.datetime.fromtimestamp(row.created_at, dt.UTC).date()
-        if outcome is None or day not in tally:
+    now = now_s()
+    since = None if days == 0 else now - days * 86400
+    tally: dict[dt.date, list[int]] = {}
+    for created_at, data in await FeedbackRepo(ctx.session).dated(since=since):
+        rating = str(data.get("rating", "")) if isinstance(data, dict) else ""
+        if not isinstance(data, dict) or data.get("model_id") != model_id or rating not in (
+                "1", "-1"):
             continue
-        siblings = [m for m in row.data.get("sibling_model_ids") or [] if isinstance(m, str)]
-        if row.data["model_id"] == model_id:
-            tally[day][0 if outcome == 1 else 1] += len(siblings)
-        tally[day][1 if outcome == 1 else 0] += siblings.count(model_id)
-    return [{"date": day.isoformat(), "won": won, "lost": lost}
-            for day, (won, lost) in tally.items()]
+        day = dt.datetime.fromtimestamp(created_at, dt.UTC).date()
+        tally.setdefault(day, [0, 0])[0 if rating == "1" else 1] += 1
+    today = dt.datetime.fromtimestamp(now, dt.UTC).date()
+    if days == 0:
+        first = min(tally, default=None)
+        span = (today - first).days + 1 if first else 0
+    else:
+        first, span = today - dt.timedelta(days=days - 1), max(days, 0)
+    days_listed = [first + dt.timedelta(days=i) for i in range(span)] if first else []
+    return [{"date": d.isoformat(), "won": tally.get(d, [0, 0])[0],
+             "lost": tally.get(d, [0, 0])[1]} for d in days_listed]

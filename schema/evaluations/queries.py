@@ -45,7 +45,7 @@ class EvaluationQueries:
         self, info: Info,
         page: Annotated[int, strawberry.argument(description="From 1.")] = 1,
     ) -> list[Feedback]:
-        found = await feedback.list_all_feedback(info.context, page=page)
+        found = await feedback.page_feedback(info.context, page=page)
         return [Feedback.from_row(r) for r in found.items]
 
     @strawberry.field(description="The arena leaderboard (administrators): Elo from rating "

@@ -1,7 +1,8 @@
 """Open WebUI's `/api/v1/evaluations` feedback routes on a database Open WebUI 0.12.4
 made (SQLite and PostgreSQL): shapes and statuses, owners and administrators, the arena
 settings, and the Elo leaderboard over rows written as Open WebUI writes them, checked
-against values worked out by hand from Open WebUI's algorithm."""
+against values worked out by hand from Open WebUI's algorithm (its query weighting with
+embeddings from the scripted server)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 from sqlalchemy import text
 
 from tests.conftest import bearer
+from tests.support.embeddings import *  # noqa: F403 (a leaderboard query embeds its tags)
 
 V1 = "/api/v1/evaluations"
 NOT_FOUND = "We could not find what you're looking for :/"
@@ -66,6 +68,7 @@ async def test_feedback_is_created_read_changed_and_deleted(client, people):
 
     own = await client.get(f"{V1}/feedbacks/user", headers=people["alice"])
     assert [f["id"] for f in own.json()] == [body["id"]]
+    assert "snapshot" not in own.json()[0] and own.json()[0]["user"] is None
     assert (await client.get(f"{V1}/feedbacks/user", headers=people["bob"])).json() == []
 
     assert (await client.delete(one, headers=people["bob"])).status_code == 404
@@ -90,17 +93,32 @@ async def test_administrators_list_export_and_clear(client, people):
     assert page.json()["total"] == 3 and len(page.json()["items"]) == 3
     assert (await client.get(f"{V1}/feedbacks/list?page=2", headers=people["admin"])
             ).json() == {"items": [], "total": 3}
+    by_name = await client.get(f"{V1}/feedbacks/list?order_by=username&direction=asc",
+                               headers=people["admin"])
+    assert [i["user"]["name"] for i in by_name.json()["items"]] == [
+        "Alice", "Alice", "Una User"]
+    other = await client.get(f"{V1}/feedbacks/list?model_id=gpt-4o", headers=people["admin"])
+    assert other.json() == {"items": [], "total": 0}
+    ids = await client.get(f"{V1}/feedbacks/all/ids", headers=people["admin"])
+    assert set(ids.json()[0]) == {"id", "user_id", "created_at", "updated_at"}
+    models = await client.get(f"{V1}/feedbacks/models", headers=people["admin"])
+    assert models.json() == ["llama3:8b"]
+    only = await client.get(f"{V1}/feedbacks/all/export?model_id=qwen3:4b",
+                            headers=people["admin"])
+    assert only.json() == []
     for path in ("/feedbacks/all", "/feedbacks/all/export", "/feedbacks/list",
                  "/leaderboard", "/config"):
         refused = await client.get(f"{V1}{path}", headers=people["alice"])
         assert refused.status_code == 401, path
 
     assert (await client.delete(f"{V1}/feedbacks", headers=people["alice"])).json() is True
+    assert (await client.delete(f"{V1}/feedbacks", headers=people["alice"])).json() is False
     assert len((await client.get(f"{V1}/feedbacks/all", headers=people["admin"])).json()) == 1
     assert (await client.delete(f"{V1}/feedbacks/all", headers=people["alice"])
             ).status_code == 401
     assert (await client.delete(f"{V1}/feedbacks/all", headers=people["admin"])).json() is True
     assert (await client.get(f"{V1}/feedbacks/all", headers=people["admin"])).json() == []
+    assert (await client.delete(f"{V1}/feedbacks/all", headers=people["admin"])).json() is False
 
 
 @pytest.mark.parametrize("body", [
@@ -134,8 +152,9 @@ async def test_the_arena_settings(client, people):
 
 
 def _vote(n: int, winner: str, siblings: list[str], rating, *, tags=(), day: int = 0):
-    """A row as Open WebUI writes it; `n` orders them (higher: changed later)."""
-    stamp = int(time.time()) - 86400 * day - 1000 + n
+    """A row as Open WebUI writes it, made `day` days ago at noon UTC (so no test day
+    straddles midnight)."""
+    stamp = int(time.time()) // 86400 * 86400 + 43200 - 86400 * day + n
     return {"id": f"f{n}", "user_id": "u", "version": 0, "type": "rating",
             "data": json.dumps({"rating": rating, "model_id": winner,
                                 "sibling_model_ids": siblings, "tags": list(tags)}),
@@ -153,39 +172,43 @@ async def _insert(app, rows) -> None:
 
 
 async def test_the_leaderboard_is_open_webuis_elo(app, client, people):
-    """Newest first: A beats B; B beats A and C; D (new) loses to A and B, meeting both at
-    1000 (Open WebUI reads a new model's rating once); a tie and a vote without
-    siblings count for nothing. Worked out by hand: B 1032.60, A 1014.60, C 984.07,
-    D 968.73."""
+    """In the table's order: A beats B; B beats A and C; D loses to A and B; a tie, a
+    vote without siblings and a rating of 1.0 count for nothing. Worked out by hand:
+    B 1031.87, A 1014.60, C 984.07, D 969.47."""
     await _insert(app, [
         _vote(9, "A", ["B"], 1, tags=["maths", "proofs"]),
         _vote(8, "B", ["A", "C"], "1", tags=["code"]),
         _vote(7, "D", ["A", "B"], -1, tags=["maths"]),
-        _vote(6, "A", ["C"], 0), _vote(5, "C", [], 1)])
+        _vote(6, "A", ["C"], 0), _vote(5, "C", [], 1), _vote(4, "C", ["A"], 1.0)])
     board = await client.get(f"{V1}/leaderboard", headers=people["admin"])
     assert board.status_code == 200
     assert [(e["model_id"], e["rating"], e["won"], e["lost"], e["count"])
             for e in board.json()["entries"]] == [
-        ("B", 1033, 3, 1, 4), ("A", 1015, 2, 1, 3), ("C", 984, 0, 1, 1), ("D", 969, 0, 2, 2)]
+        ("B", 1032, 3, 1, 4), ("A", 1015, 2, 1, 3), ("C", 984, 0, 1, 1), ("D", 969, 0, 2, 2)]
     top = {e["model_id"]: e["top_tags"] for e in board.json()["entries"]}
     assert top["A"] == [{"tag": "maths", "count": 1}, {"tag": "proofs", "count": 1}]
+    assert top["C"] == []
 
-    # A query weights each vote by how close its tags are: only the "code" vote counts.
+    # A query weights each vote by its tags' nearness: only the "code" vote counts.
     coded = await client.get(f"{V1}/leaderboard?query=code", headers=people["admin"])
-    ratings = {e["model_id"]: e["rating"] for e in coded.json()["entries"]}
+    ratings = [(e["model_id"], e["rating"]) for e in coded.json()["entries"]]
     # B 1000 beats A 1000 (+16), then C: 32 * (1 - 1/(1 + 10 ** (-16 / 400))) = 15.26.
-    assert ratings == {"B": 1031, "A": 984, "C": 985, "D": 1000}
+    assert ratings == [("B", 1031), ("D", 1000), ("C", 985), ("A", 984)]
 
 
 async def test_a_models_history_per_day(app, client, people):
-    await _insert(app, [_vote(1, "A", ["B", "C"], 1, day=0), _vote(2, "B", ["A"], 1, day=2),
-                        _vote(3, "A", ["B"], -1, day=40)])
+    """Votes naming the model as model_id, one each, per UTC day (as Open WebUI counts)."""
+    await _insert(app, [_vote(1, "A", ["B", "C"], 1, day=0), _vote(2, "A", ["B"], -1, day=2),
+                        _vote(3, "B", ["A"], 1, day=1), _vote(4, "A", ["B"], -1, day=40)])
     answer = await client.get(f"{V1}/leaderboard/A/history?days=3", headers=people["admin"])
     assert answer.status_code == 200
     history = answer.json()["history"]
     assert answer.json()["model_id"] == "A" and len(history) == 3
-    assert [(h["won"], h["lost"]) for h in history] == [(0, 1), (0, 0), (2, 0)]
-    assert (await client.get(f"{V1}/leaderboard/A/history?days=0", headers=people["admin"])
+    assert [(h["won"], h["lost"]) for h in history] == [(0, 1), (0, 0), (1, 0)]
+    every = await client.get(f"{V1}/leaderboard/A/history?days=0", headers=people["admin"])
+    days = every.json()["history"]
+    assert len(days) == 41 and (days[0]["won"], days[0]["lost"]) == (0, 1)
+    assert (await client.get(f"{V1}/leaderboard/A/history?days=x", headers=people["admin"])
             ).status_code == 422
     assert (await client.get(f"{V1}/leaderboard/A/history", headers=people["alice"])
             ).status_code == 401
