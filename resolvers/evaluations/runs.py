@@ -159,7 +159,11 @@ class Runner:
                 return
             ctx = self._context()
             async with ctx.unit_of_work(write=True):
-                await EvaluationRepo(ctx.session).add_result(result)
+                repo = EvaluationRepo(ctx.session)
+                # Locked against a delete: no result outlives its evaluation.
+                if await repo.get(self.evaluation_id, for_update=True) is None:
+                    return
+                await repo.add_result(result)
             progress.add(result)
             await publish(self.services, progress.event())
 
