@@ -274,3 +274,26 @@ async def test_owners_and_administrators(client, accounts, admin):
     assert bad.status_code == 400
     assert (await client.delete(f"{BASE}/{made['id']}", headers=admin)).json() is True
     assert (await client.get(f"{BASE}/{made['id']}", headers=admin)).status_code == 404
+
+
+async def test_deleting_a_running_evaluation_stops_it_and_leaves_nothing(app, client, admin,
+                                                                          upstream):
+    upstream.script("llama3:8b", first_delay=0.2)
+    cases = [{"messages": user(f"double {i}"), "scorer": "numeric", "expected": 2 * i}
+             for i in range(9)]
+    made = await _create(client, admin, models=["llama3:8b"], cases=cases)
+    await client.post(f"{BASE}/{made['id']}/run", headers=admin)
+    await _scored(client, admin, made["id"], 1)
+    assert (await client.delete(f"{BASE}/{made['id']}", headers=admin)).json() is True
+    async with asyncio.timeout(10):  # the run's task ends
+        while True:
+            running = await client.get("/api/tasks", headers=admin)
+            if not [t for t in running.json()["items"] if made["id"] in t["route"]]:
+                break
+            await asyncio.sleep(0.05)
+    await asyncio.sleep(0.5)  # a write in flight would land by now
+    async with app.state.services.engine.connect() as conn:
+        for table in ("parley_evaluation", "parley_evaluation_case",
+                      "parley_evaluation_result"):
+            count = (await conn.execute(text(f"SELECT count(*) FROM {table}"))).scalar_one()
+            assert count == 0, table
