@@ -14,6 +14,7 @@ from sqlalchemy import text
 
 from tests.conftest import bearer
 from tests.support.embeddings import *  # noqa: F403 (a leaderboard query embeds its tags)
+from tests.support.embeddings import MODEL, embedding_env
 
 V1 = "/api/v1/evaluations"
 NOT_FOUND = "We could not find what you're looking for :/"
@@ -22,6 +23,12 @@ RATING = {"type": "rating",
                    "reason": "accurate", "comment": "good", "details": {"rating": 9}},
           "meta": {"arena": True, "chat_id": "c1", "message_id": "m1", "tags": ["maths"]},
           "snapshot": {"chat": {"title": "t"}}, "ignored": "x"}
+
+
+@pytest.fixture
+def env_overrides(upstream):
+    # A loaded machine can take more than the usual 1 s to embed.
+    return embedding_env(upstream.url) | {"RAG_EMBEDDING_TIMEOUT": "30"}
 
 
 @pytest.fixture
@@ -171,7 +178,7 @@ async def _insert(app, rows) -> None:
         await session.commit()
 
 
-async def test_the_leaderboard_is_open_webuis_elo(app, client, people):
+async def test_the_leaderboard_is_open_webuis_elo(app, client, people, upstream):
     """In the table's order: A beats B; B beats A and C; D loses to A and B; a tie, a
     vote without siblings and a rating of 1.0 count for nothing. Worked out by hand:
     B 1031.87, A 1014.60, C 984.07, D 969.47."""
@@ -194,6 +201,12 @@ async def test_the_leaderboard_is_open_webuis_elo(app, client, people):
     ratings = [(e["model_id"], e["rating"]) for e in coded.json()["entries"]]
     # B 1000 beats A 1000 (+16), then C: 32 * (1 - 1/(1 + 10 ** (-16 / 400))) = 15.26.
     assert ratings == [("B", 1031), ("D", 1000), ("C", 985), ("A", 984)]
+
+    # An embedding engine that fails leaves the votes unweighted, as in Open WebUI.
+    upstream.script(MODEL, status=500)
+    failed = await client.get(f"{V1}/leaderboard?query=code", headers=people["admin"])
+    assert [(e["model_id"], e["rating"]) for e in failed.json()["entries"]] == [
+        ("B", 1032), ("A", 1015), ("C", 984), ("D", 969)]
 
 
 async def test_a_models_history_per_day(app, client, people):
