@@ -63,6 +63,11 @@ def pipeline_run_channel(run_id: str) -> str:
     return f"pipeline_run:{run_id}"
 
 
+def evaluation_channel(evaluation_id: str) -> str:
+    """An evaluation run's progress: cases done of all, and each model's mean score."""
+    return f"evaluation:{evaluation_id}"
+
+
 def task_control_channel() -> str:
     """Where instances ask each other about tasks (stop one, replay one's answer)."""
     return "tasks:control"

@@ -211,6 +211,7 @@ class Settings:
     engine_urls_allow_link_local: bool = False
     audio_timeout: float | None = 300.0  # a speech engine's whole answer; None: no limit
     images: ImageLimits = field(default_factory=ImageLimits)
+    evaluation_concurrency: int = 4  # cases an evaluation run asks at once
 
     def __post_init__(self) -> None:
         if not self.redis_key_prefix:
@@ -383,6 +384,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         engine_urls_allow_link_local=_bool(env, "ENGINE_URLS_ALLOW_LINK_LOCAL", False),
         audio_timeout=_audio_timeout(env),
         images=_images(env),
+        evaluation_concurrency=_int(env, "EVALUATION_CONCURRENCY", 4, 1, 64),
     )
 
 

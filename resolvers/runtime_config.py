@@ -47,6 +47,8 @@ DEFAULTS: dict[str, Any] = {
     "openai.api_keys": [""],
     "openai.api_configs": {},
     "rag.template": DEFAULT_RAG_TEMPLATE,  # RAG_TEMPLATE: grounded answers' prompt
+    "evaluation.arena.enable": True,  # ENABLE_EVALUATION_ARENA_MODELS
+    "evaluation.arena.models": [],  # EVALUATION_ARENA_MODELS
     **TASK_DEFAULTS,  # the helper tasks' model and prompt templates
     **RAG_DEFAULTS,  # retrieval's search defaults and embedding engine
     **AUDIO_DEFAULTS,  # speech engines (data/audio/settings.py)

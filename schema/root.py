@@ -22,6 +22,9 @@ from schema.chats.subscriptions import ChatSubscriptions
 from schema.completions.mutations import CompletionMutations
 from schema.completions.subscriptions import CompletionFollowing, CompletionSubscriptions
 from schema.errors import log_unexpected
+from schema.evaluations.mutations import EvaluationMutations
+from schema.evaluations.queries import EvaluationQueries
+from schema.evaluations.subscriptions import EvaluationSubscriptions
 from schema.execution import PlainFieldsExecutor
 from schema.extensions import extensions_for
 from schema.files.mutations import FileMutations
@@ -52,7 +55,7 @@ from schema.users.settings import SettingsMutations, SettingsQueries
 class Query(AuthQueries, UserQueries, ChatQueries, GroupQueries, ModelQueries, TaskQueries,
             TaskConfigQueries, SettingsQueries, FileQueries, MemoryQueries, KnowledgeQueries,
             FunctionQueries, RetrievalQueries,
-            PipelineQueries):
+            PipelineQueries, EvaluationQueries):
     pass
 
 
@@ -62,14 +65,14 @@ class Mutation(AuthMutations, UserMutations, ChatMutations, MessageMutations, Mo
                TaskMutations, TaskConfigMutations, CompletionMutations, SettingsMutations,
                ChatExtrasMutations, FileMutations, MemoryMutations, KnowledgeMutations,
                FunctionMutations, AudioMutations, ImageMutations,
-               PipelineMutations):
+               PipelineMutations, EvaluationMutations):
     pass
 
 
 @strawberry.type(description="What a client can follow over a WebSocket.")
 class Subscription(ChatSubscriptions, CompletionSubscriptions, CompletionFollowing,
                    FileSubscriptions, ImageSubscriptions,
-                   PipelineSubscriptions):
+                   PipelineSubscriptions, EvaluationSubscriptions):
     pass
 
 

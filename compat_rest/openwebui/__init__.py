@@ -32,6 +32,8 @@ def routes() -> list[BaseRoute]:
             LazyRoutes("compat_rest.openwebui.memories", ("/api/v1/memories", "/api/memory")),
             LazyRoutes("compat_rest.openwebui.knowledge", ("/api/v1/knowledge", "/api/knowledge")),
             LazyRoutes("compat_rest.openwebui.images", ("/api/v1/images", "/api/images")),
+            LazyRoutes("compat_rest.openwebui.feedback", ("/api/v1/evaluations",)),
+            LazyRoutes("compat_rest.openwebui.evaluations", ("/api/evaluations",)),
             LazyRoutes("compat_rest.openwebui.task_config", ("/api/v1/tasks/config",)),
             LazyRoutes("compat_rest.openwebui.functions", ("/api/v1/functions",
                                                            "/api/functions")),

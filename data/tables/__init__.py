@@ -3,6 +3,7 @@
 
 from data.tables.base import Base
 from data.tables.chats import ChatFileRow, ChatMessageRow, ChatRow, FolderRow, SharedChatRow, TagRow
+from data.tables.evaluations import EvaluationCaseRow, EvaluationResultRow, EvaluationRow
 from data.tables.parley import (
     FileChunkRow,
     MetaRow,
@@ -36,7 +37,8 @@ from data.tables.workspace import (
 
 __all__ = [
     "AccessGrantRow", "ApiKeyRow", "AuthRow", "Base", "ChatFileRow", "ChatMessageRow", "ChatRow",
-    "ConfigRow", "FeedbackRow", "FileChunkRow", "FileRow", "FolderRow", "FunctionHistoryRow",
+    "ConfigRow", "EvaluationCaseRow", "EvaluationResultRow", "EvaluationRow", "FeedbackRow",
+    "FileChunkRow", "FileRow", "FolderRow", "FunctionHistoryRow",
     "FunctionRow",
     "GroupMemberRow", "GroupRow",
     "KnowledgeFileRow", "KnowledgeRow", "MemoryRow", "MetaRow", "ModelHistoryRow", "ModelRow",

@@ -13,7 +13,8 @@ from typing import Any
 
 from resolvers.errors import DomainError
 
-PROXY, COMPLETION, FUNCTION, PIPELINE = "proxy", "completion", "function", "pipeline"
+PROXY, COMPLETION, FUNCTION, PIPELINE, EVALUATION = (
+    "proxy", "completion", "function", "pipeline", "evaluation")
 
 
 class Stopped(DomainError):
@@ -26,7 +27,8 @@ class Stopped(DomainError):
 class TaskInfo:
     id: str
     kind: str  # PROXY: a relayed request; COMPLETION: a completion streamed by this server;
-    # FUNCTION: a function's call in a worker process; PIPELINE: a pipeline's run
+    # FUNCTION: a function's call in a worker process; PIPELINE: a pipeline's run;
+    # EVALUATION: an evaluation's run
     user_id: str
     model: str
     route: str  # where it came from, e.g. "/ollama/api/chat" or "graphql"

@@ -20,6 +20,8 @@ class TaskKind(Enum):
     FUNCTION = strawberry.enum_value("function", description="A function's call in a "
                                                              "worker process.")
     PIPELINE = strawberry.enum_value("pipeline", description="A pipeline's run.")
+    EVALUATION = strawberry.enum_value("evaluation", description="An evaluation's run over "
+                                                                 "its cases and models.")
 
 
 @strawberry.type(description="Something running that can be stopped.")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import ssl
 import time
@@ -44,8 +45,11 @@ class Script:
     dims: int = 4
     first_delay: float = 0.0  # seconds before the first chunk
     stamped: bool = False  # each piece carries the clock (time.monotonic()) it was sent at
+    answer: str | None = None  # the whole answer as one piece (set per request by a responder)
 
     def pieces(self) -> list[str]:
+        if self.answer is not None:
+            return [self.answer]
         if self.big_chunk:
             return ["A" * self.big_chunk, " tail"]
         if self.stamped:
@@ -95,6 +99,8 @@ class ScriptedUpstream(LocalServer):
         self.stream_started = asyncio.Event()
         self.connections = 0  # accepted so far: keep-alive reuse shows here
         self.proxied_for: list[str] = []  # hosts of absolute-form (forward proxy) requests
+        # model -> a function of the chat request's body giving the answer's text
+        self.responders: dict[str, Callable[[dict], str]] = {}
         # Embeddings: text -> vector (cut to the script's dims); None: by input position.
         self.vectorize: Callable[[str], list[float]] | None = None
 
@@ -207,6 +213,8 @@ class ScriptedUpstream(LocalServer):
             return await self._error(writer, openai, 404, f'model "{model}" not found, try '
                                      "pulling it first")
         script = self.script_for(model)
+        if model in self.responders:
+            script = dataclasses.replace(script, answer=self.responders[model](body))
         if script.hang_before_headers:
             record = self._record(path, model)
             await self._until_closed(reader)
