@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from resolvers.errors import Invalid
-from resolvers.evaluations.json_schema import problems
+from resolvers.evaluations.json_schema import InvalidSchema, check_schema, problems
 
 SCORERS = ("exact", "contains", "regex", "json_schema", "numeric", "judge")
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
@@ -42,8 +42,13 @@ def check_case(scorer: Any, expected: Any, options: Any, where: str) -> None:
             re.compile(expected)
         except re.error as error:
             raise bad(f"the pattern does not compile ({error}).") from None
-    if scorer == "json_schema" and not isinstance(expected, dict):
-        raise bad("the json_schema scorer needs a JSON schema object as `expected`.")
+    if scorer == "json_schema":
+        if not isinstance(expected, dict):
+            raise bad("the json_schema scorer needs a JSON schema object as `expected`.")
+        try:
+            check_schema(expected)
+        except InvalidSchema as error:
+            raise bad(f"the JSON schema is not valid ({error}).") from None
     if scorer == "numeric":
         if not _number(expected):
             raise bad("the numeric scorer needs a number as `expected`.")
