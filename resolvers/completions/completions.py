@@ -157,9 +157,18 @@ class StreamPlan:
 
 async def plan_chat_stream(ctx: Context, body: Mapping[str, Any]) -> StreamPlan:
     """Verified users, for models they may use: an OpenAI-shaped chat body, checked and
-    put in the format of the model's upstream; nothing is sent yet."""
+    put in the format of the model's upstream (or of the pipe function serving the model:
+    a PipePlan, started the same way); nothing is sent yet."""
+    # Imported here: resolvers.completions.pipes builds on this module.
+    from resolvers.completions.pipes import PipePlan
+    from resolvers.functions import runtime as functions
+
     viewer = await require_verified(ctx)
     model = _check_chat_body(body)
+    pipe = await functions.find_pipe(ctx, model)
+    if pipe is not None:
+        request = await functions.pipe_request(ctx, pipe, body)
+        return PipePlan(viewer.id, model, request)  # type: ignore[return-value]
     conns = await connections(ctx)
     target = await route_model(ctx, viewer, model, kind=None, conns=conns)
     grounded = await ground(ctx, viewer, body, target.preset)

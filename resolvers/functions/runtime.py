@@ -7,7 +7,7 @@ call runs in a worker (resolvers/functions/sandbox.py)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +18,7 @@ from data.repos.users import UserRepo
 from data.tables import FunctionRow
 from resolvers.context import Context
 from resolvers.errors import Invalid, NotFound
-from resolvers.functions.sandbox import call_function, call_once
+from resolvers.functions.sandbox import call_function, call_once, call_request
 from resolvers.functions.valves import read_valves
 from resolvers.permissions import require_verified
 
@@ -101,19 +101,28 @@ def _user_valves(settings: dict[str, Any], function_id: str) -> dict[str, Any]:
     return found if isinstance(found, dict) else {}
 
 
-async def open_pipe(ctx: Context, row: FunctionRow, body: dict[str, Any]
-                    ) -> AsyncIterator[dict[str, Any]]:
-    """The pipe's messages (`piece`s while it streams, then its `result`). Everything
-    read from the database is read here, so the stream needs no session. A pipe model is
+async def pipe_request(ctx: Context, row: FunctionRow, body: Mapping[str, Any]
+                       ) -> dict[str, Any]:
+    """The worker's request for the pipe `row` to answer `body`, with everything read
+    from the database (valves, the caller), so the call needs no session. A pipe model is
     used as any model is: by administrators, or by who holds access to its `model` row."""
     # Imported here: resolvers.models lists pipe models through this module.
     from resolvers.models.models import check_model_access
 
     await check_model_access(ctx, await require_verified(ctx), str(body.get("model")))
     user, settings = await _user(ctx)
-    return call_function(ctx, row.id, row.content or "", "pipe", body=body,
-                         valves=read_valves(ctx, row), user=user,
-                         user_valves=_user_valves(settings, row.id))
+    return call_request(row.id, row.content or "", "pipe", body=dict(body),
+                        valves=read_valves(ctx, row), user=user,
+                        user_valves=_user_valves(settings, row.id))
+
+
+async def open_pipe(ctx: Context, row: FunctionRow, body: dict[str, Any]
+                    ) -> AsyncIterator[dict[str, Any]]:
+    """The pipe's messages (`piece`s while it streams, then its `result`)."""
+    request = await pipe_request(ctx, row, body)
+    return call_function(ctx, row.id, request["source"], "pipe", body=body,
+                         valves=request["valves"], user=request["user"],
+                         user_valves=request["user_valves"])
 
 
 async def _filters_for(ctx: Context, model_id: Any) -> list[FunctionRow]:
