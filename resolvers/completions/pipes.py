@@ -117,6 +117,7 @@ class PipePlan:
     model: str
     request: dict[str, Any]
     sources: list[dict[str, Any]] = field(default_factory=list)
+    filters: Any = None  # resolvers.functions.chain.FilterChain around the answer
 
     def start(self, services: Services, *, route: str, task: TaskInfo | None = None,
               chat_id: str | None = None) -> PipeStream:

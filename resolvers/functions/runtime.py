@@ -84,7 +84,7 @@ async def find_pipe(ctx: Context, model_id: Any) -> FunctionRow | None:
     return None
 
 
-async def _user(ctx: Context) -> tuple[dict[str, Any], dict[str, Any]]:
+async def caller(ctx: Context) -> tuple[dict[str, Any], dict[str, Any]]:
     """Open WebUI's `__user__` for the caller, and their settings (for user valves)."""
     viewer = await require_verified(ctx)
     user = await UserRepo(ctx.session).get(viewer.id)
@@ -95,7 +95,7 @@ async def _user(ctx: Context) -> tuple[dict[str, Any], dict[str, Any]]:
             settings)
 
 
-def _user_valves(settings: dict[str, Any], function_id: str) -> dict[str, Any]:
+def user_valves_of(settings: dict[str, Any], function_id: str) -> dict[str, Any]:
     valves = (settings.get("functions") or {}).get("valves") or {}
     found = valves.get(function_id) if isinstance(valves, dict) else None
     return found if isinstance(found, dict) else {}
@@ -110,10 +110,10 @@ async def pipe_request(ctx: Context, row: FunctionRow, body: Mapping[str, Any]
     from resolvers.models.models import check_model_access
 
     await check_model_access(ctx, await require_verified(ctx), str(body.get("model")))
-    user, settings = await _user(ctx)
+    user, settings = await caller(ctx)
     return call_request(row.id, row.content or "", "pipe", body=dict(body),
                         valves=read_valves(ctx, row), user=user,
-                        user_valves=_user_valves(settings, row.id))
+                        user_valves=user_valves_of(settings, row.id))
 
 
 async def open_pipe(ctx: Context, row: FunctionRow, body: dict[str, Any]
@@ -125,7 +125,7 @@ async def open_pipe(ctx: Context, row: FunctionRow, body: dict[str, Any]
                          user_valves=request["user_valves"])
 
 
-async def _filters_for(ctx: Context, model_id: Any) -> list[FunctionRow]:
+async def filters_for(ctx: Context, model_id: Any) -> list[FunctionRow]:
     filters = await _active(ctx, "filter")
     if not filters:
         return []
@@ -146,16 +146,16 @@ def _priority(valves: dict[str, Any]) -> float:
 async def apply_filters(ctx: Context, body: dict[str, Any], hook: str) -> dict[str, Any]:
     """Run every filter that applies to `body["model"]` with an `inlet` (or `outlet`) on
     the body in turn; each must answer a JSON object."""
-    filters = await _filters_for(ctx, body.get("model"))
+    filters = await filters_for(ctx, body.get("model"))
     if not filters:
         return body
-    user, settings = await _user(ctx)
+    user, settings = await caller(ctx)
     for row in filters:
         if f"def {hook}" not in (row.content or ""):
             continue
         changed = await call_once(ctx, row.id, row.content or "", hook, body=body,
                                   valves=read_valves(ctx, row), user=user,
-                                  user_valves=_user_valves(settings, row.id))
+                                  user_valves=user_valves_of(settings, row.id))
         if not isinstance(changed, dict):
             raise Invalid(f"Filter {row.id} answered its {hook} without a request body.",
                           reason="filter_answer_invalid")
@@ -165,14 +165,14 @@ async def apply_filters(ctx: Context, body: dict[str, Any], hook: str) -> dict[s
 
 async def run_action(ctx: Context, action_id: str, body: dict[str, Any]) -> Any:
     """Approved accounts: an active action on a message; its answer as it gave it."""
-    user, settings = await _user(ctx)
+    user, settings = await caller(ctx)
     row = await FunctionRepo(ctx.session).get(action_id.split(".", 1)[0])
     if row is None or row.type != "action" or not (row.is_active and
                                                   ctx.settings.functions.enabled):
         raise NotFound("No such action.", reason="function_not_found")
     return await call_once(ctx, row.id, row.content or "", "action", body=body,
                            valves=read_valves(ctx, row), user=user,
-                           user_valves=_user_valves(settings, row.id))
+                           user_valves=user_valves_of(settings, row.id))
 
 
 async def execute_function(ctx: Context, function_id: str, body: dict[str, Any]) -> Any:
@@ -188,8 +188,8 @@ async def execute_function(ctx: Context, function_id: str, body: dict[str, Any])
         from resolvers.models.models import check_model_access  # see open_pipe
 
         await check_model_access(ctx, await require_verified(ctx), row.id)
-    user, settings = await _user(ctx)
+    user, settings = await caller(ctx)
     method = {"pipe": "pipe", "filter": "inlet"}.get(row.type, "action")
     return await call_once(ctx, row.id, row.content or "", method, body=body,
                            valves=read_valves(ctx, row), user=user,
-                           user_valves=_user_valves(settings, row.id))
+                           user_valves=user_valves_of(settings, row.id))

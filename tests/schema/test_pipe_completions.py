@@ -87,3 +87,23 @@ async def test_a_pipe_the_caller_may_not_use_is_refused(client, graphql, live): 
         token=user))["startChatCompletion"]
     assert refused["__typename"] != "ChatCompletionPayload"
     assert await messages(graphql, user, chat_id) == before
+
+
+UPPER = '''
+class Filter:
+    def stream(self, event):
+        delta = event["choices"][0]["delta"]
+        delta["content"] = delta.get("content", "").upper()
+        return event
+'''
+GLOBAL = """mutation G($id: ID!) {
+  toggleFunctionGlobal(input: {id: $id}) { function { isGlobal } } }"""
+
+
+async def test_a_filter_stream_hook_changes_each_delta(graphql, live):  # noqa: F811
+    token = await graphql.admin()
+    await _pipe(graphql, token, "paced_pipe", PACED_PIPE)
+    await _pipe(graphql, token, "upper", UPPER)
+    await graphql.ok(GLOBAL, {"id": "upper"}, token=token)
+    got = await events(live, token, model="paced_pipe", prompt="alpha beta")
+    assert [e.get("content") for e in got[1:]] == ["ALPHA ", "BETA ", "ALPHA BETA "]
