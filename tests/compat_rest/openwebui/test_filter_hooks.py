@@ -122,3 +122,20 @@ async def test_a_failing_outlet_keeps_the_answer_unedited(app, client, people): 
     assert node["done"] is True and node["content"] == ">why >sky >blue "
     assert not node.get("error")
     await assert_in_step(app, chat_id)
+
+
+async def test_stream_shapes_a_pipe_streamed_without_a_chat(client, people):  # noqa: F811
+    admin = people["admin"]
+    await create(client, admin, "word_pipe", source("word_pipe"))
+    await _global(client, admin, "hooks", HOOKS)
+    streamed = await client.post("/api/chat/completions", headers=admin, json={
+        "model": "word_pipe", "messages": QUESTION, "stream": True})
+    assert streamed.status_code == 200, streamed.text
+    contents = [line for line in streamed.text.splitlines() if '"content"' in line]
+    assert [c.split('"content": "')[1].split('"')[0] for c in contents] == [">WHY ", ">BLUE "]
+    assert streamed.text.rstrip().endswith("data: [DONE]")
+    await _global(client, admin, "broken", BROKEN_STREAM)
+    failed = await client.post("/api/chat/completions", headers=admin, json={
+        "model": "word_pipe", "messages": QUESTION, "stream": True})
+    assert '"error"' in failed.text and "no streams today" in failed.text
+    assert '"content"' not in failed.text  # failed at the first chunk, as an upstream fails
