@@ -72,13 +72,13 @@ async def chat_completions(request: Request, ctx: Context) -> Response:
         async with ctx.unit_of_work():
             body = await function_runtime.apply_filters(ctx, body, "inlet")
             pipe = await function_runtime.find_pipe(ctx, body.get("model"))
-            if pipe is not None:
+            if pipe is not None and not _kept_in_chat(body):  # else answered as any model
                 return await pipe_answer(ctx, pipe, body)
     async with ctx.unit_of_work():  # then Pipelines servers' filters, as Open WebUI
         body = await pipeline_filters.apply_pipeline_filters(ctx, body, "inlet")
-    if "parent_id" in body and body["parent_id"] is None and not body.get("chat_id"):
+    if _kept_in_chat(body) and not body.get("chat_id"):
         return await _new_chat(request, ctx, body)
-    if body.get("chat_id") and not str(body["chat_id"]).startswith(UNSAVED_CHATS):
+    if _kept_in_chat(body):
         return await _in_chat(request, ctx, body)
     async with ctx.unit_of_work():
         call = await completions.start_chat_completion(ctx, body, route=request.url.path)
@@ -101,6 +101,13 @@ async def chat_completions(request: Request, ctx: Context) -> Response:
             serializers.completion(call.model, completion_id, result), call.sources))
     return StreamingAnswer(_events(call, completion_id), status=200,
                            media_type="text/event-stream", watch=watch, frame=frame)
+
+
+def _kept_in_chat(body: dict) -> bool:
+    """Whether the answer goes into a chat (a saved one, or a new one)."""
+    if "parent_id" in body and body["parent_id"] is None and not body.get("chat_id"):
+        return True
+    return bool(body.get("chat_id")) and not str(body["chat_id"]).startswith(UNSAVED_CHATS)
 
 
 async def _in_chat(request: Request, ctx: Context, body: dict) -> Response:

@@ -1,6 +1,7 @@
 """Functions at work on Open WebUI's routes: a pipe model answering
-`/api/chat/completions` in OpenAI's format (streamed when asked), filters' `outlet` on
-`POST /api/chat/completed`, `POST /api/chat/actions/{action_id}`, and the documented
+`/api/chat/completions` in OpenAI's format (streamed when asked, each chunk through the
+filters' `stream`), filters' `outlet` on `POST /api/chat/completed`,
+`POST /api/chat/actions/{action_id}`, and the documented
 `POST /api/functions/{id}/execute`. A function that fails is a failing upstream: 502
 before an answer starts, an OpenAI error event in the middle of a stream."""
 
@@ -20,9 +21,10 @@ from compat_rest.common import BadBody, read_json
 from compat_rest.openai.errors import frame
 from compat_rest.openwebui.errors import NOT_FOUND, endpoint
 from data.tables import FunctionRow
-from resolvers.context import Context
+from resolvers.context import Context, Services
 from resolvers.errors import DomainError
 from resolvers.functions import runtime
+from resolvers.functions.chain import FilterChain, filter_chain
 from resolvers.pipelines import filters as pipeline_filters
 
 DIALECT = {"function_not_found": (404, NOT_FOUND)}
@@ -36,18 +38,21 @@ async def _object(request: Request) -> dict[str, Any]:
     return body
 
 
+def _event(model: str, answer_id: str, delta: dict, finish: str | None = None) -> dict:
+    return {"id": answer_id, "object": "chat.completion.chunk", "created": int(time.time()),
+            "model": model, "choices": [{"index": 0, "delta": delta, "logprobs": None,
+                                         "finish_reason": finish}]}
+
+
 def _chunk(model: str, answer_id: str, delta: dict, finish: str | None = None) -> bytes:
-    chunk = {"id": answer_id, "object": "chat.completion.chunk", "created": int(time.time()),
-             "model": model, "choices": [{"index": 0, "delta": delta, "logprobs": None,
-                                          "finish_reason": finish}]}
-    return b"data: " + json.dumps(chunk).encode() + b"\n\n"
+    return b"data: " + json.dumps(_event(model, answer_id, delta, finish)).encode() + b"\n\n"
 
 
-def _piece_bytes(model: str, answer_id: str, piece: Any) -> bytes:
+def _piece_event(model: str, answer_id: str, piece: Any) -> dict:
     if isinstance(piece, dict):  # the pipe speaks OpenAI's chunks itself
-        return b"data: " + json.dumps(piece).encode() + b"\n\n"
+        return piece
     text = piece if isinstance(piece, str) else json.dumps(piece)
-    return _chunk(model, answer_id, {"content": text})
+    return _event(model, answer_id, {"content": text})
 
 
 async def pipe_answer(ctx: Context, row: FunctionRow, body: dict[str, Any]) -> Response:
@@ -58,7 +63,9 @@ async def pipe_answer(ctx: Context, row: FunctionRow, body: dict[str, Any]) -> R
     answer_id = f"chatcmpl-{uuid.uuid4()}"
     first = await anext(messages)  # a failure before the answer starts is a 502
     if body.get("stream") is True:
-        return StreamingResponse(_stream(model, answer_id, first, messages),
+        # Open WebUI passes each streamed chunk through the filters' `stream`.
+        shaped = Shaper(ctx.services, await filter_chain(ctx, model))
+        return StreamingResponse(_stream(model, answer_id, first, messages, shaped),
                                  media_type="text/event-stream")
     pieces, result = [], None
     message: dict[str, Any] | None = first
@@ -78,15 +85,28 @@ async def pipe_answer(ctx: Context, row: FunctionRow, body: dict[str, Any]) -> R
                                       "message": {"role": "assistant", "content": text}}]})
 
 
+class Shaper:
+    """A streamed chunk through the filters' `stream` hook: its bytes, or none."""
+
+    def __init__(self, services: Services, chain: FilterChain):
+        self.services, self.chain = services, chain
+
+    async def bytes(self, event: dict) -> bytes:
+        if self.chain.hooks("stream"):
+            event = await self.chain.run(self.services, "stream", event)
+        return b"data: " + json.dumps(event).encode() + b"\n\n" if event else b""
+
+
 async def _stream(model: str, answer_id: str, first: dict[str, Any],
-                  messages: AsyncIterator[dict[str, Any]]) -> AsyncIterator[bytes]:
+                  messages: AsyncIterator[dict[str, Any]], shaped: Shaper
+                  ) -> AsyncIterator[bytes]:
     message: dict[str, Any] | None = first
     try:
         while message is not None:
-            if "piece" in message:
-                yield _piece_bytes(model, answer_id, message["piece"])
-            elif message.get("result") is not None:
-                yield _piece_bytes(model, answer_id, message["result"])
+            piece = message["piece"] if "piece" in message else message.get("result")
+            if piece is not None and (out := await shaped.bytes(
+                    _piece_event(model, answer_id, piece))):
+                yield out
             message = await anext(messages, None)
     except DomainError as error:
         yield frame(error)

@@ -44,7 +44,13 @@ def runtime_json(model: AvailableModel) -> dict[str, Any]:
                            "created": entry.created, "owned_by": entry.kind,
                            "connection_type": entry.connection_type,
                            "tags": list(entry.tags or []), "actions": [], "filters": []}
-    if model.preset:
+    pipe = entry.info.get("pipe")
+    if isinstance(pipe, dict) and not model.preset:
+        # Open WebUI lists a function's model as OpenAI-owned with its `pipe`, and
+        # nothing of a connection (no urlIdx, no `openai` entry, no connection_type).
+        del out["connection_type"]
+        out.update(owned_by="openai", pipe=dict(pipe))
+    elif model.preset:
         out["preset"] = True
     elif entry.kind == "ollama":  # its `ollama` object is its `/ollama/api/tags` entry
         out.update(ollama=ollama_shapes.tag_entry(model), urls=list(entry.urls),

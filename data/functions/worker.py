@@ -133,9 +133,11 @@ def arguments(method, request, cls):
     async def no_event(*args, **kwargs):
         return None
 
-    offered = {"body": request.get("body"), "__user__": user, "__id__": request.get("id"),
-               "__metadata__": request.get("metadata") or {}, "__event_emitter__": no_event,
-               "__event_call__": no_event, "__request__": None, "__model__": None}
+    # Filter.stream(event) takes the streamed chunk where the other hooks take `body`.
+    offered = {"body": request.get("body"), "event": request.get("body"), "__user__": user,
+               "__id__": request.get("id"), "__metadata__": request.get("metadata") or {},
+               "__event_emitter__": no_event, "__event_call__": no_event, "__request__": None,
+               "__model__": None}
     params = inspect.signature(method).parameters
     if any(p.kind is p.VAR_KEYWORD for p in params.values()):
         return offered

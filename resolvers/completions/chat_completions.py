@@ -27,9 +27,11 @@ from resolvers.chats.messages import sign
 from resolvers.chats.tree import ChatTree, Node
 from resolvers.completions.answers import AnswerWriter, stopped_note
 from resolvers.completions.completions import Delta, Done, Failed, StreamPlan, plan_chat_stream
-from resolvers.completions.tasks import Transcript, follow_completion, run_stream
+from resolvers.completions.filtered import OutletSink, filtered
+from resolvers.completions.tasks import AnswerSink, Transcript, follow_completion, run_stream
 from resolvers.context import Context, Services, Viewer
 from resolvers.errors import Invalid, NotFound
+from resolvers.functions.chain import FilterChain
 from resolvers.permissions import require_verified
 from resolvers.tasks import tasks
 from resolvers.tasks.registry import COMPLETION, TaskInfo, prepare
@@ -110,7 +112,7 @@ async def start_turn(ctx: Context, turn: ChatTurn, *, route: str = "graphql") ->
     for message_id in (*written, answer_id):
         chat_events.publish(ctx, viewer.id, turn.chat_id, chat_events.MESSAGE_ADDED,
                             message_id)
-    _start_after_commit(ctx, plan, task, answer_id)
+    _start_after_commit(ctx, plan, task, answer_id, body["messages"])
     question = _row(locked, question_id) if written else None
     return TurnStarted(task, locked.row, question, _row(locked, answer_id))
 
@@ -143,7 +145,7 @@ async def start_chat(ctx: Context, opening: ChatOpening, *, route: str = "graphq
     chat = await create_chat(ctx, ChatCreate(chat={**empty_chat(), "models": [plan.model],
                                                    "history": tree.history()}))
     task = dataclasses.replace(task, chat_id=chat.id)
-    _start_after_commit(ctx, plan, task, answer_id)
+    _start_after_commit(ctx, plan, task, answer_id, prompt.get("messages"))
     return TurnStarted(task, chat, _message_row(chat, tree, question_id),
                        _message_row(chat, tree, answer_id))
 
@@ -183,7 +185,7 @@ async def start_bound(ctx: Context, body: Mapping[str, Any], *, route: str) -> B
         kind = chat_events.MESSAGE_ADDED
     await save_tree(ctx, locked)
     chat_events.publish(ctx, viewer.id, chat_id, kind, answer_id)
-    _start_after_commit(ctx, plan, task, answer_id)
+    _start_after_commit(ctx, plan, task, answer_id, body.get("messages"))
     return BoundStarted(task, plan.sources)
 
 
@@ -235,13 +237,21 @@ def transcript_of(services: Services, task: TaskInfo) -> Transcript | None:
     return services.tasks.transcripts.get(task.id)
 
 
-def _start_after_commit(ctx: Context, plan: StreamPlan, task: TaskInfo, answer_id: str
-                        ) -> None:
+def _start_after_commit(ctx: Context, plan: StreamPlan, task: TaskInfo, answer_id: str,
+                        messages: Any) -> None:
+    """Start answering once the transaction commits; the filters' `stream` hook sees each
+    piece and their `outlet` the whole answer before it is kept. `messages` is what the
+    model answers."""
     services = ctx.services
 
     async def start() -> None:
-        stream = plan.start(services, route=task.route, task=task)
-        writer = AnswerWriter(services, task.user_id, str(task.chat_id), answer_id)
+        stream = filtered(plan, plan.start(services, route=task.route, task=task), services)
+        writer: AnswerSink = AnswerWriter(services, task.user_id, str(task.chat_id),
+                                          answer_id)
+        if isinstance(plan.filters, FilterChain) and plan.filters.hooks("outlet"):
+            writer = OutletSink(writer, plan.filters, services, model=plan.model,
+                                chat_id=str(task.chat_id), answer_id=answer_id,
+                                messages=messages if isinstance(messages, list) else [])
         run_stream(services, stream, message_id=answer_id, sink=writer)
 
     ctx.after_commit(start)

@@ -143,6 +143,7 @@ class StreamPlan:
     payload: bytes
     secrets: tuple[str, ...]
     sources: list[dict[str, Any]] = field(default_factory=list)  # of a grounded answer
+    filters: Any = None  # resolvers.functions.chain.FilterChain around the answer
 
     def start(self, services: Services, *, route: str, task: TaskInfo | None = None,
               chat_id: str | None = None) -> ChatStream:
@@ -157,23 +158,36 @@ class StreamPlan:
 
 async def plan_chat_stream(ctx: Context, body: Mapping[str, Any]) -> StreamPlan:
     """Verified users, for models they may use: an OpenAI-shaped chat body, checked and
-    put in the format of the model's upstream; nothing is sent yet."""
+    put in the format of the model's upstream (or of the pipe function serving the model:
+    a PipePlan, started the same way); nothing is sent yet."""
+    # Imported here: resolvers.completions.pipes builds on this module.
+    from resolvers.completions.pipes import PipePlan
+    from resolvers.functions import runtime as functions
+    from resolvers.functions.chain import filter_chain
+
     viewer = await require_verified(ctx)
     model = _check_chat_body(body)
+    pipe = await functions.find_pipe(ctx, model)
+    if pipe is not None:
+        request = await functions.pipe_request(ctx, pipe, body)
+        return PipePlan(viewer.id, model, request,  # type: ignore[return-value]
+                        filters=await filter_chain(ctx, model))
     conns = await connections(ctx)
     target = await route_model(ctx, viewer, model, kind=None, conns=conns)
     grounded = await ground(ctx, viewer, body, target.preset)
     path, payload = _upstream_body(target, grounded.body, stream=True)
     return StreamPlan(viewer.id, model, target, path, payload, conns.secrets(),
-                      grounded.sources)
+                      grounded.sources, await filter_chain(ctx, model))
 
 
 async def start_chat_stream(ctx: Context, body: Mapping[str, Any], *, route: str
                             ) -> ChatStream:
     """Verified users, for models they may use. An OpenAI-shaped chat body, sent to the
     model's upstream in its own format; the answer comes back as ChatChunks."""
+    from resolvers.completions.filtered import filtered  # it builds on this module
+
     plan = await plan_chat_stream(ctx, body)
-    return plan.start(ctx.services, route=route)
+    return filtered(plan, plan.start(ctx.services, route=route), ctx.services)
 
 
 async def start_chat_completion(ctx: Context, body: Mapping[str, Any], *, route: str

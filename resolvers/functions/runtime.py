@@ -7,7 +7,7 @@ call runs in a worker (resolvers/functions/sandbox.py)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +18,7 @@ from data.repos.users import UserRepo
 from data.tables import FunctionRow
 from resolvers.context import Context
 from resolvers.errors import Invalid, NotFound
-from resolvers.functions.sandbox import call_function, call_once
+from resolvers.functions.sandbox import call_function, call_once, call_request
 from resolvers.functions.valves import read_valves
 from resolvers.permissions import require_verified
 
@@ -84,7 +84,7 @@ async def find_pipe(ctx: Context, model_id: Any) -> FunctionRow | None:
     return None
 
 
-async def _user(ctx: Context) -> tuple[dict[str, Any], dict[str, Any]]:
+async def caller(ctx: Context) -> tuple[dict[str, Any], dict[str, Any]]:
     """Open WebUI's `__user__` for the caller, and their settings (for user valves)."""
     viewer = await require_verified(ctx)
     user = await UserRepo(ctx.session).get(viewer.id)
@@ -95,28 +95,37 @@ async def _user(ctx: Context) -> tuple[dict[str, Any], dict[str, Any]]:
             settings)
 
 
-def _user_valves(settings: dict[str, Any], function_id: str) -> dict[str, Any]:
+def user_valves_of(settings: dict[str, Any], function_id: str) -> dict[str, Any]:
     valves = (settings.get("functions") or {}).get("valves") or {}
     found = valves.get(function_id) if isinstance(valves, dict) else None
     return found if isinstance(found, dict) else {}
 
 
-async def open_pipe(ctx: Context, row: FunctionRow, body: dict[str, Any]
-                    ) -> AsyncIterator[dict[str, Any]]:
-    """The pipe's messages (`piece`s while it streams, then its `result`). Everything
-    read from the database is read here, so the stream needs no session. A pipe model is
+async def pipe_request(ctx: Context, row: FunctionRow, body: Mapping[str, Any]
+                       ) -> dict[str, Any]:
+    """The worker's request for the pipe `row` to answer `body`, with everything read
+    from the database (valves, the caller), so the call needs no session. A pipe model is
     used as any model is: by administrators, or by who holds access to its `model` row."""
     # Imported here: resolvers.models lists pipe models through this module.
     from resolvers.models.models import check_model_access
 
     await check_model_access(ctx, await require_verified(ctx), str(body.get("model")))
-    user, settings = await _user(ctx)
-    return call_function(ctx, row.id, row.content or "", "pipe", body=body,
-                         valves=read_valves(ctx, row), user=user,
-                         user_valves=_user_valves(settings, row.id))
+    user, settings = await caller(ctx)
+    return call_request(row.id, row.content or "", "pipe", body=dict(body),
+                        valves=read_valves(ctx, row), user=user,
+                        user_valves=user_valves_of(settings, row.id))
 
 
-async def _filters_for(ctx: Context, model_id: Any) -> list[FunctionRow]:
+async def open_pipe(ctx: Context, row: FunctionRow, body: dict[str, Any]
+                    ) -> AsyncIterator[dict[str, Any]]:
+    """The pipe's messages (`piece`s while it streams, then its `result`)."""
+    request = await pipe_request(ctx, row, body)
+    return call_function(ctx, row.id, request["source"], "pipe", body=body,
+                         valves=request["valves"], user=request["user"],
+                         user_valves=request["user_valves"])
+
+
+async def filters_for(ctx: Context, model_id: Any) -> list[FunctionRow]:
     filters = await _active(ctx, "filter")
     if not filters:
         return []
@@ -137,16 +146,16 @@ def _priority(valves: dict[str, Any]) -> float:
 async def apply_filters(ctx: Context, body: dict[str, Any], hook: str) -> dict[str, Any]:
     """Run every filter that applies to `body["model"]` with an `inlet` (or `outlet`) on
     the body in turn; each must answer a JSON object."""
-    filters = await _filters_for(ctx, body.get("model"))
+    filters = await filters_for(ctx, body.get("model"))
     if not filters:
         return body
-    user, settings = await _user(ctx)
+    user, settings = await caller(ctx)
     for row in filters:
         if f"def {hook}" not in (row.content or ""):
             continue
         changed = await call_once(ctx, row.id, row.content or "", hook, body=body,
                                   valves=read_valves(ctx, row), user=user,
-                                  user_valves=_user_valves(settings, row.id))
+                                  user_valves=user_valves_of(settings, row.id))
         if not isinstance(changed, dict):
             raise Invalid(f"Filter {row.id} answered its {hook} without a request body.",
                           reason="filter_answer_invalid")
@@ -156,14 +165,14 @@ async def apply_filters(ctx: Context, body: dict[str, Any], hook: str) -> dict[s
 
 async def run_action(ctx: Context, action_id: str, body: dict[str, Any]) -> Any:
     """Approved accounts: an active action on a message; its answer as it gave it."""
-    user, settings = await _user(ctx)
+    user, settings = await caller(ctx)
     row = await FunctionRepo(ctx.session).get(action_id.split(".", 1)[0])
     if row is None or row.type != "action" or not (row.is_active and
                                                   ctx.settings.functions.enabled):
         raise NotFound("No such action.", reason="function_not_found")
     return await call_once(ctx, row.id, row.content or "", "action", body=body,
                            valves=read_valves(ctx, row), user=user,
-                           user_valves=_user_valves(settings, row.id))
+                           user_valves=user_valves_of(settings, row.id))
 
 
 async def execute_function(ctx: Context, function_id: str, body: dict[str, Any]) -> Any:
@@ -179,8 +188,8 @@ async def execute_function(ctx: Context, function_id: str, body: dict[str, Any])
         from resolvers.models.models import check_model_access  # see open_pipe
 
         await check_model_access(ctx, await require_verified(ctx), row.id)
-    user, settings = await _user(ctx)
+    user, settings = await caller(ctx)
     method = {"pipe": "pipe", "filter": "inlet"}.get(row.type, "action")
     return await call_once(ctx, row.id, row.content or "", method, body=body,
                            valves=read_valves(ctx, row), user=user,
-                           user_valves=_user_valves(settings, row.id))
+                           user_valves=user_valves_of(settings, row.id))

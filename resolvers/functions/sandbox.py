@@ -58,9 +58,8 @@ async def call_function(ctx: Context, function_id: str, source: str, method: str
                         ) -> AsyncIterator[dict[str, Any]]:
     """Yield the worker's messages: `{"piece": ...}` while a pipe streams, then
     `{"result": ...}`. Raises DomainError when the call fails."""
-    request = {"op": "call", "id": function_id, "source": source, "method": method,
-               "body": body, "valves": valves or {}, "user": user,
-               "user_valves": user_valves or {}}
+    request = call_request(function_id, source, method, body=body, valves=valves,
+                           user=user, user_valves=user_valves)
     stop = CallStop()
     # On the task list like a completion: whoever may stop tasks may stop it.
     task = ctx.services.tasks.add(kind=FUNCTION, user_id=(user or {}).get("id", ""),
@@ -70,11 +69,25 @@ async def call_function(ctx: Context, function_id: str, source: str, method: str
         async for message in ctx.services.functions.call(request, stop):
             yield message
     except FunctionFailed as failure:
-        if failure.kind == "stopped":
-            raise Stopped("The function's call was stopped.", reason="stopped") from None
-        raise call_error(failure, function_id) from None
+        raise failed_call(failure, function_id) from None
     finally:
         ctx.services.tasks.discard(task.id)
+
+
+def call_request(function_id: str, source: str, method: str, *, body: Any = None,
+                 valves: dict | None = None, user: dict | None = None,
+                 user_valves: dict | None = None) -> dict[str, Any]:
+    """The worker protocol's `call` message."""
+    return {"op": "call", "id": function_id, "source": source, "method": method,
+            "body": body, "valves": valves or {}, "user": user,
+            "user_valves": user_valves or {}}
+
+
+def failed_call(failure: FunctionFailed, function_id: str) -> DomainError:
+    """A call's failure as a DomainError; a stopped call is `Stopped`, as any task."""
+    if failure.kind == "stopped":
+        return Stopped("The function's call was stopped.", reason="stopped")
+    return call_error(failure, function_id)
 
 
 async def call_once(ctx: Context, function_id: str, source: str, method: str,

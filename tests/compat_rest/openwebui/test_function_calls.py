@@ -140,3 +140,18 @@ async def test_a_filter_acts_where_a_preset_lists_it(app, client, people):
     other = await client.post("/api/chat/completed", headers=admin,
                               json={"model": "another", "messages": reply})
     assert other.json()["messages"][1]["content"] == "a"
+
+
+async def test_a_pipe_model_is_listed_in_open_webui_s_function_model_shape(client, people):
+    """As Open WebUI's get_function_models lists it: no connection's fields."""
+    admin = people["admin"]
+    made = await create(client, admin, "word_pipe", source("word_pipe"), name="Word Pipe")
+    await create(client, admin, "multi", MANIFOLD, name="Multi")
+    models = (await client.get("/api/models", headers=admin)).json()["data"]
+    pipes = {m["id"]: m for m in models if m["id"] in ("word_pipe", "multi.small")}
+    for entry in pipes.values():
+        assert set(entry) == {"id", "name", "object", "created", "owned_by", "pipe", "tags",
+                              "actions", "filters"}, entry
+        assert entry["owned_by"] == "openai" and entry["pipe"] == {"type": "pipe"}
+    assert pipes["word_pipe"]["created"] == made["created_at"]
+    assert pipes["multi.small"]["name"] == "Multi Small"
