@@ -30,6 +30,9 @@ EMBEDDING_SETTINGS: dict[str, tuple[str, Any]] = {
     "OPENAI_KEY": ("rag.openai_api_key", ""),
     "OLLAMA_URL": ("rag.ollama.url", "http://localhost:11434"),
     "OLLAMA_KEY": ("rag.ollama.key", ""),
+    "AZURE_URL": ("rag.azure_openai.base_url", ""),
+    "AZURE_KEY": ("rag.azure_openai.api_key", ""),
+    "AZURE_VERSION": ("rag.azure_openai.api_version", ""),
 }
 RAG_DEFAULTS: dict[str, Any] = dict([*SEARCH_SETTINGS.values(), *EMBEDDING_SETTINGS.values()])
 
@@ -47,4 +50,7 @@ def rag_seed(vectors: VectorSettings, embeddings: EmbeddingSettings) -> dict[str
         "rag.openai_api_base_url": embeddings.openai_base_url,
         "rag.openai_api_key": embeddings.openai_key,
         "rag.ollama.url": embeddings.ollama_base_url, "rag.ollama.key": embeddings.ollama_key,
+        "rag.azure_openai.base_url": embeddings.azure_base_url,
+        "rag.azure_openai.api_key": embeddings.azure_key,
+        "rag.azure_openai.api_version": embeddings.azure_version,
     }

@@ -34,6 +34,7 @@ class SearchForm(Form):
 class Connection(Form):
     url: Any = None
     key: Any = None
+    version: Any = None  # Azure's api-version; the other connections have none
 
 
 class EmbeddingForm(Form):
@@ -42,6 +43,7 @@ class EmbeddingForm(Form):
     RAG_EMBEDDING_BATCH_SIZE: Any = None
     openai_config: Connection | None = None
     ollama_config: Connection | None = None
+    azure_openai_config: Connection | None = None
 
 
 def _given(form: BaseModel) -> dict[str, Any]:
@@ -53,7 +55,9 @@ def embedding_json(values: dict[str, Any]) -> dict[str, Any]:
             "RAG_EMBEDDING_MODEL": values["RAG_EMBEDDING_MODEL"],
             "RAG_EMBEDDING_BATCH_SIZE": values["RAG_EMBEDDING_BATCH_SIZE"],
             "openai_config": {"url": values["OPENAI_URL"], "key": values["OPENAI_KEY"]},
-            "ollama_config": {"url": values["OLLAMA_URL"], "key": values["OLLAMA_KEY"]}}
+            "ollama_config": {"url": values["OLLAMA_URL"], "key": values["OLLAMA_KEY"]},
+            "azure_openai_config": {"url": values["AZURE_URL"], "key": values["AZURE_KEY"],
+                                    "version": values["AZURE_VERSION"]}}
 
 
 @endpoint()
@@ -78,7 +82,8 @@ async def update_embedding(request: Request, ctx: Context) -> dict:
     await require_admin(ctx)  # others are 401 whatever the body
     form = await parse_body(request, EmbeddingForm)
     changes = _given(form)
-    for kind, prefix in (("openai_config", "OPENAI"), ("ollama_config", "OLLAMA")):
+    for kind, prefix in (("openai_config", "OPENAI"), ("ollama_config", "OLLAMA"),
+                         ("azure_openai_config", "AZURE")):
         for field, value in (changes.pop(kind, None) or {}).items():
             if value is not None:
                 changes[f"{prefix}_{field.upper()}"] = value
