@@ -1,5 +1,5 @@
 """Open WebUI's retrieval settings routes, for administrators: `GET /config` and
-`POST /config/update` (the search defaults), `GET /embedding` and `POST
+`POST /config/update` (the search defaults and the reranker), `GET /embedding` and `POST
 /embedding/update` (the embedding engine, API keys masked). Open WebUI's forms carry
 many settings Parley does not have; those are ignored."""
 
@@ -29,6 +29,11 @@ class SearchForm(Form):
     RELEVANCE_THRESHOLD: Any = None
     HYBRID_BM25_WEIGHT: Any = None
     ENABLE_RAG_HYBRID_SEARCH: Any = None
+    RAG_RERANKING_ENGINE: Any = None
+    RAG_RERANKING_MODEL: Any = None
+    RAG_EXTERNAL_RERANKER_URL: Any = None
+    RAG_EXTERNAL_RERANKER_API_KEY: Any = None
+    RAG_EXTERNAL_RERANKER_TIMEOUT: Any = None
 
 
 class Connection(Form):

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from data.reranking import ExternalReranker
+from data.reranking import ExternalReranker, RerankSettings
 from data.vectors.fusion import cosines, weighted_rrf
 from resolvers.context import Context
 from resolvers.errors import Invalid
@@ -119,13 +119,14 @@ async def search_hybrid(ctx: Context, collections: Sequence[str], query: str, *,
         vector = await _query_vector(ctx, query)
         for name in names:
             found += await _hybrid_one(ctx, name, query, vector, k, keep, threshold, weight,
-                                       filter)
+                                       filter, defaults.reranker)
     return merged(found, keep)
 
 
 async def _hybrid_one(ctx: Context, name: str, query: str, vector: list[float], k: int,
                       keep: int, threshold: float, weight: float,
-                      filter: Mapping[str, Any] | None) -> list[RetrievedChunk]:
+                      filter: Mapping[str, Any] | None, reranking: RerankSettings
+                      ) -> list[RetrievedChunk]:
     store = ctx.services.vectors
     rankings: list[list[RetrievedChunk]] = []
     weights: list[float] = []
@@ -141,16 +142,17 @@ async def _hybrid_one(ctx: Context, name: str, query: str, vector: list[float], 
     fused = weighted_rrf([[c.text for c in ranking] for ranking in rankings], weights)
     candidates = [by_text[text] for text, _ in fused]
     rescored = [RetrievedChunk(c.id, c.text, s, name, c.metadata)
-                for c, s in await _relevance(ctx, name, query, vector, candidates)
+                for c, s in await _relevance(ctx, name, query, vector, candidates,
+                                             reranking)
                 if s >= threshold]
     return sorted(rescored, key=lambda c: -c.score)[:keep]
 
 
 async def _relevance(ctx: Context, name: str, query: str, vector: list[float],
-                     candidates: list[RetrievedChunk]) -> list[tuple[RetrievedChunk, float]]:
+                     candidates: list[RetrievedChunk], reranking: RerankSettings
+                     ) -> list[tuple[RetrievedChunk, float]]:
     """Open WebUI's rerank step: the external reranker's scores when one is configured
     (RAG_RERANKING_ENGINE=external), else the cosine of each candidate with the query."""
-    reranking = ctx.settings.vectors.retrieval.reranker
     if reranking.external and candidates:
         scores = await ExternalReranker(ctx.services.llm, reranking).scores(
             query, [c.text for c in candidates])

@@ -11,12 +11,13 @@ from urllib.parse import urlsplit
 
 from data.embeddings.settings import AZURE_OPENAI, LOCAL, OLLAMA, OPENAI, EmbeddingSettings
 from data.rag_settings import EMBEDDING_SETTINGS, SEARCH_SETTINGS
+from data.reranking import EXTERNAL, RerankSettings, RerankSettingsError, load_rerank_settings
 from data.vectors.settings import RetrievalSettings
 from resolvers.context import Context
 from resolvers.errors import Invalid
 from resolvers.permissions import require_admin
 
-KEYS = ("OPENAI_KEY", "OLLAMA_KEY", "AZURE_KEY")
+KEYS = ("OPENAI_KEY", "OLLAMA_KEY", "AZURE_KEY", "RAG_EXTERNAL_RERANKER_API_KEY")
 ENGINES = (LOCAL, OLLAMA, OPENAI, AZURE_OPENAI)
 MASK = "********"
 
@@ -43,7 +44,29 @@ async def search_settings(ctx: Context) -> RetrievalSettings:
         relevance_threshold=_stored(values, "rag.relevance_threshold",
                                     float(base.relevance_threshold)),
         bm25_weight=_stored(values, "rag.hybrid_bm25_weight", float(base.bm25_weight)),
-        hybrid=_stored(values, "rag.enable_hybrid_search", base.hybrid))
+        hybrid=_stored(values, "rag.enable_hybrid_search", base.hybrid),
+        reranker=_reranker(values, base.reranker))
+
+
+RERANKER_ROWS = {name: SEARCH_SETTINGS[name][0] for name in (
+    "RAG_RERANKING_ENGINE", "RAG_RERANKING_MODEL", "RAG_EXTERNAL_RERANKER_URL",
+    "RAG_EXTERNAL_RERANKER_API_KEY", "RAG_EXTERNAL_RERANKER_TIMEOUT")}
+
+
+def _reranker(values: Mapping[str, Any], base: RerankSettings) -> RerankSettings:
+    """The reranker the rows name, read as the environment's variables are; rows that
+    do not make a usable reranker (written by hand or elsewhere) leave the process's."""
+    rows = {name: values.get(key) for name, key in RERANKER_ROWS.items()}
+    if rows["RAG_EXTERNAL_RERANKER_TIMEOUT"] in (None, ""):
+        rows["RAG_EXTERNAL_RERANKER_TIMEOUT"] = ""
+    elif isinstance(rows["RAG_EXTERNAL_RERANKER_TIMEOUT"], int | float):
+        rows["RAG_EXTERNAL_RERANKER_TIMEOUT"] = str(rows["RAG_EXTERNAL_RERANKER_TIMEOUT"])
+    if not all(isinstance(v, str) for v in rows.values()):
+        return base
+    try:
+        return load_rerank_settings(rows)
+    except RerankSettingsError:
+        return base
 
 
 def embedding_settings(values: Mapping[str, Any], base: EmbeddingSettings
@@ -98,6 +121,16 @@ def _text(value: Any) -> bool:
     return isinstance(value, str) and len(value) <= 4000 and "\x00" not in value
 
 
+def _seconds(value: Any) -> bool:
+    """Open WebUI's form takes the reranker's timeout as text."""
+    if value == "":
+        return True
+    try:
+        return isinstance(value, str) and 0 < float(value) <= 86400
+    except ValueError:
+        return False
+
+
 RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "TOP_K": (_whole(1, 10_000), "a whole number from 1 to 10000"),
     "TOP_K_RERANKER": (_whole(1, 10_000), "a whole number from 1 to 10000"),
@@ -110,6 +143,12 @@ RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "RAG_EMBEDDING_BATCH_SIZE": (_whole(1, 10_000), "a whole number from 1 to 10000"),
     "OPENAI_URL": (_url, "an http(s) URL"), "OLLAMA_URL": (_url, "an http(s) URL"),
     "OPENAI_KEY": (_text, "a string"), "OLLAMA_KEY": (_text, "a string"),
+    "RAG_RERANKING_ENGINE": (lambda v: v in ("", EXTERNAL),
+                             "empty (no reranker: the embedding cosine) or external"),
+    "RAG_RERANKING_MODEL": (_text, "a string"),
+    "RAG_EXTERNAL_RERANKER_URL": (lambda v: v == "" or _url(v), "empty or an http(s) URL"),
+    "RAG_EXTERNAL_RERANKER_API_KEY": (_text, "a string"),
+    "RAG_EXTERNAL_RERANKER_TIMEOUT": (_seconds, "empty or seconds from 0 to 86400, as text"),
     # Empty until Azure is chosen, as Open WebUI seeds them.
     "AZURE_URL": (lambda v: v == "" or _url(v), "empty or an http(s) URL"),
     "AZURE_KEY": (_text, "a string"),
@@ -122,6 +161,7 @@ RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
 # them while it is chosen, is refused rather than failing at the next search.
 NEEDS: dict[tuple[str, str], tuple[str, ...]] = {
     ("RAG_EMBEDDING_ENGINE", AZURE_OPENAI): ("AZURE_URL", "AZURE_VERSION"),
+    ("RAG_RERANKING_ENGINE", EXTERNAL): ("RAG_EXTERNAL_RERANKER_URL",),
 }
 
 

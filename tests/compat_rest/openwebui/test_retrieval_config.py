@@ -63,7 +63,10 @@ async def test_search_settings_change_the_searches(app, client, people):
     shown = (await client.get(f"{V1}/config", headers=admin)).json()
     assert shown == {"status": True, "TOP_K": 3, "TOP_K_RERANKER": 3,
                      "RELEVANCE_THRESHOLD": 0.0, "HYBRID_BM25_WEIGHT": 0.5,
-                     "ENABLE_RAG_HYBRID_SEARCH": False}
+                     "ENABLE_RAG_HYBRID_SEARCH": False, "RAG_RERANKING_ENGINE": "",
+                     "RAG_RERANKING_MODEL": "", "RAG_EXTERNAL_RERANKER_URL": "",
+                     "RAG_EXTERNAL_RERANKER_API_KEY": "",
+                     "RAG_EXTERNAL_RERANKER_TIMEOUT": ""}
     kb = await make_knowledge(app, people["alice_id"])
     for content in DOCS:
         await client.post("/api/rag/embed", headers=alice,
