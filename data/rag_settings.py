@@ -20,6 +20,12 @@ SEARCH_SETTINGS: dict[str, tuple[str, Any]] = {
     "RELEVANCE_THRESHOLD": ("rag.relevance_threshold", 0.0),
     "HYBRID_BM25_WEIGHT": ("rag.hybrid_bm25_weight", 0.5),
     "ENABLE_RAG_HYBRID_SEARCH": ("rag.enable_hybrid_search", False),
+    # The reranker (data/reranking.py); Open WebUI keeps its timeout as text ("" = none).
+    "RAG_RERANKING_ENGINE": ("rag.reranking_engine", ""),
+    "RAG_RERANKING_MODEL": ("rag.reranking_model", ""),
+    "RAG_EXTERNAL_RERANKER_URL": ("rag.external_reranker_url", ""),
+    "RAG_EXTERNAL_RERANKER_API_KEY": ("rag.external_reranker_api_key", ""),
+    "RAG_EXTERNAL_RERANKER_TIMEOUT": ("rag.external_reranker_timeout", ""),
 }
 # name in Open WebUI's `/retrieval/embedding` form -> (config key, default)
 EMBEDDING_SETTINGS: dict[str, tuple[str, Any]] = {
@@ -30,6 +36,9 @@ EMBEDDING_SETTINGS: dict[str, tuple[str, Any]] = {
     "OPENAI_KEY": ("rag.openai_api_key", ""),
     "OLLAMA_URL": ("rag.ollama.url", "http://localhost:11434"),
     "OLLAMA_KEY": ("rag.ollama.key", ""),
+    "AZURE_URL": ("rag.azure_openai.base_url", ""),
+    "AZURE_KEY": ("rag.azure_openai.api_key", ""),
+    "AZURE_VERSION": ("rag.azure_openai.api_version", ""),
 }
 RAG_DEFAULTS: dict[str, Any] = dict([*SEARCH_SETTINGS.values(), *EMBEDDING_SETTINGS.values()])
 
@@ -42,9 +51,18 @@ def rag_seed(vectors: VectorSettings, embeddings: EmbeddingSettings) -> dict[str
         "rag.relevance_threshold": search.relevance_threshold,
         "rag.hybrid_bm25_weight": search.bm25_weight,
         "rag.enable_hybrid_search": search.hybrid,
+        "rag.reranking_engine": search.reranker.engine,
+        "rag.reranking_model": search.reranker.model,
+        "rag.external_reranker_url": search.reranker.url,
+        "rag.external_reranker_api_key": search.reranker.api_key,
+        "rag.external_reranker_timeout": f"{search.reranker.timeout:g}"
+        if search.reranker.timeout else "",
         "rag.embedding_engine": embeddings.engine, "rag.embedding_model": embeddings.model,
         "rag.embedding_batch_size": embeddings.batch_size,
         "rag.openai_api_base_url": embeddings.openai_base_url,
         "rag.openai_api_key": embeddings.openai_key,
         "rag.ollama.url": embeddings.ollama_base_url, "rag.ollama.key": embeddings.ollama_key,
+        "rag.azure_openai.base_url": embeddings.azure_base_url,
+        "rag.azure_openai.api_key": embeddings.azure_key,
+        "rag.azure_openai.api_version": embeddings.azure_version,
     }

@@ -1,5 +1,5 @@
 """Open WebUI's retrieval settings routes, for administrators: `GET /config` and
-`POST /config/update` (the search defaults), `GET /embedding` and `POST
+`POST /config/update` (the search defaults and the reranker), `GET /embedding` and `POST
 /embedding/update` (the embedding engine, API keys masked). Open WebUI's forms carry
 many settings Parley does not have; those are ignored."""
 
@@ -29,11 +29,17 @@ class SearchForm(Form):
     RELEVANCE_THRESHOLD: Any = None
     HYBRID_BM25_WEIGHT: Any = None
     ENABLE_RAG_HYBRID_SEARCH: Any = None
+    RAG_RERANKING_ENGINE: Any = None
+    RAG_RERANKING_MODEL: Any = None
+    RAG_EXTERNAL_RERANKER_URL: Any = None
+    RAG_EXTERNAL_RERANKER_API_KEY: Any = None
+    RAG_EXTERNAL_RERANKER_TIMEOUT: Any = None
 
 
 class Connection(Form):
     url: Any = None
     key: Any = None
+    version: Any = None  # Azure's api-version; the other connections have none
 
 
 class EmbeddingForm(Form):
@@ -42,6 +48,7 @@ class EmbeddingForm(Form):
     RAG_EMBEDDING_BATCH_SIZE: Any = None
     openai_config: Connection | None = None
     ollama_config: Connection | None = None
+    azure_openai_config: Connection | None = None
 
 
 def _given(form: BaseModel) -> dict[str, Any]:
@@ -53,7 +60,9 @@ def embedding_json(values: dict[str, Any]) -> dict[str, Any]:
             "RAG_EMBEDDING_MODEL": values["RAG_EMBEDDING_MODEL"],
             "RAG_EMBEDDING_BATCH_SIZE": values["RAG_EMBEDDING_BATCH_SIZE"],
             "openai_config": {"url": values["OPENAI_URL"], "key": values["OPENAI_KEY"]},
-            "ollama_config": {"url": values["OLLAMA_URL"], "key": values["OLLAMA_KEY"]}}
+            "ollama_config": {"url": values["OLLAMA_URL"], "key": values["OLLAMA_KEY"]},
+            "azure_openai_config": {"url": values["AZURE_URL"], "key": values["AZURE_KEY"],
+                                    "version": values["AZURE_VERSION"]}}
 
 
 @endpoint()
@@ -78,7 +87,8 @@ async def update_embedding(request: Request, ctx: Context) -> dict:
     await require_admin(ctx)  # others are 401 whatever the body
     form = await parse_body(request, EmbeddingForm)
     changes = _given(form)
-    for kind, prefix in (("openai_config", "OPENAI"), ("ollama_config", "OLLAMA")):
+    for kind, prefix in (("openai_config", "OPENAI"), ("ollama_config", "OLLAMA"),
+                         ("azure_openai_config", "AZURE")):
         for field, value in (changes.pop(kind, None) or {}).items():
             if value is not None:
                 changes[f"{prefix}_{field.upper()}"] = value

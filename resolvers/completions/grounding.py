@@ -26,7 +26,7 @@ from resolvers.context import Context, Viewer
 from resolvers.errors import Invalid, NotFound
 from resolvers.files.access import accessible_file
 from resolvers.knowledge.access import knowledge_not_found, readable_knowledge_ids
-from resolvers.retrieval.search import MAX_QUERY, search
+from resolvers.retrieval.search import MAX_QUERY, query_vector, search
 from resolvers.retrieval.template import query_of, rag_prompt, source_context, with_context
 
 FILE, COLLECTION = "file", "collection"
@@ -120,8 +120,9 @@ async def ground(ctx: Context, viewer: Viewer, body: Mapping[str, Any],
     if not refs or not query.strip():
         return Grounded(dict(body), [])
     sources = []
+    vector = _OnceEmbedded(query[:MAX_QUERY])  # a very long message: searched by its start
     for ref in refs:
-        source = await _source(ctx, ref, names[(ref.kind, ref.id)], query)
+        source = await _source(ctx, ref, names[(ref.kind, ref.id)], vector)
         if source["document"]:
             sources.append(source)
     if not sources:
@@ -157,7 +158,22 @@ async def _readable(ctx: Context, viewer: Viewer, refs: Sequence[Ref], *, refuse
     return names
 
 
-async def _source(ctx: Context, ref: Ref, name: str, query: str) -> dict[str, Any]:
+class _OnceEmbedded:
+    """The query and its embedding, made at the first search and reused by the others:
+    one embedding request per chat request, however many documents it names."""
+
+    def __init__(self, query: str):
+        self.query = query
+        self._vector: list[float] | None = None
+
+    async def vector(self, ctx: Context) -> list[float]:
+        if self._vector is None:
+            self._vector = await query_vector(ctx, self.query)
+        return self._vector
+
+
+async def _source(ctx: Context, ref: Ref, name: str, query: _OnceEmbedded
+                  ) -> dict[str, Any]:
     about = {k: v for k, v in ref.item.items() if k != "data"}
     about.update(type=ref.kind, id=ref.id, name=about.get("name") or name)
     defaults = ctx.settings.vectors.retrieval
@@ -166,8 +182,7 @@ async def _source(ctx: Context, ref: Ref, name: str, query: str) -> dict[str, An
         documents, metadata = await _whole_texts(ctx, ref)
         return {"source": about, "document": documents, "metadata": metadata}
     collection = f"file-{ref.id}" if ref.kind == FILE else ref.id
-    # A very long message is searched by its start rather than refused.
-    found = await search(ctx, [collection], query[:MAX_QUERY])
+    found = await search(ctx, [collection], query.query, vector=await query.vector(ctx))
     return {"source": about, "document": [c.text for c in found],
             "metadata": [dict(c.metadata) for c in found],
             "distances": [c.score for c in found]}

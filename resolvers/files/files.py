@@ -23,6 +23,7 @@ from resolvers.errors import DomainError, Invalid, NotFound
 from resolvers.files import processing
 from resolvers.files.access import accessible_file
 from resolvers.files.indexing import drop_file_vectors
+from resolvers.files.knowledge_upload import check_knowledge_target
 from resolvers.loaders import loaders
 from resolvers.permissions import require_admin, require_verified
 
@@ -91,12 +92,14 @@ async def check_uploader(ctx: Context) -> None:
 
 async def upload_file(ctx: Context, upload: FileUpload) -> FileRow:
     """Verified users: store the bytes and the row; with `process`, queue processing
-    (its status is published on the file's channel)."""
+    (its status is published on the file's channel), after which the file joins the
+    knowledge base its metadata names (`knowledge_id`, writable by the caller)."""
     viewer = await require_verified(ctx)
     settings = file_settings(ctx)
     name = safe_name(upload.name)
     _check_upload(settings, name, await asyncio.to_thread(_source_size, upload.source),
                   upload.process)
+    await check_knowledge_target(ctx, upload.metadata, process=upload.process)
     file_id = str(uuid.uuid4())
     store = uploads(ctx)
     path, size, digest = await asyncio.to_thread(store.save, upload.source, file_id, name)
@@ -113,7 +116,7 @@ async def upload_file(ctx: Context, upload: FileUpload) -> FileRow:
         await asyncio.to_thread(path.unlink, missing_ok=True)
         raise
     if upload.process:
-        processing.queue_after_commit(ctx, file_id)
+        processing.queue_after_commit(ctx, file_id, join_knowledge=True)
     return row
 
 

@@ -29,6 +29,7 @@ from data.tables.base import now_s
 from data.uploads import Uploads
 from resolvers.context import Context, Services
 from resolvers.errors import DomainError
+from resolvers.files import knowledge_upload
 from resolvers.files.access import accessible_file
 from resolvers.files.indexing import bypassed, drop_file_vectors, file_collection, index_file
 from resolvers.permissions import require_verified
@@ -73,11 +74,13 @@ def publish_after_commit(ctx: Context, file_id: str, data: dict[str, Any]) -> No
     ctx.after_commit(publish)
 
 
-def queue_after_commit(ctx: Context, file_id: str, content: str | None = None) -> None:
+def queue_after_commit(ctx: Context, file_id: str, content: str | None = None, *,
+                       join_knowledge: bool = False) -> None:
     services = ctx.services
 
     async def queue() -> None:
-        services.spawn(run_processing(services, file_id, content))
+        services.spawn(run_processing(services, file_id, content,
+                                      join_knowledge=join_knowledge))
 
     ctx.after_commit(queue)
 
@@ -148,8 +151,10 @@ async def fail_file(services: Services, file_id: str, reason: str) -> None:
     await _set_status(services, file_id, {"status": "failed", "error": reason})
 
 
-async def run_processing(services: Services, file_id: str, content: str | None = None
-                         ) -> None:
+async def run_processing(services: Services, file_id: str, content: str | None = None,
+                         *, join_knowledge: bool = False) -> None:
+    """With `join_knowledge` (an upload's first processing), a completed file then joins
+    the knowledge base its upload named (resolvers/files/knowledge_upload.py)."""
     settings = services.settings.files
     assert settings is not None
     slot = _slots.setdefault(asyncio.get_running_loop(), asyncio.Semaphore(1))
@@ -179,6 +184,18 @@ async def run_processing(services: Services, file_id: str, content: str | None =
             raise
         if done is None:  # deleted while it was embedded: its vectors go too
             await drop_file_vectors(Context(services), file_id)
+        elif join_knowledge:
+            await _join(services, done)
+
+
+async def _join(services: Services, row: FileRow) -> None:
+    try:
+        reason = await knowledge_upload.join_knowledge(services, row)
+    except Exception:  # the file stays completed; the reason is what went wrong
+        log.exception("file %s could not join its knowledge base", row.id)
+        reason = "Not added to the knowledge base: " + UNEXPECTED
+    if reason:
+        await _set_status(services, row.id, {"status": "completed", "error": reason})
 
 
 async def recover_unfinished(services: Services) -> int:

@@ -96,11 +96,18 @@ async def _chunks(ctx: Context, row: FileRow) -> list[Chunk]:
 async def _writable(ctx: Context, knowledge_id: str) -> tuple[Viewer, KnowledgeRow]:
     check_read_only(ctx)
     viewer = await require_verified(ctx)
-    row = await knowledge_for(ctx, viewer, knowledge_id, "write")
+    return viewer, await writable_knowledge(ctx, knowledge_id)
+
+
+async def writable_knowledge(ctx: Context, knowledge_id: str) -> KnowledgeRow:
+    """The knowledge base if the caller may add files to it (else not found, or Invalid
+    for an external one): a check only, so it may run inside another write (an upload
+    checks the knowledge base it will join before storing anything)."""
+    row = await knowledge_for(ctx, await require_verified(ctx), knowledge_id, "write")
     if isinstance(row.meta, dict) and row.meta.get("source") == "external":
         raise Invalid("An external knowledge base is read-only.",
                       reason="knowledge_external")
-    return viewer, row
+    return row
 
 
 async def _drop(ctx: Context, knowledge_id: str, chunk_ids: list[str]) -> None:

@@ -20,6 +20,7 @@ from resolvers.memories.rules import (
 from resolvers.retrieval.chunks import embed_texts
 from resolvers.retrieval.errors import store_errors
 from resolvers.retrieval.search import search_vectors
+from resolvers.retrieval.settings import search_settings
 
 MAX_K = 100
 
@@ -30,12 +31,16 @@ class FoundMemory:
     score: float  # (1 + cosine) / 2, as Open WebUI's stores report it; higher is nearer
 
 
-async def query_memories(ctx: Context, query: str, *, k: int = 1) -> list[FoundMemory]:
-    """The caller's k memories nearest `query` in meaning, best first, none below
-    RAG_RELEVANCE_THRESHOLD. NotFound when the caller has no memories (Open WebUI's 404).
+async def query_memories(ctx: Context, query: str, *, k: int | None = None
+                         ) -> list[FoundMemory]:
+    """The caller's k memories nearest `query` in meaning (k defaults to RAG_TOP_K, at
+    most MAX_K), best first, none below RAG_RELEVANCE_THRESHOLD, both as the runtime
+    config has them now. NotFound when the caller has no memories (Open WebUI's 404).
     Only the caller's collection is searched, and only memories that still have a row
     are answered."""
     viewer = await require_memories(ctx)
+    defaults = await search_settings(ctx)
+    k = min(defaults.top_k, MAX_K) if k is None else k
     if not isinstance(query, str) or not query.strip() or len(query) > MAX_CONTENT:
         raise Invalid(f"The query is text of 1 to {MAX_CONTENT} characters.",
                       reason="memory_query", field="content")
@@ -47,9 +52,8 @@ async def query_memories(ctx: Context, query: str, *, k: int = 1) -> list[FoundM
         raise NotFound("You have no memories yet.", reason="memories_empty")
     found = await search_vectors(ctx, [collection_for(viewer.id)], query, k=k)
     rows = await repo.many_own(viewer.id, [chunk.id for chunk in found])
-    threshold = ctx.settings.vectors.retrieval.relevance_threshold
     return [FoundMemory(rows[chunk.id], chunk.score) for chunk in found
-            if chunk.id in rows and chunk.score >= threshold]
+            if chunk.id in rows and chunk.score >= defaults.relevance_threshold]
 
 
 async def reset_memories(ctx: Context) -> int:

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from data.reranking import ExternalReranker
+from data.reranking import ExternalReranker, RerankSettings
 from data.vectors.fusion import cosines, weighted_rrf
 from resolvers.context import Context
 from resolvers.errors import Invalid
@@ -67,17 +67,26 @@ def _chunks(result: Any, collection: str) -> list[RetrievedChunk]:
         strict=True)]
 
 
-async def _query_vector(ctx: Context, query: str) -> list[float]:
-    return (await ctx.services.embedder.embed([query]))[0]
+async def query_vector(ctx: Context, query: str) -> list[float]:
+    """The query's embedding, for a caller searching several times with one query (pass
+    it as `vector=`, so the query is embedded once)."""
+    with store_errors():
+        return (await ctx.services.embedder.embed([query]))[0]
+
+
+async def _vector_for(ctx: Context, query: str, vector: Sequence[float] | None
+                      ) -> list[float]:
+    return await query_vector(ctx, query) if vector is None else list(vector)
 
 
 async def search_vectors(ctx: Context, collections: Sequence[str], query: str, *, k: int,
-                         filter: Mapping[str, Any] | None = None) -> list[RetrievedChunk]:
-    """The k chunks nearest the query's embedding over these collections (missing
-    collections hold nothing)."""
+                         filter: Mapping[str, Any] | None = None,
+                         vector: Sequence[float] | None = None) -> list[RetrievedChunk]:
+    """The k chunks nearest the query's embedding (or `vector`, the query's embedding
+    already made) over these collections (missing collections hold nothing)."""
     names = _check(collections, query, k)
+    vector = await _vector_for(ctx, query, vector)
     with store_errors():
-        vector = await _query_vector(ctx, query)
         found = []
         for name in names:
             result = await ctx.services.vectors.search(name, [vector], limit=k, filter=filter)
@@ -101,9 +110,11 @@ async def search_keywords(ctx: Context, collections: Sequence[str], query: str, 
 async def search_hybrid(ctx: Context, collections: Sequence[str], query: str, *, k: int,
                         k_reranker: int | None = None, threshold: float | None = None,
                         bm25_weight: float | None = None,
-                        filter: Mapping[str, Any] | None = None) -> list[RetrievedChunk]:
+                        filter: Mapping[str, Any] | None = None,
+                        vector: Sequence[float] | None = None) -> list[RetrievedChunk]:
     """Open WebUI's hybrid search per collection (defaults RAG_TOP_K_RERANKER,
-    RAG_RELEVANCE_THRESHOLD, RAG_HYBRID_BM25_WEIGHT), merged: scores are cosines."""
+    RAG_RELEVANCE_THRESHOLD, RAG_HYBRID_BM25_WEIGHT), merged: scores are cosines.
+    `vector`: the query's embedding when the caller has it already."""
     names = _check(collections, query, k)
     defaults = await search_settings(ctx)
     k_reranker = defaults.top_k_reranker if k_reranker is None else k_reranker
@@ -115,17 +126,18 @@ async def search_hybrid(ctx: Context, collections: Sequence[str], query: str, *,
         raise Invalid("k_reranker must be a whole number from 1.", reason="invalid_retrieval")
     keep = min(k, k_reranker)
     found = []
+    vector = await _vector_for(ctx, query, vector)
     with store_errors():
-        vector = await _query_vector(ctx, query)
         for name in names:
             found += await _hybrid_one(ctx, name, query, vector, k, keep, threshold, weight,
-                                       filter)
+                                       filter, defaults.reranker)
     return merged(found, keep)
 
 
 async def _hybrid_one(ctx: Context, name: str, query: str, vector: list[float], k: int,
                       keep: int, threshold: float, weight: float,
-                      filter: Mapping[str, Any] | None) -> list[RetrievedChunk]:
+                      filter: Mapping[str, Any] | None, reranking: RerankSettings
+                      ) -> list[RetrievedChunk]:
     store = ctx.services.vectors
     rankings: list[list[RetrievedChunk]] = []
     weights: list[float] = []
@@ -141,16 +153,17 @@ async def _hybrid_one(ctx: Context, name: str, query: str, vector: list[float], 
     fused = weighted_rrf([[c.text for c in ranking] for ranking in rankings], weights)
     candidates = [by_text[text] for text, _ in fused]
     rescored = [RetrievedChunk(c.id, c.text, s, name, c.metadata)
-                for c, s in await _relevance(ctx, name, query, vector, candidates)
+                for c, s in await _relevance(ctx, name, query, vector, candidates,
+                                             reranking)
                 if s >= threshold]
     return sorted(rescored, key=lambda c: -c.score)[:keep]
 
 
 async def _relevance(ctx: Context, name: str, query: str, vector: list[float],
-                     candidates: list[RetrievedChunk]) -> list[tuple[RetrievedChunk, float]]:
+                     candidates: list[RetrievedChunk], reranking: RerankSettings
+                     ) -> list[tuple[RetrievedChunk, float]]:
     """Open WebUI's rerank step: the external reranker's scores when one is configured
     (RAG_RERANKING_ENGINE=external), else the cosine of each candidate with the query."""
-    reranking = ctx.settings.vectors.retrieval.reranker
     if reranking.external and candidates:
         scores = await ExternalReranker(ctx.services.llm, reranking).scores(
             query, [c.text for c in candidates])
@@ -162,11 +175,13 @@ async def _relevance(ctx: Context, name: str, query: str, vector: list[float],
 
 async def search(ctx: Context, collections: Sequence[str], query: str, *,
                  k: int | None = None, hybrid: bool | None = None,
-                 filter: Mapping[str, Any] | None = None) -> list[RetrievedChunk]:
+                 filter: Mapping[str, Any] | None = None,
+                 vector: Sequence[float] | None = None) -> list[RetrievedChunk]:
     """Retrieval as configured: hybrid when asked (default ENABLE_RAG_HYBRID_SEARCH),
-    else by vector; k defaults to RAG_TOP_K."""
+    else by vector; k defaults to RAG_TOP_K; `vector` as for search_vectors."""
     defaults = await search_settings(ctx)
     k = defaults.top_k if k is None else k
     if defaults.hybrid if hybrid is None else hybrid:
-        return await search_hybrid(ctx, collections, query, k=k, filter=filter)
-    return await search_vectors(ctx, collections, query, k=k, filter=filter)
+        return await search_hybrid(ctx, collections, query, k=k, filter=filter,
+                                   vector=vector)
+    return await search_vectors(ctx, collections, query, k=k, filter=filter, vector=vector)

@@ -40,8 +40,9 @@ class MemoryQueries:
     async def search_memories(
         self, info: Info,
         query: Annotated[str, strawberry.argument(description="What to look for.")],
-        k: Annotated[int, strawberry.argument(
-            description=f"How many, 1 to {search.MAX_K}.")] = 1,
+        k: Annotated[int | None, strawberry.argument(
+            description=f"How many, 1 to {search.MAX_K}; by default RAG_TOP_K "
+                        "as configured now.")] = None,
     ) -> list[MemoryMatch]:
         found = await search.query_memories(info.context, query, k=k)
         return [MemoryMatch(memory=Memory.from_row(f.row), score=f.score) for f in found]

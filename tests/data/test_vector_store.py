@@ -232,3 +232,21 @@ async def test_appends_fill_spare_room_without_touching_earlier_snapshots(store,
     assert len(first.pks) == 4 and len(second.pks) == 5
     assert (await store.search("kb-1", [[0.0, 1.0, 0.0]], limit=5)).ids == [
         ["b", "c", "a", "d", "e"]]
+
+
+async def test_keyword_search_ranks_a_rare_word_above_a_common_one(store):
+    """BM25 on both databases: a word in nearly every chunk says little, so the chunk
+    holding the rare word comes first, even against one that repeats the common word
+    (PostgreSQL's plain ts_rank put that one first)."""
+    common = [Item(f"c{i}", f"The quarterly report number {i} covers the report period",
+                   [1.0, float(i), 0.0]) for i in range(8)]
+    await store.insert("kb-1", [
+        *common, Item("many", "report report report report notes", [0.0, 1.0, 0.0]),
+        Item("rare", "A zebra was seen near the river bank", [0.0, 0.0, 1.0])])
+    found = await store.keyword_search("kb-1", "report zebra", limit=3)
+    assert found.ids[0][0] == "rare"
+    assert found.distances[0][0] > found.distances[0][1]
+    only_common = await store.keyword_search("kb-1", "report", limit=10)
+    assert len(only_common.ids[0]) == 9 and only_common.ids[0][0] == "many"
+    filtered = await store.keyword_search("kb-1", "zebra", limit=3, filter={"missing": 1})
+    assert filtered.ids == [[]]

@@ -8,6 +8,7 @@ import json
 from gql import Client, GraphQLRequest
 from gql.transport.exceptions import TransportQueryError
 from gql.transport.websockets import WebsocketsTransport
+from sqlalchemy import text
 
 from tests.conftest import bearer
 from tests.schema.conftest import auth, error_codes
@@ -15,6 +16,8 @@ from tests.schema.test_chat_statements import recorded
 from tests.schema.test_websocket import TRANSPORT_WS, ws_url
 from tests.support.embeddings import *  # noqa: F403 (processing embeds: the scripted server)
 from tests.support.files import upload, wait_processed
+from tests.support.retrieval import make_knowledge
+from tests.support.waiting import eventually
 
 UPLOAD = """
 mutation Upload($input: UploadFileInput!) {
@@ -152,3 +155,28 @@ async def test_file_status_follows_processing_to_the_end(client, app, accounts, 
         assert "NOT_FOUND" in str(error) or "No file" in str(error)
     else:
         raise AssertionError("a stranger followed another's file")
+
+
+async def test_an_upload_naming_a_knowledge_base_joins_it(client, app, accounts):
+    """metadata.knowledge_id on GraphQL as on REST: checked before anything is stored,
+    the file linked once processed."""
+    await accounts.admin()
+    owner = await accounts.user("owner@example.com")
+    stranger = (await accounts.user("stranger@example.com"))["token"]
+    kb = await make_knowledge(app, owner["id"])
+    refused = await multipart_upload(client, stranger, "a.txt", b"keel and sail",
+                                     metadata={"knowledge_id": kb})
+    assert error_codes(refused.json()) == ["NOT_FOUND"]
+    assert (await client.get("/api/v1/files/", headers=bearer(stranger))).json()["total"] == 0
+
+    response = await multipart_upload(client, owner["token"], "a.txt", b"keel and sail",
+                                      metadata={"knowledge_id": kb})
+    file_id = response.json()["data"]["uploadFile"]["file"]["id"]
+
+    async def linked() -> bool:
+        async with app.state.services.sessionmaker() as session:
+            return (await session.execute(text(
+                "SELECT count(*) FROM knowledge_file WHERE knowledge_id = :k "
+                "AND file_id = :f"), {"k": kb, "f": file_id})).scalar_one() == 1
+
+    await eventually(linked, 20)

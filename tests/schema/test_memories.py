@@ -21,6 +21,8 @@ LIST = """query List($after: String) { memories(first: 2, after: $after) {
 ONE = """query One($id: ID!) { memory(id: $id) { id content } }"""
 SEARCH = """query Search($q: String!, $k: Int!) {
   searchMemories(query: $q, k: $k) { score memory { id content } } }"""
+SEARCH_DEFAULT_K = """query Search($q: String!) {
+  searchMemories(query: $q) { score memory { id content } } }"""
 
 
 @pytest.fixture
@@ -28,7 +30,7 @@ async def tokens(graphql):
     admin = await graphql.admin()
     alice = await graphql.add_user(admin, "alice@example.com")
     bob = await graphql.add_user(admin, "bob@example.com")
-    return {"alice": alice["token"], "bob": bob["token"]}
+    return {"alice": alice["token"], "bob": bob["token"], "admin": admin}
 
 
 async def _add(graphql, token, content, **extra):
@@ -136,3 +138,29 @@ async def test_a_memory_change_beside_another_write_is_refused_and_nothing_is_wr
     assert (await graphql.ok(LIST, token=alice))["memories"]["totalCount"] == 0
     alone = await graphql.ok(ADD, {"input": {"content": "I live in Paris"}}, token=alice)
     assert alone["addMemory"]["memory"]["id"]
+
+
+async def test_search_follows_the_runtime_top_k_and_threshold(client, graphql, tokens):
+    """RAG_TOP_K and RAG_RELEVANCE_THRESHOLD as admins set them now, not as the process
+    started: on GraphQL and on Open WebUI's memories query."""
+    alice = tokens["alice"]
+    for content in ("I like chess", "I like go", "My cat is called Tom", "I sail boats"):
+        await _add(graphql, alice, content)
+    found = (await graphql.ok(SEARCH_DEFAULT_K, {"q": "chess"}, token=alice))["searchMemories"]
+    assert len(found) == 3  # RAG_TOP_K's default
+    admin = {"Authorization": f"Bearer {tokens['admin']}"}
+    changed = await client.post("/api/v1/retrieval/config/update", headers=admin,
+                                json={"TOP_K": 2})
+    assert changed.status_code == 200, changed.text
+    found = (await graphql.ok(SEARCH_DEFAULT_K, {"q": "chess"}, token=alice))["searchMemories"]
+    assert len(found) == 2 and found[0]["memory"]["content"] == "I like chess"
+    assert found[1]["score"] < 0.7 < found[0]["score"]  # (1 + cosine) / 2
+
+    await client.post("/api/v1/retrieval/config/update", headers=admin,
+                      json={"RELEVANCE_THRESHOLD": 0.7})
+    found = (await graphql.ok(SEARCH, {"q": "chess", "k": 4}, token=alice))["searchMemories"]
+    assert [f["memory"]["content"] for f in found] == ["I like chess"]
+    rest = await client.post("/api/v1/memories/query", json={"content": "sail", "k": 4},
+                             headers={"Authorization": f"Bearer {alice}"})
+    assert rest.status_code == 200, rest.text
+    assert rest.json()["documents"] == [["I sail boats"]]

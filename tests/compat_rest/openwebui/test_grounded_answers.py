@@ -284,3 +284,23 @@ async def test_a_very_long_question_is_still_grounded(app, client, owner, openai
         model="gpt-4o", messages=[{"role": "user", "content": question}],
         extra_body={"files": [{"type": "file", "id": file_id}]})
     assert reply.model_extra["sources"][0]["document"] == [PASSAGE]
+
+
+@pytest.mark.parametrize("setting", ["", "ENABLE_RAG_HYBRID_SEARCH"])
+async def test_the_question_is_embedded_once_whatever_the_documents(
+        app, client, owner, openai_for, upstream, setting):
+    """Three files and a knowledge base searched with one embedding request."""
+    names = ("lighthouse.md", "ferries.md", "harbour.md")
+    files = [await chunked_file(app, client, owner, name, f"{PASSAGE} ({name})")
+             for name in names]
+    knowledge_id = await add_knowledge(app, (await client.get(
+        "/api/v1/auths/", headers=bearer(owner))).json()["id"], "Ferries", OTHER)
+    before = sum(r.path == "/api/embed" for r in upstream.requests)
+    reply = await openai_for(owner).chat.completions.create(
+        model="gpt-4o", messages=[{"role": "user", "content": QUESTION}],
+        extra_body={"files": [*({"type": "file", "id": f} for f in files),
+                              {"type": "collection", "id": knowledge_id}]})
+    assert len(reply.model_extra["sources"]) == 4
+    prompt = prompt_of(upstream)
+    assert all(f"({name})" in prompt for name in names) and OTHER in prompt
+    assert sum(r.path == "/api/embed" for r in upstream.requests) - before == 1

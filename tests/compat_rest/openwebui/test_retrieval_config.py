@@ -10,9 +10,11 @@ import pytest
 from sqlalchemy import select, text
 
 from data.tables import ConfigRow
+from resolvers.retrieval.settings import mask
 from tests.conftest import bearer
 from tests.support.embeddings import *  # noqa: F403 (the embedding fixtures)
-from tests.support.embeddings import DIMS, MODEL, embedding_env
+from tests.support.embeddings import DIMS, MODEL, bag_of_words, embedding_env
+from tests.support.reranking import ScriptedModels
 from tests.support.retrieval import make_knowledge
 from tests.support.server import free_port
 
@@ -61,7 +63,10 @@ async def test_search_settings_change_the_searches(app, client, people):
     shown = (await client.get(f"{V1}/config", headers=admin)).json()
     assert shown == {"status": True, "TOP_K": 3, "TOP_K_RERANKER": 3,
                      "RELEVANCE_THRESHOLD": 0.0, "HYBRID_BM25_WEIGHT": 0.5,
-                     "ENABLE_RAG_HYBRID_SEARCH": False}
+                     "ENABLE_RAG_HYBRID_SEARCH": False, "RAG_RERANKING_ENGINE": "",
+                     "RAG_RERANKING_MODEL": "", "RAG_EXTERNAL_RERANKER_URL": "",
+                     "RAG_EXTERNAL_RERANKER_API_KEY": "",
+                     "RAG_EXTERNAL_RERANKER_TIMEOUT": ""}
     kb = await make_knowledge(app, people["alice_id"])
     for content in DOCS:
         await client.post("/api/rag/embed", headers=alice,
@@ -204,3 +209,67 @@ async def test_rows_of_the_wrong_type_fall_back_to_the_environment(app, client, 
                               json={"collection_name": kb, "query": "cats"})
     assert found.status_code == 200 and "ids" in found.json()  # vector search, as by env
     assert len(found.json()["documents"][0]) == 3  # RAG_TOP_K from the environment
+
+
+# ---- Azure OpenAI embeddings chosen at run time ---------------------------------------
+
+AZURE_KEY = "azure-0123456789abcdef-secret"
+
+
+@pytest.fixture
+async def azure():
+    async with ScriptedModels() as scripted:
+        scripted.azure_key = AZURE_KEY
+        scripted.vectorize = bag_of_words
+        yield scripted
+
+
+async def test_azure_embeddings_are_chosen_at_run_time(app, client, people, azure):
+    admin, alice = people["admin"], people["alice"]
+    shown = (await client.get(f"{V1}/embedding", headers=admin)).json()
+    assert shown["azure_openai_config"] == {"url": "", "key": "", "version": ""}
+    changed = await client.post(f"{V1}/embedding/update", headers=admin, json={
+        "RAG_EMBEDDING_ENGINE": "azure_openai", "RAG_EMBEDDING_MODEL": "embed-deploy",
+        "azure_openai_config": {"url": azure.url, "key": AZURE_KEY,
+                                "version": "2024-02-01"}})
+    assert changed.status_code == 200, changed.text
+    config = changed.json()["azure_openai_config"]
+    assert AZURE_KEY not in changed.text and config["key"] == mask(AZURE_KEY)
+    assert config["url"] == azure.url and config["version"] == "2024-02-01"
+    assert await stored(app, "rag.azure_openai.api_key") == AZURE_KEY
+    assert await stored(app, "rag.azure_openai.base_url") == azure.url
+    assert await stored(app, "rag.azure_openai.api_version") == "2024-02-01"
+
+    kb = await make_knowledge(app, people["alice_id"])
+    for content in DOCS:
+        response = await client.post("/api/rag/embed", headers=alice,
+                                     json={"content": content, "collection_name": kb})
+        assert response.status_code == 200, response.text
+    found = await client.post(f"{V1}/query/doc", headers=alice,
+                              json={"collection_name": kb, "query": "cats sleep", "k": 1})
+    assert found.json()["documents"] == [[DOCS[0]]]
+    sent = [r for r in azure.requests if "/openai/deployments/embed-deploy/" in r.path]
+    assert len(sent) == 4 and all(r.headers["api-key"] == AZURE_KEY for r in sent)
+
+    # The form sent back as shown keeps the real key; a wrong key is refused upstream.
+    again = await client.post(f"{V1}/embedding/update", headers=admin, json=changed.json())
+    assert again.status_code == 200 and await stored(app, "rag.azure_openai.api_key") \
+        == AZURE_KEY
+    await client.post(f"{V1}/embedding/update", headers=admin,
+                      json={"azure_openai_config": {"key": "wrong"}})
+    refused = await client.post("/api/rag/embed", headers=alice, json={"texts": ["cats"]})
+    assert refused.status_code in (401, 502) and "wrong" not in refused.text
+
+
+@pytest.mark.parametrize("body", [
+    {"RAG_EMBEDDING_ENGINE": "azure_openai"},  # no URL nor version stored yet
+    {"RAG_EMBEDDING_ENGINE": "azure_openai", "azure_openai_config": {"url": "http://x"}},
+    {"RAG_EMBEDDING_ENGINE": "azure_openai",
+     "azure_openai_config": {"url": "ftp://x", "version": "2024-02-01"}},
+    {"azure_openai_config": {"version": 5}}, {"azure_openai_config": {"key": ["k"]}}])
+async def test_bad_azure_settings_change_nothing(app, client, people, body):
+    response = await client.post(f"{V1}/embedding/update", headers=people["admin"], json=body)
+    assert response.status_code == 400, response.text
+    assert "detail" in response.json()
+    assert await stored(app, "rag.embedding_engine") == "ollama"
+    assert await stored(app, "rag.azure_openai.base_url") == ""
