@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from sqlalchemy import (
-    Integer,
+    BigInteger,
     Text,
     and_,
     bindparam,
@@ -148,8 +148,8 @@ class ChatRepo:
         ordering = ((column.desc(), ChatRow.id.desc()) if listing.descending
                     else (column.asc(), ChatRow.id.asc()))
         stmt = (select(*SUMMARY).where(*self._where(listing, bindparam("user_id")))
-                .order_by(*ordering).offset(bindparam("offset", type_=Integer)))
-        return stmt.limit(bindparam("limit", type_=Integer)) if limited else stmt
+                .order_by(*ordering).offset(bindparam("offset", type_=BigInteger)))
+        return stmt.limit(bindparam("limit", type_=BigInteger)) if limited else stmt
 
     async def count(self, listing: ChatListing) -> int:
         stmt = select(func.count()).select_from(ChatRow).where(*self._where(listing))

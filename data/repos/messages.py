@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import (
     JSON,
-    Integer,
+    BigInteger,
     Text,
     and_,
     bindparam,
@@ -193,7 +193,7 @@ def _window_statement(scope: str, from_end: bool, keys: tuple[str, ...]):
     chat_ids = bindparam("chat_ids", expanding=True)
     numbered = _branch(chat_ids) if scope == "branch" else _tree(chat_ids)
     position, total = numbered.c.position, numbered.c.total
-    skip, limit = bindparam("skip", type_=Integer), bindparam("limit", type_=Integer)
+    skip, limit = bindparam("skip", type_=BigInteger), bindparam("limit", type_=BigInteger)
     if from_end:
         wanted = and_(position >= total - skip - limit, position < total - skip)
     else:
