@@ -92,7 +92,8 @@ async def start_turn(ctx: Context, turn: ChatTurn, *, route: str = "graphql") ->
         return await start_chat(ctx, ChatOpening(
             model=turn.model, content=turn.content or "", temperature=turn.temperature,
             max_tokens=turn.max_tokens,
-            fields={"files": list(turn.files)} if turn.files else {}), route=route)
+            fields={"files": list(turn.files)} if turn.files else {}), route=route,
+            inlet=True)
     viewer = await require_verified(ctx)
     locked = await lock_chat(ctx, viewer, turn.chat_id)
     tree = locked.tree
@@ -102,7 +103,7 @@ async def start_turn(ctx: Context, turn: ChatTurn, *, route: str = "graphql") ->
     files = tree.messages[question_id].get("files")
     if isinstance(files, list) and files:
         body["files"] = files
-    plan = await plan_chat_stream(ctx, body)
+    plan = await plan_chat_stream(ctx, body, inlet=True)
     task = prepare(kind=COMPLETION, user_id=viewer.id, model=plan.model, route=route,
                    chat_id=turn.chat_id)
     answer_id = str(uuid.uuid4())
@@ -117,12 +118,12 @@ async def start_turn(ctx: Context, turn: ChatTurn, *, route: str = "graphql") ->
     return TurnStarted(task, locked.row, question, _row(locked, answer_id))
 
 
-async def start_chat(ctx: Context, opening: ChatOpening, *, route: str = "graphql"
-                     ) -> TurnStarted:
+async def start_chat(ctx: Context, opening: ChatOpening, *, route: str = "graphql",
+                     inlet: bool = False) -> TurnStarted:
     """Any approved account, for a model it may use: create a chat (titled as a new chat)
     holding the message and an empty answer under it, and start answering once the
-    transaction commits. Nothing is written when anything is refused. Publishes
-    chat.created."""
+    transaction commits (the filters' inlet editing what the model is sent, with
+    `inlet`). Nothing is written when anything is refused. Publishes chat.created."""
     viewer = await require_verified(ctx)
     content = opening.content
     if not (content.strip() if isinstance(content, str) else content):
@@ -132,7 +133,7 @@ async def start_chat(ctx: Context, opening: ChatOpening, *, route: str = "graphq
         {"model": opening.model, "messages": [{"role": "user", "content": content}],
          **({"files": opening.fields["files"]} if opening.fields.get("files") else {})},
         opening)
-    plan = await plan_chat_stream(ctx, prompt)
+    plan = await plan_chat_stream(ctx, prompt, inlet=inlet)
     question = {**opening.fields, "role": "user", "content": content, "timestamp": now_s(),
                 "models": [plan.model]}
     sign(question, viewer)

@@ -156,16 +156,22 @@ class StreamPlan:
         return stream
 
 
-async def plan_chat_stream(ctx: Context, body: Mapping[str, Any]) -> StreamPlan:
+async def plan_chat_stream(ctx: Context, body: Mapping[str, Any], *, inlet: bool = False
+                           ) -> StreamPlan:
     """Verified users, for models they may use: an OpenAI-shaped chat body, checked and
     put in the format of the model's upstream (or of the pipe function serving the model:
-    a PipePlan, started the same way); nothing is sent yet."""
+    a PipePlan, started the same way); nothing is sent yet. With `inlet` the filters'
+    inlet edits the body first (a failing one refuses the request, nothing sent)."""
     # Imported here: resolvers.completions.pipes builds on this module.
     from resolvers.completions.pipes import PipePlan
     from resolvers.functions import runtime as functions
     from resolvers.functions.chain import filter_chain
 
     viewer = await require_verified(ctx)
+    if inlet:
+        # Before the model is read: an inlet may name another model, as on REST.
+        _check_chat_body(body)
+        body = await functions.apply_filters(ctx, dict(body), "inlet")
     model = _check_chat_body(body)
     pipe = await functions.find_pipe(ctx, model)
     if pipe is not None:
@@ -180,13 +186,14 @@ async def plan_chat_stream(ctx: Context, body: Mapping[str, Any]) -> StreamPlan:
                       grounded.sources, await filter_chain(ctx, model))
 
 
-async def start_chat_stream(ctx: Context, body: Mapping[str, Any], *, route: str
-                            ) -> ChatStream:
-    """Verified users, for models they may use. An OpenAI-shaped chat body, sent to the
-    model's upstream in its own format; the answer comes back as ChatChunks."""
+async def start_chat_stream(ctx: Context, body: Mapping[str, Any], *, route: str,
+                            inlet: bool = False) -> ChatStream:
+    """Verified users, for models they may use. An OpenAI-shaped chat body (through the
+    filters' inlet first, with `inlet`), sent to the model's upstream in its own format;
+    the answer comes back as ChatChunks."""
     from resolvers.completions.filtered import filtered  # it builds on this module
 
-    plan = await plan_chat_stream(ctx, body)
+    plan = await plan_chat_stream(ctx, body, inlet=inlet)
     return filtered(plan, plan.start(ctx.services, route=route), ctx.services)
 
 
@@ -340,7 +347,7 @@ async def stream_prompt_completion(ctx: Context, request: PromptRequest
         async with ctx.unit_of_work():
             await require_verified(ctx)
             body = prompt_body(request)
-            stream = await start_chat_stream(ctx, body, route="graphql")
+            stream = await start_chat_stream(ctx, body, route="graphql", inlet=True)
     except (Unauthenticated, Forbidden) as error:
         if error.reason != "model_access_denied":
             raise

@@ -85,12 +85,13 @@ def _usage(usage: Usage | None) -> dict[str, int] | None:
     return {"prompt": usage.prompt_tokens, "completion": usage.completion_tokens}
 
 
-async def start_completion_task(ctx: Context, body: Mapping[str, Any], *, route: str
-                                ) -> TaskInfo:
+async def start_completion_task(ctx: Context, body: Mapping[str, Any], *, route: str,
+                                inlet: bool = False) -> TaskInfo:
     """Verified users, for models they may use: start answering an OpenAI-shaped chat
-    body in the background and return its task at once. Follow it with
-    `follow_completion`; stop it like any task. Publishes on `completion:<task_id>`."""
-    stream = await start_chat_stream(ctx, body, route=route)
+    body (through the filters' inlet first, with `inlet`) in the background and return
+    its task at once. Follow it with `follow_completion`; stop it like any task.
+    Publishes on `completion:<task_id>`."""
+    stream = await start_chat_stream(ctx, body, route=route, inlet=inlet)
     run_stream(ctx.services, stream)
     return stream.task
 
@@ -108,7 +109,7 @@ def run_stream(services: Services, stream: ChatStream, *, message_id: str | None
 async def start_prompt_task(ctx: Context, request: PromptRequest, *, route: str) -> TaskInfo:
     """As `start_completion_task`, for a single prompt (and an optional system prompt)."""
     await require_verified(ctx)
-    return await start_completion_task(ctx, prompt_body(request), route=route)
+    return await start_completion_task(ctx, prompt_body(request), route=route, inlet=True)
 
 
 async def _produce(services: Services, stream: ChatStream, transcript: Transcript,
