@@ -1,8 +1,8 @@
 """Filters' `inlet` on GraphQL completions (SQLite and PostgreSQL), as on REST's unified
 route: a global filter's inlet edits what the scripted upstream receives from
-`startChatCompletion` (in a chat, or opening one) and `promptCompletion`, while the
-chat keeps the message as it was written; a failing inlet refuses the completion, with
-nothing written and the upstream never asked."""
+`startChatCompletion` (in a chat, or opening one), `promptCompletion` and
+`startCompletion`, while the chat keeps the message as it was written; a failing inlet
+refuses the completion, with nothing written and the upstream never asked."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 from tests.conftest import bearer
 from tests.schema.test_chat_answers import START, new_chat
 from tests.schema.test_completion_tasks import follow
+from tests.schema.test_completion_tasks import start as start_task
 from tests.schema.test_prompt_completion import events
 from tests.support.ai import live, upstream, upstream_env  # noqa: F401 (fixtures)
 from tests.support.chats import stored
@@ -76,6 +77,15 @@ async def test_inlet_edits_what_a_prompt_completion_sends(client, graphql, live,
     got = await events(live, token, model="gpt-4o", prompt="Hello?")
     assert got[-1]["__typename"] == "CompletionDone", got
     assert _sent(upstream) == ["Hello? [tagged]"]
+
+
+async def test_inlet_edits_what_a_started_completion_sends(client, graphql, live,  # noqa: F811
+                                                           upstream):  # noqa: F811
+    token = await graphql.admin()
+    await _global_filter(client, token, "tag_filter", source("tag_filter"))
+    got = await follow(live, token, await start_task(graphql, token, "gpt-4o", "Hey"))
+    assert got[-1]["__typename"] == "CompletionDone", got
+    assert _sent(upstream) == ["Hey [tagged]"]
 
 
 async def test_a_failing_inlet_refuses_a_chat_completion(app, client, graphql,
