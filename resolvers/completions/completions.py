@@ -169,7 +169,8 @@ async def plan_chat_stream(ctx: Context, body: Mapping[str, Any], *, inlet: bool
 
     viewer = await require_verified(ctx)
     if inlet:
-        # Before the model is read: an inlet may name another model, as on REST.
+        # A malformed body is refused as usual before any filter sees it; the model is
+        # read after the inlet, which may name another one (as on REST).
         _check_chat_body(body)
         body = await functions.apply_filters(ctx, dict(body), "inlet")
     model = _check_chat_body(body)
