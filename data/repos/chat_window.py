@@ -1,0 +1,68 @@
+"""One chat and a window of its messages, read in one statement.
+
+`chat(id:) { ... messages { ... } }` needs the chat's summary (to check who may read
+it) and one window of its messages. Read one after the other, that is two round trips
+through the session and the driver, a third of such a request's statements; here the
+window statement (data/repos/messages.py) is joined to the chat's row, so the database
+answers both at once. Messages of a chat the caller may not read are read and dropped
+by the resolver, which refuses the chat as before: reading has no side effects.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Collection
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from data.repos.chats import SUMMARY, ChatSummary
+from data.repos.messages import (
+    MessageWindow,
+    WindowPage,
+    _window_statement,
+    fields_class,
+    read_columns,
+)
+from data.repos.rows import core_rows
+from data.tables import ChatRow
+
+_SUMMARY_WIDTH = len(SUMMARY)
+
+
+@functools.cache
+def _statement(scope: str, from_end: bool, keys: tuple[str, ...]):
+    """Built once per shape, with bind parameters, as the window statement is."""
+    window = _window_statement(scope, from_end, keys).subquery("message_window")
+    # By position: a message column may share a name with the window's own chat_id.
+    chat_id, position, total, *messages = window.c
+    return (select(*SUMMARY, position, total, *messages)
+            .select_from(ChatRow)
+            .outerjoin(window, chat_id == ChatRow.id)
+            .where(ChatRow.id == bindparam("chat_id"))
+            .order_by(position))
+
+
+async def chat_with_window(session: AsyncSession, chat_id: str, window: MessageWindow, *,
+                           columns: Collection[str] | None = None
+                           ) -> tuple[ChatSummary | None, WindowPage]:
+    """The chat's summary (None when there is no such chat) and the window of its
+    messages, as MessageRepo.windows would give it for this one chat."""
+    keys = read_columns(columns)
+    stmt = _statement(window.scope, window.from_end, keys)
+    params = {"chat_id": chat_id, "chat_ids": [chat_id], "skip": window.skip,
+              "limit": window.limit}
+    rows = await core_rows(session, stmt, params)
+    page = WindowPage()
+    if not rows:
+        return None, page
+    make = fields_class(keys)
+    for row in rows:
+        at, count = row[_SUMMARY_WIDTH], row[_SUMMARY_WIDTH + 1]
+        values = row[_SUMMARY_WIDTH + 2:]
+        page.total = count or 0  # no message at all: the join finds no window row
+        if values[0] is not None:  # the message's id: None outside the window
+            if not page.rows:
+                page.start = at
+            page.rows.append(make(values))
+    return ChatSummary._make(rows[0][:_SUMMARY_WIDTH]), page
