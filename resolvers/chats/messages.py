@@ -130,8 +130,10 @@ async def read_chat_with_messages(ctx: Context, chat_id: str, window: MessageWin
     page = None
     if found is None:
         async with serial(ctx):
-            found, page = await chat_with_window(ctx.session, chat_id, window,
-                                                 columns=columns)
+            # A read unit of work sees only committed rows: the point reader may serve it.
+            found, page = await chat_with_window(
+                ctx.session, chat_id, window, columns=columns,
+                reader=None if ctx.writes else ctx.services.reader)
         if found is not None:
             loaders(ctx).listed_chats[chat_id] = found
     if found is None or not may_read(ctx, viewer, found):

@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import pytest
 
+from data.point_reads import PostgresReader
 from tests.compat_rest.openwebui.test_chats import new_chat, tree
 from tests.schema.conftest import error_codes
 from tests.schema.test_chat_statements import recorded
@@ -26,6 +29,26 @@ def two(args: str) -> str:
             f"other: messages(first: 1, scope: TREE) {{ totalCount }} }} }}")
 
 
+@contextmanager
+def on_the_driver(app):
+    """The statements the point reader's asyncpg pool runs for larger reads (records)."""
+    reader, statements = app.state.services.reader, []
+    if not isinstance(reader, PostgresReader):
+        yield statements
+        return
+    records = reader.records
+
+    async def recorded_records(sql, *params):
+        statements.append(sql)
+        return await records(sql, *params)
+
+    reader.records = recorded_records
+    try:
+        yield statements
+    finally:
+        del reader.records
+
+
 def reads(statements: list[str]) -> list[str]:
     return [s for s in statements if s.strip().upper() not in TRANSACTION]
 
@@ -38,17 +61,19 @@ async def branched_chat(client, token) -> str:
 
 
 @pytest.mark.parametrize("args", WINDOWS)
-async def test_one_window_is_read_with_the_chat(app, client, graphql, accounts, args):
+async def test_one_window_is_read_with_the_chat(app, client, graphql, accounts, args,
+                                                backend):
     await accounts.admin()
     token = accounts.admin_token
     chat_id = await branched_chat(client, token)
-    with recorded(app) as statements:
+    with recorded(app) as statements, on_the_driver(app) as driver:
         alone = await graphql.ok(one(args), {"id": chat_id}, token=token)
-    # the chat's row and its messages in one statement (the caller's account is read on
-    # the driver, beside the session)
-    statements = reads(statements)
+    # The chat's row and its messages in one statement: on PostgreSQL on the point
+    # reader's pool, outside the session; on SQLite through the session.
+    statements = reads(statements) + driver
     assert len(statements) == 1, statements
     assert "chat_message" in statements[0] and "FROM chat" in statements[0]
+    assert len(driver) == (1 if backend == "postgres" else 0)
     with recorded(app) as statements:
         beside = await graphql.ok(two(args), {"id": chat_id}, token=token)
     assert len(reads(statements)) == 3, statements
