@@ -85,6 +85,10 @@ class PostgresReader:
     async def all(self, sql: str, *params: Any) -> Sequence[Mapping[str, Any]]:
         return [dict(r) for r in await (await self._acquire_pool()).fetch(sql, *params)]
 
+    async def records(self, sql: str, *params: Any) -> list[asyncpg.Record]:
+        """The rows as asyncpg gives them (tuples by position), for a larger read."""
+        return await (await self._acquire_pool()).fetch(sql, *params)
+
     async def close(self) -> None:
         if self._pool is not None:
             await self._pool.close()

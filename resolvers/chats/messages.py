@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from data.chat_json import row_values
+from data.repos.chat_window import chat_with_window
+from data.repos.chats import ChatSummary
 from data.repos.messages import MessageRepo, MessageWindow, WindowPage
 from data.tables import ChatMessageRow, ChatRow
 from data.tables.base import now_s
@@ -21,6 +23,7 @@ from resolvers.chats import events as chat_events
 from resolvers.chats import limits as chat_limits
 from resolvers.chats.access import (
     LockedChat,
+    chat_not_found,
     lock_chat,
     may_read,
     readable_summary,
@@ -114,6 +117,34 @@ async def list_messages_of_chats(ctx: Context, chats: Sequence[Any], window: Mes
     async with serial(ctx):
         return await MessageRepo(ctx.session).windows(list(dict.fromkeys(chat_ids)), window,
                                                       columns=columns)
+
+
+async def read_chat_with_messages(ctx: Context, chat_id: str, window: MessageWindow, *,
+                                  columns: Collection[str] | None = None
+                                  ) -> tuple[ChatSummary, WindowPage]:
+    """chats.read_chat_summary and list_messages_of_chats for that one chat, with the
+    same checks in the same order, read in one statement when this unit of work has not
+    read the chat yet (a field that reads one chat and its messages: `chat(id:)`)."""
+    viewer = await require_verified(ctx)
+    found = loaders(ctx).listed_chats.get(chat_id)
+    page = None
+    if found is None:
+        async with serial(ctx):
+            # A read unit of work sees only committed rows: the point reader may serve it.
+            found, page = await chat_with_window(
+                ctx.session, chat_id, window, columns=columns,
+                reader=None if ctx.writes else ctx.services.reader)
+        if found is not None:
+            loaders(ctx).listed_chats[chat_id] = found
+    if found is None or not may_read(ctx, viewer, found):
+        raise chat_not_found()
+    if page is None:
+        return found, (await list_messages_of_chats(ctx, [found], window,
+                                                    columns=columns))[chat_id]
+    if window.scope not in SCOPES:
+        raise Invalid("scope is branch or tree.", reason="invalid_scope", field="scope")
+    chat_limits.page(window.limit, chat_limits.MAX_MESSAGE_PAGE, "messages")
+    return found, page
 
 
 async def get_message(ctx: Context, chat_id: str, message_id: str) -> ChatMessageRow:

@@ -122,10 +122,28 @@ def requested(info: Info) -> set[str]:
     return names
 
 
-async def _prefetch(info: Info, rows, nodes: list[Chat], paths: tuple = NODE_PATHS) -> None:
+def _message_shapes(info: Info, paths: tuple) -> dict[MessageWindow, tuple[set, set]]:
+    """Per distinct window, what any of its selections asks of the connection and of
+    its messages: each chat's connection is built once, with those fields only. A
+    window with invalid arguments is left out: the field reports it."""
+    shapes: dict[MessageWindow, tuple[set[str], set[str]]] = {}
+    for nested in nested_fields(info, "messages", paths):
+        try:
+            window = window_of(**nested.arguments)
+        except DomainError:
+            continue
+        names, node_names = shapes.setdefault(window, (set(), set()))
+        names |= nested.names
+        node_names |= nested.node_names
+    return shapes
+
+
+async def _prefetch(info: Info, rows, nodes: list[Chat], paths: tuple = NODE_PATHS,
+                    read: dict | None = None) -> None:
     """The owners and the message windows the query selects on the page, for every chat
-    at once (schema/prefetch.py); a window with invalid arguments is left to the field.
-    `paths` says where the chats are selected: a connection's nodes, or the field itself."""
+    at once (schema/prefetch.py). `paths` says where the chats are selected: a
+    connection's nodes, or the field itself; `read` holds windows already read
+    ({window: {chat id: page}})."""
     if not nodes:
         return
     for node in nodes:
@@ -137,19 +155,8 @@ async def _prefetch(info: Info, rows, nodes: list[Chat], paths: tuple = NODE_PAT
         for node in nodes:
             if node.id in owners:
                 node.ready["owner"] = users[id(owners[node.id])]
-    # Per distinct window, what any of its selections asks of the connection and of
-    # its messages: each chat's connection is built once, with those fields only.
-    shapes: dict[MessageWindow, tuple[set[str], set[str]]] = {}
-    for nested in nested_fields(info, "messages", paths):
-        try:
-            window = window_of(**nested.arguments)
-        except DomainError:
-            continue
-        names, node_names = shapes.setdefault(window, (set(), set()))
-        names |= nested.names
-        node_names |= nested.node_names
-    for window, (names, node_names) in shapes.items():
-        pages = await chat_messages.list_messages_of_chats(
+    for window, (names, node_names) in _message_shapes(info, paths).items():
+        pages = (read or {}).get(window) or await chat_messages.list_messages_of_chats(
             ctx, rows, window, columns=message_columns(node_names))
         kind = f"messages-{window.scope}"
         for node in nodes:
@@ -202,9 +209,18 @@ class ChatQueries:
         # Prepared as a page's chats are: its owner and message windows are read here,
         # without a dataloader's round of the event loop, and the whole object is then
         # completed by schema/execution.py's plain path.
-        row = await chats.read_chat_summary(info.context, str(id))
+        shapes = _message_shapes(info, ITSELF)
+        if len(shapes) != 1:
+            row = await chats.read_chat_summary(info.context, str(id))
+            node = Chat.from_row(row)
+            await _prefetch(info, [row], [node], ITSELF)
+            return node
+        # One window of messages (the usual case): read with the chat, in one statement.
+        [(window, (_, node_names))] = shapes.items()
+        row, page = await chat_messages.read_chat_with_messages(
+            info.context, str(id), window, columns=message_columns(node_names))
         node = Chat.from_row(row)
-        await _prefetch(info, [row], [node], ITSELF)
+        await _prefetch(info, [row], [node], ITSELF, read={window: {row.id: page}})
         return node
 
     @strawberry.field(description="The caller's tags, by name.")
