@@ -50,17 +50,20 @@ class Image:
         return self.content_type.split("/")[1].replace("jpeg", "jpg")
 
 
+IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/webp", "image/gif"})
+
+
 def sniff(data: bytes) -> str | None:
-    """The image type its first bytes say, for the formats engines produce."""
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    if data.startswith((b"GIF87a", b"GIF89a")):
-        return "image/gif"
-    return None
+    """The image type its first bytes say (puremagic's signatures), for the formats
+    engines produce."""
+    import puremagic
+
+    try:
+        matches = puremagic.magic_string(data[:512])
+    except (puremagic.PureError, ValueError):
+        return None
+    kind = matches[0].mime_type if matches else None
+    return kind if kind in IMAGE_TYPES else None
 
 
 def image_of(engine: str, data: bytes) -> Image:
