@@ -9,9 +9,7 @@ import pytest
 from gql import Client, GraphQLRequest, gql
 from gql.transport.websockets import WebsocketsTransport
 
-from tests.support.databases import REDIS_URL
-from tests.support.server import running_servers
-from tests.support.upstream import ScriptedUpstream
+from tests.support.server import one_deployment
 from tests.support.waiting import eventually
 
 FOLLOW = gql("""subscription Follow($id: ID!) {
@@ -31,20 +29,9 @@ async def follow(base: str, token: str, run_id: str) -> list[dict]:
 
 @pytest.fixture(params=["redis", "postgres"])
 async def instances(request, tmp_path_factory, migrated_databases):
-    database = await migrated_databases.postgres()
-    pubsub = REDIS_URL if request.param == "redis" else \
-        database.replace("postgresql://", "postgres://")
-    async with ScriptedUpstream() as upstream:
-        env = {"DATABASE_URL": database, "PUBSUB_URL": pubsub,
-               "DATA_DIR": str(tmp_path_factory.mktemp("instances")),
-               "WEBUI_SECRET_KEY": "two-instances-secret-0123456789abc",
-               "OLLAMA_BASE_URLS": upstream.url, "OPENAI_API_BASE_URLS": upstream.openai_url,
-               "UPSTREAM_IDLE_TIMEOUT": "5"}
-        try:
-            async with running_servers(env, env) as (a, b):
-                yield a, b, upstream
-        finally:
-            migrated_databases.drop_later(database)
+    async with one_deployment(migrated_databases, request.param,
+                              tmp_path_factory.mktemp("instances")) as (a, b, upstream, _):
+        yield a, b, upstream
 
 
 async def test_a_run_on_a_is_followed_and_stopped_from_b(instances):

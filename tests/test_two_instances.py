@@ -19,8 +19,7 @@ from gql.transport.exceptions import TransportQueryError
 from gql.transport.websockets import WebsocketsTransport
 
 from data.settings import database_url, deployment_prefix
-from tests.support.databases import REDIS_URL
-from tests.support.server import running_servers
+from tests.support.server import one_deployment, running_servers
 from tests.support.upstream import ScriptedUpstream
 from tests.support.waiting import eventually
 
@@ -70,20 +69,9 @@ async def admin_token(base: str) -> str:
 @pytest.fixture(scope="module", params=["redis", "postgres"])
 async def instances(request, tmp_path_factory, migrated_databases):
     """Instances A and B of one deployment, with the scripted upstream."""
-    database = await migrated_databases.postgres()
-    pubsub = REDIS_URL if request.param == "redis" else \
-        database.replace("postgresql://", "postgres://")
-    async with ScriptedUpstream() as upstream:
-        env = {"DATABASE_URL": database, "PUBSUB_URL": pubsub,
-               "DATA_DIR": str(tmp_path_factory.mktemp("instances")),
-               "WEBUI_SECRET_KEY": "two-instances-secret-0123456789abc",
-               "OLLAMA_BASE_URLS": upstream.url, "OPENAI_API_BASE_URLS": upstream.openai_url,
-               "UPSTREAM_IDLE_TIMEOUT": "5"}
-        try:
-            async with running_servers(env, env) as (a, b):
-                yield Deployment(a, b, upstream, await admin_token(a), env)
-        finally:
-            migrated_databases.drop_later(database)
+    async with one_deployment(migrated_databases, request.param,
+                              tmp_path_factory.mktemp("instances")) as (a, b, upstream, env):
+        yield Deployment(a, b, upstream, await admin_token(a), env)
 
 
 async def listed_tasks(client: httpx.AsyncClient, headers: dict, count: int) -> list[str]:

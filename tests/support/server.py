@@ -115,3 +115,25 @@ async def serving_in_loop(app, **config):
     finally:
         server.should_exit = True
         await asyncio.wait_for(task, timeout=10)
+
+
+@asynccontextmanager
+async def one_deployment(databases, pubsub: str, data_dir: Path):
+    """Instances A and B of one deployment (one PostgreSQL database of their own, the
+    scripted upstream, pub/sub on Redis or on that database): yields (a, b, upstream, env)."""
+    from tests.support.databases import REDIS_URL
+    from tests.support.upstream import ScriptedUpstream
+
+    database = await databases.postgres()
+    pubsub_url = REDIS_URL if pubsub == "redis" else \
+        database.replace("postgresql://", "postgres://")
+    async with ScriptedUpstream() as upstream:
+        env = {"DATABASE_URL": database, "PUBSUB_URL": pubsub_url, "DATA_DIR": str(data_dir),
+               "WEBUI_SECRET_KEY": "two-instances-secret-0123456789abc",
+               "OLLAMA_BASE_URLS": upstream.url, "OPENAI_API_BASE_URLS": upstream.openai_url,
+               "UPSTREAM_IDLE_TIMEOUT": "5"}
+        try:
+            async with running_servers(env, env) as (a, b):
+                yield a, b, upstream, env
+        finally:
+            databases.drop_later(database)
