@@ -24,6 +24,7 @@ from data.chat_json import row_id
 from data.repos.access_grants import AccessGrantRepo
 from data.repos.chats import ChatRepo
 from data.repos.directory_groups import DirectoryGroupRepo
+from data.repos.driver import direct_reader
 from data.repos.files import FileRepo
 from data.repos.folders import FolderRepo
 from data.repos.groups import GroupRepo
@@ -210,7 +211,9 @@ class Loaders:
         async with self.lock:
             repo = MessageRepo(self.ctx.session)
             for window, chat_ids in by_window.items():
-                found = await repo.windows(list(dict.fromkeys(chat_ids)), window)
+                found = await repo.windows(
+                    list(dict.fromkeys(chat_ids)), window,
+                    reader=direct_reader(self.ctx.services.reader, self.ctx.writes))
                 pages.update({(chat_id, window): page for chat_id, page in found.items()})
         return [pages[k] for k in keys]
 

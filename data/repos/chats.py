@@ -29,6 +29,8 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import load_only, undefer
 
+from data.point_reads import PostgresReader
+from data.repos.driver import driver_rows
 from data.repos.rows import core_rows
 from data.tables import AccessGrantRow, ChatFileRow, ChatMessageRow, ChatRow, SharedChatRow
 
@@ -128,8 +130,10 @@ class ChatRepo:
         return _summaries(await core_rows(self.session, _BY_IDS,
                                           {"chat_ids": list(chat_ids)}))
 
-    async def page(self, listing: ChatListing, *, offset: int = 0,
-                   limit: int | None = None) -> Sequence[ChatSummary]:
+    async def page(self, listing: ChatListing, *, offset: int = 0, limit: int | None = None,
+                   reader: PostgresReader | None = None) -> Sequence[ChatSummary]:
+        """With a `reader` (data/repos/driver.py), a page of the usual shape (no tag or
+        text filter: those statements are built per request) is read through it."""
         params = {"user_id": listing.user_id, "offset": offset}
         if limit is not None:
             params["limit"] = limit
@@ -138,6 +142,9 @@ class ChatRepo:
             stmt = _PAGES.get(key)
             if stmt is None:
                 stmt = _PAGES[key] = self._page(listing, limit is not None)
+            if reader is not None:
+                return [summary_of_record(row) for row in await driver_rows(reader, stmt,
+                                                                             **params)]
         else:
             stmt = self._page(listing, limit is not None)
         return _summaries(await core_rows(self.session, stmt, params))
@@ -204,6 +211,17 @@ class ChatRepo:
                      func.lower(cast(ChatMessageRow.content, Text)).like(
                          like_pattern(_json_escaped(text)), escape="\\"))))
         return or_(in_title, in_messages)
+
+
+_META = [column.key for column in SUMMARY].index("meta")
+
+
+def summary_of_record(record) -> ChatSummary:
+    """A summary from asyncpg's record (driver_rows), whose JSON column `meta` comes as
+    text: decoded as SQLAlchemy's JSON type does."""
+    meta = record[_META]
+    return ChatSummary(*record[:_META], None if meta is None else json.loads(meta),
+                       *record[_META + 1:len(SUMMARY)])
 
 
 def _summaries(result) -> list[ChatSummary]:

@@ -30,6 +30,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from data.point_reads import PostgresReader
+from data.repos.driver import any_of, driver_rows
 from data.repos.rows import core_rows
 from data.tables import ChatMessageRow, ChatRow
 
@@ -123,18 +125,25 @@ class MessageRepo:
         self.dialect = session.bind.dialect.name
 
     async def windows(self, chat_ids: Sequence[str], window: MessageWindow, *,
-                      columns: Collection[str] | None = None) -> dict[str, WindowPage]:
+                      columns: Collection[str] | None = None,
+                      reader: PostgresReader | None = None) -> dict[str, WindowPage]:
         """One statement for every chat: each chat's page, with its total. With
         `columns`, its rows hold those columns only (a page of 250 messages decodes a
-        third of the bytes when a query asks for their id, role and content)."""
+        third of the bytes when a query asks for their id, role and content). With a
+        `reader` (data/repos/driver.py: a read unit of work on PostgreSQL), through it."""
         pages = {chat_id: WindowPage() for chat_id in chat_ids}
         if not chat_ids:
             return pages
         keys = read_columns(columns)
-        stmt = _window_statement(window.scope, window.from_end, keys)
         params = {"chat_ids": list(chat_ids), "skip": window.skip, "limit": window.limit}
+        if reader is not None:
+            stmt = _window_statement(window.scope, window.from_end, keys, array=True)
+            rows = await driver_rows(reader, stmt, **params)
+        else:
+            stmt = _window_statement(window.scope, window.from_end, keys)
+            rows = await core_rows(self.session, stmt, params)
         make = fields_class(keys)
-        for chat_id, at, count, *columns in await core_rows(self.session, stmt, params):
+        for chat_id, at, count, *columns in rows:
             page = pages[chat_id]
             page.total = count
             if columns[0] is not None:  # the message's id: None outside the window
@@ -189,9 +198,13 @@ class MessageRepo:
 
 
 @functools.cache
-def _window_statement(scope: str, from_end: bool, keys: tuple[str, ...]):
-    chat_ids = bindparam("chat_ids", expanding=True)
-    numbered = _branch(chat_ids) if scope == "branch" else _tree(chat_ids)
+def _window_statement(scope: str, from_end: bool, keys: tuple[str, ...], array: bool = False):
+    """`chat_ids` is a list bound as expanding `IN (...)`, or with `array` as one
+    PostgreSQL array (data/repos/driver.py)."""
+    def of_chats(column):
+        return any_of(column, "chat_ids") if array else column.in_(
+            bindparam("chat_ids", expanding=True))
+    numbered = _branch(of_chats) if scope == "branch" else _tree(of_chats)
     position, total = numbered.c.position, numbered.c.total
     skip, limit = bindparam("skip", type_=BigInteger), bindparam("limit", type_=BigInteger)
     if from_end:
@@ -209,7 +222,7 @@ def _window_statement(scope: str, from_end: bool, keys: tuple[str, ...]):
             .order_by(numbered.c.chat_id, position))
 
 
-def _branch(chat_ids):
+def _branch(of_chats):
     """Root-to-current path of each chat, walked up from the current message through
     parent links (an index lookup per step). A chat without a valid current message
     falls back to its newest message, as Open WebUI repairs it."""
@@ -225,7 +238,7 @@ def _branch(chat_ids):
                      literal(0).label("depth"))
               .select_from(ChatRow)
               .join(ChatMessageRow, ChatMessageRow.id == func.coalesce(current, newest))
-              .where(ChatRow.id.in_(chat_ids)))
+              .where(of_chats(ChatRow.id)))
     walk = anchor.cte("branch", recursive=True)
     step = (select(walk.c.chat_id, ChatMessageRow.id, ChatMessageRow.parent_id,
                    walk.c.depth + 1)
@@ -238,10 +251,10 @@ def _branch(chat_ids):
                   total.label("total")).cte("numbered")
 
 
-def _tree(chat_ids):
+def _tree(of_chats):
     order = (ChatMessageRow.created_at, ChatMessageRow.id)
     rank = func.row_number().over(partition_by=ChatMessageRow.chat_id, order_by=order)
     total = func.count().over(partition_by=ChatMessageRow.chat_id)
     return (select(ChatMessageRow.chat_id, ChatMessageRow.id.label("row_id"),
                    (rank - 1).label("position"), total.label("total"))
-            .where(ChatMessageRow.chat_id.in_(chat_ids)).cte("numbered"))
+            .where(of_chats(ChatMessageRow.chat_id)).cte("numbered"))

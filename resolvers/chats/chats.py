@@ -14,6 +14,7 @@ from typing import Any
 
 from data.chat_json import row_values
 from data.repos.chats import ChatListing, ChatRepo, ChatSummary
+from data.repos.driver import direct_reader
 from data.repos.folders import FolderRepo
 from data.repos.messages import MessageRepo
 from data.tables import ChatRow, FolderRow, UserRow
@@ -111,7 +112,8 @@ async def list_chats(ctx: Context, *, filter: ChatFilter = ChatFilter(),
                               text=(filter.search or "").strip() or None,
                               order_by=order.field, descending=order.descending)
         repo = ChatRepo(ctx.session)
-        rows = await repo.page(listing, offset=offset, limit=limit)
+        rows = await repo.page(listing, offset=offset, limit=limit,
+                               reader=direct_reader(ctx.services.reader, ctx.writes))
         total = await repo.count(listing) if count else None
     # Later reads of these chats (their messages, tags, owner) need no query for them.
     loaders(ctx).listed_chats.update((row.id, row) for row in rows)
@@ -158,8 +160,12 @@ async def owners_of_chats(ctx: Context, chats: Sequence[Any]) -> dict[str, UserR
     a chat the caller may not read is left out (its own read then refuses it)."""
     viewer = await require_verified(ctx)
     readable = [chat for chat in chats if may_read(ctx, viewer, chat)]
-    user_ids = list(dict.fromkeys(chat.user_id for chat in readable))
-    users = dict(zip(user_ids, await load_many(loaders(ctx).users, user_ids), strict=True))
+    users: dict[str, Any] = {}
+    if not ctx.writes:  # the caller's own account, as read for this request's identity
+        users[viewer.id] = viewer.user  # check (committed rows, as a read sees them)
+    user_ids = list(dict.fromkeys(chat.user_id for chat in readable
+                                  if chat.user_id not in users))
+    users.update(zip(user_ids, await load_many(loaders(ctx).users, user_ids), strict=True))
     return {chat.id: users[chat.user_id] for chat in readable}
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from data.chat_json import row_values
 from data.repos.chat_window import chat_with_window
 from data.repos.chats import ChatSummary
+from data.repos.driver import direct_reader
 from data.repos.messages import MessageRepo, MessageWindow, WindowPage
 from data.tables import ChatMessageRow, ChatRow
 from data.tables.base import now_s
@@ -115,8 +116,9 @@ async def list_messages_of_chats(ctx: Context, chats: Sequence[Any], window: Mes
     viewer = await require_verified(ctx)
     chat_ids = [chat.id for chat in chats if may_read(ctx, viewer, chat)]
     async with serial(ctx):
-        return await MessageRepo(ctx.session).windows(list(dict.fromkeys(chat_ids)), window,
-                                                      columns=columns)
+        return await MessageRepo(ctx.session).windows(
+            list(dict.fromkeys(chat_ids)), window, columns=columns,
+            reader=direct_reader(ctx.services.reader, ctx.writes))
 
 
 async def read_chat_with_messages(ctx: Context, chat_id: str, window: MessageWindow, *,
@@ -133,7 +135,7 @@ async def read_chat_with_messages(ctx: Context, chat_id: str, window: MessageWin
             # A read unit of work sees only committed rows: the point reader may serve it.
             found, page = await chat_with_window(
                 ctx.session, chat_id, window, columns=columns,
-                reader=None if ctx.writes else ctx.services.reader)
+                reader=direct_reader(ctx.services.reader, ctx.writes))
         if found is not None:
             loaders(ctx).listed_chats[chat_id] = found
     if found is None or not may_read(ctx, viewer, found):

@@ -151,7 +151,8 @@ async def _prefetch(info: Info, rows, nodes: list[Chat], paths: tuple = NODE_PAT
     ctx = info.context
     if nested_fields(info, "owner", paths):
         owners = await chats.owners_of_chats(ctx, rows)
-        users = {id(row): User.from_row(row) if row else None for row in owners.values()}
+        users = {id(row): User.from_row(row) if row else None
+                 for row in {id(row): row for row in owners.values()}.values()}
         for node in nodes:
             if node.id in owners:
                 node.ready["owner"] = users[id(owners[node.id])]

@@ -3,14 +3,11 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import pytest
 
-from data.point_reads import PostgresReader
 from tests.compat_rest.openwebui.test_chats import new_chat, tree
 from tests.schema.conftest import error_codes
-from tests.schema.test_chat_statements import recorded
+from tests.schema.test_chat_statements import on_the_driver, recorded
 
 TRANSACTION = ("BEGIN", "COMMIT", "ROLLBACK")
 FIELDS = "id title updatedAt messages{args} {{ totalCount pageInfo {{ hasNextPage " \
@@ -27,26 +24,6 @@ def two(args: str) -> str:
     """The same selection beside a second window: the chat is read alone, then both."""
     return (f"query($id: ID!) {{ chat(id: $id) {{ {FIELDS.format(args=args)} "
             f"other: messages(first: 1, scope: TREE) {{ totalCount }} }} }}")
-
-
-@contextmanager
-def on_the_driver(app):
-    """The statements the point reader's asyncpg pool runs for larger reads (records)."""
-    reader, statements = app.state.services.reader, []
-    if not isinstance(reader, PostgresReader):
-        yield statements
-        return
-    records = reader.records
-
-    async def recorded_records(sql, *params):
-        statements.append(sql)
-        return await records(sql, *params)
-
-    reader.records = recorded_records
-    try:
-        yield statements
-    finally:
-        del reader.records
 
 
 def reads(statements: list[str]) -> list[str]:
@@ -74,9 +51,10 @@ async def test_one_window_is_read_with_the_chat(app, client, graphql, accounts, 
     assert len(statements) == 1, statements
     assert "chat_message" in statements[0] and "FROM chat" in statements[0]
     assert len(driver) == (1 if backend == "postgres" else 0)
-    with recorded(app) as statements:
+    with recorded(app) as statements, on_the_driver(app) as driver:
         beside = await graphql.ok(two(args), {"id": chat_id}, token=token)
-    assert len(reads(statements)) == 3, statements
+    # The chat, then each window (on PostgreSQL, on the driver too).
+    assert len(reads(statements) + driver) == 3, statements + driver
     beside["chat"].pop("other")
     assert alone == beside
     assert alone["chat"]["title"] == "branched"
