@@ -37,9 +37,9 @@ _SUMMARY_WIDTH = len(SUMMARY)
 
 
 @functools.cache
-def _statement(scope: str, from_end: bool, keys: tuple[str, ...], array: bool = False):
+def _statement(scope: str, from_end: bool, keys: tuple[str, ...], postgres: bool = False):
     """Built once per shape, with bind parameters, as the window statement is."""
-    window = _window_statement(scope, from_end, keys, array).subquery("message_window")
+    window = _window_statement(scope, from_end, keys, postgres).subquery("message_window")
     # By position: a message column may share a name with the window's own chat_id.
     chat_id, position, total, *messages = window.c
     return (select(*SUMMARY, position, total, *messages)
@@ -63,8 +63,9 @@ async def chat_with_window(session: AsyncSession, chat_id: str, window: MessageW
                                  **params)
         rows = [(*summary_of_record(row), *row[_SUMMARY_WIDTH:]) for row in rows]
     else:
-        rows = await core_rows(session, _statement(window.scope, window.from_end, keys),
-                               params)
+        stmt = _statement(window.scope, window.from_end, keys,
+                          session.bind.dialect.name == "postgresql")
+        rows = await core_rows(session, stmt, params)
     page = WindowPage()
     if not rows:
         return None, page
