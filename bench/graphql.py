@@ -63,6 +63,7 @@ def start_all(args, tmp: Path, stack: list) -> dict[str, gt.Target]:
         server = gt.start_parley(env, tmp / f"{name}.log")
         stack.append(server.stop)
         token, user_id = gt.seed(server.env_port)
+        gt.analyse(url)
         targets[name] = gt.Target(name, server.env_port, token, gt.PARLEY, pid=server.proc.pid,
                                   notes={"env": env, "user_id": user_id,
                                          "dbname": dbname if url else None})

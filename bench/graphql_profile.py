@@ -211,6 +211,7 @@ def main() -> None:
             server = gt.start_parley(env, tmp / f"{backend}.log")
             stack.append(server.stop)
             token, _ = gt.seed(server.env_port)
+            gt.analyse(url)
             target = gt.Target(backend, server.env_port, token, gt.PARLEY, pid=server.proc.pid)
             target.chat = target.ask("Q2")["chats"]["nodes"][0]["id"]
             for query in args.queries.split(","):

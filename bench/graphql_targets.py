@@ -126,6 +126,14 @@ async def _pg_script(url: str, sql: str) -> None:
         await conn.close()
 
 
+def analyse(database_url: str | None) -> None:
+    """Statistics for the planner, as a database in service has them: without this the
+    plans depend on whether autovacuum happened to analyse the new tables before a
+    measurement (it plans the same statements differently before and after)."""
+    if database_url:
+        asyncio.run(_pg_script(database_url, "ANALYZE"))
+
+
 def create_database(pg_url: str) -> str:
     name = f"parley_bench_{secrets.token_hex(4)}"
     asyncio.run(foundation._pg(f"{pg_url}/postgres", f'CREATE DATABASE "{name}"'))
