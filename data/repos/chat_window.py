@@ -29,6 +29,7 @@ from data.repos.messages import (
     _window_statement,
     fields_class,
     read_columns,
+    window_params,
 )
 from data.repos.rows import core_rows
 from data.tables import ChatRow
@@ -56,8 +57,7 @@ async def chat_with_window(session: AsyncSession, chat_id: str, window: MessageW
     messages, as MessageRepo.windows would give it for this one chat. With a PostgreSQL
     `reader` (only for a read unit of work: it sees committed rows only), through it."""
     keys = read_columns(columns)
-    params = {"chat_id": chat_id, "chat_ids": [chat_id], "skip": window.skip,
-              "limit": window.limit}
+    params = {"chat_id": chat_id, "chat_ids": [chat_id], **window_params(window)}
     if isinstance(reader, PostgresReader):
         rows = await driver_rows(reader, _statement(window.scope, window.from_end, keys, True),
                                  **params)
@@ -66,11 +66,23 @@ async def chat_with_window(session: AsyncSession, chat_id: str, window: MessageW
         stmt = _statement(window.scope, window.from_end, keys,
                           session.bind.dialect.name == "postgresql")
         rows = await core_rows(session, stmt, params)
-    page = WindowPage()
     if not rows:
-        return None, page
-    make = fields_class(keys)
+        return None, WindowPage()
+    summaries, pages = split_windows(rows, keys)
+    return summaries[0], pages[summaries[0].id]
+
+
+def split_windows(rows, keys: tuple[str, ...]) -> tuple[list[ChatSummary], dict[str, WindowPage]]:
+    """Rows of chat summaries each followed by its window's position, total and message
+    columns (`keys`), grouped by chat (a chat's rows are consecutive): the summaries in
+    order and each chat's WindowPage."""
+    make, summaries, pages = fields_class(keys), [], {}
     for row in rows:
+        chat_id = row[0]
+        page = pages.get(chat_id)
+        if page is None:
+            summaries.append(ChatSummary._make(row[:_SUMMARY_WIDTH]))
+            page = pages[chat_id] = WindowPage()
         at, count = row[_SUMMARY_WIDTH], row[_SUMMARY_WIDTH + 1]
         values = row[_SUMMARY_WIDTH + 2:]
         page.total = count or 0  # no message at all: the join finds no window row
@@ -78,4 +90,4 @@ async def chat_with_window(session: AsyncSession, chat_id: str, window: MessageW
             if not page.rows:
                 page.start = at
             page.rows.append(make(values))
-    return ChatSummary._make(rows[0][:_SUMMARY_WIDTH]), page
+    return summaries, pages

@@ -141,15 +141,17 @@ class ChatRepo:
             key = (self.dialect, replace(listing, user_id=""), limit is not None)
             stmt = _PAGES.get(key)
             if stmt is None:
-                stmt = _PAGES[key] = self._page(listing, limit is not None)
+                stmt = _PAGES[key] = self.page_statement(listing, limit is not None)
             if reader is not None:
                 return [summary_of_record(row) for row in await driver_rows(reader, stmt,
                                                                              **params)]
         else:
-            stmt = self._page(listing, limit is not None)
+            stmt = self.page_statement(listing, limit is not None)
         return _summaries(await core_rows(self.session, stmt, params))
 
-    def _page(self, listing: ChatListing, limited: bool):
+    def page_statement(self, listing: ChatListing, limited: bool):
+        """A page of the listing's summaries, newest first by default; bind parameters
+        `user_id`, `offset` and (when `limited`) `limit`."""
         column = getattr(ChatRow, listing.order_by if listing.order_by in ORDERABLE
                          else "updated_at")
         ordering = ((column.desc(), ChatRow.id.desc()) if listing.descending

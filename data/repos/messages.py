@@ -136,7 +136,7 @@ class MessageRepo:
         if not chat_ids:
             return pages
         keys = read_columns(columns)
-        params = {"chat_ids": list(chat_ids), "skip": window.skip, "limit": window.limit}
+        params = {"chat_ids": list(chat_ids), **window_params(window)}
         stmt = _window_statement(window.scope, window.from_end, keys,
                                  self.dialect == "postgresql")
         if reader is not None:
@@ -206,9 +206,24 @@ def _window_statement(scope: str, from_end: bool, keys: tuple[str, ...],
     def of_chats(column):
         return any_of(column, "chat_ids") if postgres else column.in_(
             bindparam("chat_ids", expanding=True))
+    return window_statement(scope, from_end, keys, postgres, of_chats)
+
+
+def window_params(window: MessageWindow) -> dict[str, int]:
+    """The bind values of a window statement for this window."""
+    return {"window_skip": window.skip, "window_limit": window.limit}
+
+
+def window_statement(scope: str, from_end: bool, keys: tuple[str, ...], postgres: bool,
+                     of_chats):
+    """The windows of the chats `of_chats(column)` selects (a condition on a chat id
+    column): per chat, its first row and the window's rows, each with the message's
+    position and the chat's total. Build it once per shape (it has bind parameters
+    `skip` and `limit`), as _window_statement and data/repos/chat_pages.py do."""
     numbered = _branch(of_chats, postgres) if scope == "branch" else _tree(of_chats)
     position, total = numbered.c.position, numbered.c.total
-    skip, limit = bindparam("skip", type_=BigInteger), bindparam("limit", type_=BigInteger)
+    skip = bindparam("window_skip", type_=BigInteger)
+    limit = bindparam("window_limit", type_=BigInteger)
     if from_end:
         wanted = and_(position >= total - skip - limit, position < total - skip)
     else:

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from data.chat_json import row_values
+from data.repos.chat_pages import page_with_windows, reads_in_one
 from data.repos.chats import ChatListing, ChatRepo, ChatSummary
 from data.repos.driver import direct_reader
 from data.repos.folders import FolderRepo
-from data.repos.messages import MessageRepo
+from data.repos.messages import MessageRepo, MessageWindow, WindowPage
 from data.tables import ChatRow, FolderRow, UserRow
 from data.tables.base import now_s
 from resolvers.chats import events as chat_events
@@ -86,6 +87,7 @@ class ChatUpdate:
 class ChatPage:
     chats: Sequence[ChatSummary]  # the summary columns, read like a ChatRow
     total: int | None = None
+    windows: dict[str, WindowPage] | None = None  # chat id -> its window, when read
 
 
 @dataclass(frozen=True)
@@ -96,8 +98,13 @@ class ChatOrder:
 
 async def list_chats(ctx: Context, *, filter: ChatFilter = ChatFilter(),
                      order: ChatOrder = ChatOrder(), offset: int = 0,
-                     limit: int | None = None, count: bool = True) -> ChatPage:
-    """The caller's own chats (summary columns only), one page and the total."""
+                     limit: int | None = None, count: bool = True,
+                     window: MessageWindow | None = None,
+                     columns: Collection[str] | None = None) -> ChatPage:
+    """The caller's own chats (summary columns only), one page and the total. With a
+    `window`, the page's `windows` may hold that window of each chat's messages (with
+    `columns`, as list_messages_of_chats gives it), read with the page when its listing
+    allows (data/repos/chat_pages.py); otherwise `windows` is None."""
     if order.field not in ORDERABLE:
         raise Invalid(f"Chats sort by {', '.join(ORDERABLE)}.", reason="invalid_order",
                       field="order_by")
@@ -111,13 +118,19 @@ async def list_chats(ctx: Context, *, filter: ChatFilter = ChatFilter(),
                               pinned=filter.pinned, in_folder=filter.in_folder, tag_id=tag_id,
                               text=(filter.search or "").strip() or None,
                               order_by=order.field, descending=order.descending)
-        repo = ChatRepo(ctx.session)
-        rows = await repo.page(listing, offset=offset, limit=limit,
-                               reader=direct_reader(ctx.services.reader, ctx.writes))
+        repo, reader = ChatRepo(ctx.session), direct_reader(ctx.services.reader, ctx.writes)
+        windows = None
+        if window is not None and reads_in_one(listing):
+            chat_limits.message_window(window)
+            rows, windows = await page_with_windows(
+                ctx.session, listing, offset=offset, limit=limit, window=window,
+                columns=columns, reader=reader)
+        else:
+            rows = await repo.page(listing, offset=offset, limit=limit, reader=reader)
         total = await repo.count(listing) if count else None
     # Later reads of these chats (their messages, tags, owner) need no query for them.
     loaders(ctx).listed_chats.update((row.id, row) for row in rows)
-    return ChatPage(chats=rows, total=total)
+    return ChatPage(chats=rows, total=total, windows=windows)
 
 
 async def get_chat(ctx: Context, chat_id: str) -> ChatRow:

@@ -86,6 +86,13 @@ def tag_name(value: str) -> tuple[str, str]:
     return tag_id, name
 
 
+def message_window(window) -> None:
+    """A window of messages (data/repos/messages.py MessageWindow) pages may read."""
+    if window.scope not in ("branch", "tree"):
+        raise Invalid("scope is branch or tree.", reason="invalid_scope", field="scope")
+    page(window.limit, MAX_MESSAGE_PAGE, "messages")
+
+
 def page(first: int, limit: int, what: str) -> int:
     if not 0 <= first <= limit:
         raise Invalid(f"Pages hold 0 to {limit} {what}.", reason="invalid_page", field="first")

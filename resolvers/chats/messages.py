@@ -37,7 +37,6 @@ from resolvers.loaders import loaders, serial
 from resolvers.permissions import require_verified
 
 MAX_VOICE_CHARS = 100_000  # Open WebUI's limit on a message's voice settings
-SCOPES = ("branch", "tree")
 
 
 @dataclass(frozen=True)
@@ -96,9 +95,7 @@ def _reason(error: Any) -> Any:
 
 async def list_messages(ctx: Context, chat_id: str, window: MessageWindow) -> WindowPage:
     """A page of the chat's messages along its current branch or across its whole tree."""
-    if window.scope not in SCOPES:
-        raise Invalid("scope is branch or tree.", reason="invalid_scope", field="scope")
-    chat_limits.page(window.limit, chat_limits.MAX_MESSAGE_PAGE, "messages")
+    chat_limits.message_window(window)
     await readable_summary(ctx, await require_verified(ctx), chat_id)
     return await loaders(ctx).windows.load((chat_id, window))
 
@@ -110,9 +107,7 @@ async def list_messages_of_chats(ctx: Context, chats: Sequence[Any], window: Mes
     already holds the chats (their summaries from list_chats). Checks as list_messages
     does; a chat the caller may not read is left out (its own read then refuses it).
     With `columns`, the messages carry only those attributes (those the caller reads)."""
-    if window.scope not in SCOPES:
-        raise Invalid("scope is branch or tree.", reason="invalid_scope", field="scope")
-    chat_limits.page(window.limit, chat_limits.MAX_MESSAGE_PAGE, "messages")
+    chat_limits.message_window(window)
     viewer = await require_verified(ctx)
     chat_ids = [chat.id for chat in chats if may_read(ctx, viewer, chat)]
     async with serial(ctx):
@@ -143,9 +138,7 @@ async def read_chat_with_messages(ctx: Context, chat_id: str, window: MessageWin
     if page is None:
         return found, (await list_messages_of_chats(ctx, [found], window,
                                                     columns=columns))[chat_id]
-    if window.scope not in SCOPES:
-        raise Invalid("scope is branch or tree.", reason="invalid_scope", field="scope")
-    chat_limits.page(window.limit, chat_limits.MAX_MESSAGE_PAGE, "messages")
+    chat_limits.message_window(window)
     return found, page
 
 

@@ -186,10 +186,14 @@ class ChatQueries:
         offset = start_after("chats", after)
         asked = requested(info)
         counted = "totalCount" in asked
+        # One window of messages (the usual case) is read with the page.
+        shapes, window, node_names = _message_shapes(info, NODE_PATHS), None, ()
+        if len(shapes) == 1:
+            [(window, (_, node_names))] = shapes.items()
         # One row past the page tells whether another page follows, without a count.
         page = await chats.list_chats(
             info.context, offset=offset, limit=first if counted else first + 1,
-            count=counted,
+            count=counted, window=window, columns=message_columns(node_names),
             filter=chats.ChatFilter(archived=wanted.archived, pinned=wanted.pinned,
                                     tag=wanted.tag, search=wanted.search),
             order=chats.ChatOrder(field=order.field.value,
@@ -198,7 +202,8 @@ class ChatQueries:
         more = (offset + len(rows) < page.total) if counted else len(page.chats) > first
         connection = chat_connection(rows, offset=offset, total=page.total, more=more,
                                      with_edges="edges" in asked)
-        await _prefetch(info, rows, connection.nodes)
+        await _prefetch(info, rows, connection.nodes,
+                        read=None if page.windows is None else {window: page.windows})
         return connection
 
     @strawberry.field(description="One chat: the caller's own (administrators with chat "

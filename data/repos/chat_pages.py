@@ -1,0 +1,82 @@
+"""A page of chats and one window of messages for each, in one statement.
+
+`chats(first: 50) { nodes { ... messages(first: 5) { ... } } }` needs the page and, for
+its chats, one window each. Read one after the other, that is two round trips, each a
+write to the database's socket and a wake-up of its backend, which on this machine cost
+the server as much as building the window's fifty messages. Here the page is a CTE and
+the window statement (data/repos/messages.py) reads the chats it lists, so the database
+answers both at once: each chat's summary followed by its window's rows.
+
+Only pages of the usual shape (no tag or text filter, whose statements are built per
+request) are read this way; the statement is built once per listing shape and window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import replace
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from data.point_reads import PostgresReader
+from data.repos.chat_window import split_windows
+from data.repos.chats import ORDERABLE, ChatListing, ChatRepo, ChatSummary, summary_of_record
+from data.repos.driver import driver_rows
+from data.repos.messages import (
+    MessageWindow,
+    WindowPage,
+    read_columns,
+    window_params,
+    window_statement,
+)
+from data.repos.rows import core_rows
+
+_WIDTH = len(ChatSummary._fields)
+_STATEMENTS: dict[tuple, object] = {}
+
+
+def reads_in_one(listing: ChatListing) -> bool:
+    """Whether this listing's page can be read with its windows (page_with_windows)."""
+    return listing.tag_id is None and listing.text is None
+
+
+def _statement(repo: ChatRepo, listing: ChatListing, limited: bool, window: MessageWindow,
+               keys: tuple[str, ...]):
+    key = (repo.dialect, replace(listing, user_id=""), limited, window.scope,
+           window.from_end, keys)
+    stmt = _STATEMENTS.get(key)
+    if stmt is None:
+        page = repo.page_statement(listing, limited).cte("page")
+        windows = window_statement(
+            window.scope, window.from_end, keys, repo.dialect == "postgresql",
+            lambda column: column.in_(select(page.c.id))).subquery("message_window")
+        # By position: a message column may share a name with the window's own chat_id.
+        chat_id, position, total, *messages = windows.c
+        column = page.c[listing.order_by if listing.order_by in ORDERABLE else "updated_at"]
+        order = ((column.desc(), page.c.id.desc()) if listing.descending
+                 else (column.asc(), page.c.id.asc()))
+        stmt = _STATEMENTS[key] = (
+            select(*page.c, position, total, *messages).select_from(page)
+            .outerjoin(windows, chat_id == page.c.id).order_by(*order, position))
+    return stmt
+
+
+async def page_with_windows(session: AsyncSession, listing: ChatListing, *, offset: int,
+                            limit: int | None, window: MessageWindow,
+                            columns: Collection[str] | None = None,
+                            reader: PostgresReader | None = None
+                            ) -> tuple[list[ChatSummary], dict[str, WindowPage]]:
+    """ChatRepo.page and MessageRepo.windows of its chats, in one statement (a listing
+    for which reads_in_one holds); with a `reader` (data/repos/driver.py), through it."""
+    repo, keys = ChatRepo(session), read_columns(columns)
+    stmt = _statement(repo, listing, limit is not None, window, keys)
+    params = {"user_id": listing.user_id, "offset": offset, **window_params(window)}
+    if limit is not None:
+        params["limit"] = limit
+    if reader is not None:
+        rows = [(*summary_of_record(row), *row[_WIDTH:])
+                for row in await driver_rows(reader, stmt, **params)]
+    else:
+        rows = await core_rows(session, stmt, params)
+    return split_windows(rows, keys)
