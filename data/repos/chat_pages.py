@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from data.point_reads import PostgresReader
 from data.repos.chat_window import split_windows
-from data.repos.chats import ORDERABLE, ChatListing, ChatRepo, ChatSummary, summary_of_record
+from data.repos.chats import ORDERABLE, ChatListing, ChatRepo, ChatSummary
 from data.repos.driver import driver_rows
 from data.repos.messages import (
     MessageWindow,
@@ -32,7 +32,6 @@ from data.repos.messages import (
 )
 from data.repos.rows import core_rows
 
-_WIDTH = len(ChatSummary._fields)
 _STATEMENTS: dict[tuple, object] = {}
 
 
@@ -75,8 +74,7 @@ async def page_with_windows(session: AsyncSession, listing: ChatListing, *, offs
     if limit is not None:
         params["limit"] = limit
     if reader is not None:
-        rows = [(*summary_of_record(row), *row[_WIDTH:])
-                for row in await driver_rows(reader, stmt, **params)]
+        rows = await driver_rows(reader, stmt, **params)
     else:
         rows = await core_rows(session, stmt, params)
-    return split_windows(rows, keys)
+    return split_windows(rows, keys, driver=reader is not None)

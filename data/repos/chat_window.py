@@ -37,6 +37,10 @@ from data.tables import ChatRow
 _SUMMARY_WIDTH = len(SUMMARY)
 
 
+def _summary(row) -> ChatSummary:
+    return ChatSummary._make(row[:_SUMMARY_WIDTH])
+
+
 @functools.cache
 def _statement(scope: str, from_end: bool, keys: tuple[str, ...], postgres: bool = False):
     """Built once per shape, with bind parameters, as the window statement is."""
@@ -58,30 +62,33 @@ async def chat_with_window(session: AsyncSession, chat_id: str, window: MessageW
     `reader` (only for a read unit of work: it sees committed rows only), through it."""
     keys = read_columns(columns)
     params = {"chat_id": chat_id, "chat_ids": [chat_id], **window_params(window)}
-    if isinstance(reader, PostgresReader):
+    driver = isinstance(reader, PostgresReader)
+    if driver:
         rows = await driver_rows(reader, _statement(window.scope, window.from_end, keys, True),
                                  **params)
-        rows = [(*summary_of_record(row), *row[_SUMMARY_WIDTH:]) for row in rows]
     else:
         stmt = _statement(window.scope, window.from_end, keys,
                           session.bind.dialect.name == "postgresql")
         rows = await core_rows(session, stmt, params)
     if not rows:
         return None, WindowPage()
-    summaries, pages = split_windows(rows, keys)
+    summaries, pages = split_windows(rows, keys, driver)
     return summaries[0], pages[summaries[0].id]
 
 
-def split_windows(rows, keys: tuple[str, ...]) -> tuple[list[ChatSummary], dict[str, WindowPage]]:
+def split_windows(rows, keys: tuple[str, ...], driver: bool
+                  ) -> tuple[list[ChatSummary], dict[str, WindowPage]]:
     """Rows of chat summaries each followed by its window's position, total and message
     columns (`keys`), grouped by chat (a chat's rows are consecutive): the summaries in
-    order and each chat's WindowPage."""
+    order and each chat's WindowPage. Rows from `driver_rows` carry `meta` as text,
+    decoded once per chat."""
     make, summaries, pages = fields_class(keys), [], {}
+    summary_of = summary_of_record if driver else _summary
     for row in rows:
         chat_id = row[0]
         page = pages.get(chat_id)
         if page is None:
-            summaries.append(ChatSummary._make(row[:_SUMMARY_WIDTH]))
+            summaries.append(summary_of(row))
             page = pages[chat_id] = WindowPage()
         at, count = row[_SUMMARY_WIDTH], row[_SUMMARY_WIDTH + 1]
         values = row[_SUMMARY_WIDTH + 2:]
