@@ -11,8 +11,10 @@ SQL is written with `$1`-style parameters (SQLite reads them as numbered `?1`).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
@@ -29,6 +31,12 @@ def json_value(value: Any) -> Any:
         except ValueError:
             return None
     return value
+
+
+# How long a larger SQLite read may run on the event loop (SqliteReader.records), and
+# how many SQLite VM steps pass between checks of the clock.
+ON_LOOP_BUDGET = 0.005
+_CHECK_EVERY = 10_000
 
 
 class PointReader(Protocol):
@@ -59,6 +67,34 @@ class SqliteReader:
 
     async def all(self, sql: str, *params: Any) -> Sequence[Mapping[str, Any]]:
         return [dict(r) for r in self._connection().execute(sql.replace("$", "?"), params)]
+
+    async def records(self, sql: str, *params: Any) -> list[tuple]:
+        """The rows of a larger read (SQL in SQLite's own `?` style, as
+        data/repos/driver.py compiles it), as tuples. It runs on the event loop while it
+        takes under ON_LOOP_BUDGET seconds (a page of chats with their messages takes
+        about a millisecond, several thread hops through the session cost more); one
+        that takes longer (a page of very long branches) is stopped and run again on a
+        worker thread, so that it never holds up other requests for long."""
+        conn, deadline = self._connection(), time.perf_counter() + ON_LOOP_BUDGET
+        conn.set_progress_handler(lambda: time.perf_counter() > deadline, _CHECK_EVERY)
+        cursor = conn.cursor()
+        cursor.row_factory = None  # plain tuples, as asyncpg's records read by position
+        try:
+            return cursor.execute(sql, params).fetchall()
+        except sqlite3.OperationalError as error:
+            if str(error) != "interrupted":
+                raise
+        finally:
+            conn.set_progress_handler(None, 0)
+        return await asyncio.to_thread(self._records_in_thread, sql, params)
+
+    def _records_in_thread(self, sql: str, params: tuple) -> list[tuple]:
+        conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, isolation_level=None)
+        try:
+            conn.execute("PRAGMA busy_timeout=5000")
+            return conn.execute(sql, params).fetchall()
+        finally:
+            conn.close()
 
     async def close(self) -> None:
         if self._conn is not None:

@@ -19,10 +19,9 @@ from dataclasses import replace
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from data.point_reads import PostgresReader
 from data.repos.chat_window import split_windows
 from data.repos.chats import ORDERABLE, ChatListing, ChatRepo, ChatSummary
-from data.repos.driver import driver_rows
+from data.repos.driver import Reader, driver_rows
 from data.repos.messages import (
     MessageWindow,
     WindowPage,
@@ -64,7 +63,7 @@ def _statement(repo: ChatRepo, listing: ChatListing, limited: bool, window: Mess
 async def page_with_windows(session: AsyncSession, listing: ChatListing, *, offset: int,
                             limit: int | None, window: MessageWindow,
                             columns: Collection[str] | None = None,
-                            reader: PostgresReader | None = None
+                            reader: Reader | None = None
                             ) -> tuple[list[ChatSummary], dict[str, WindowPage]]:
     """ChatRepo.page and MessageRepo.windows of its chats, in one statement (a listing
     for which reads_in_one holds); with a `reader` (data/repos/driver.py), through it."""

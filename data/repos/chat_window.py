@@ -7,9 +7,8 @@ window statement (data/repos/messages.py) is joined to the chat's row, so the da
 answers both at once. Messages of a chat the caller may not read are read and dropped
 by the resolver, which refuses the chat as before: reading has no side effects.
 
-On PostgreSQL, in a read unit of work, the statement runs straight on asyncpg
-(data/repos/driver.py). SQLite keeps the session: its point reader runs on the event
-loop, where a long branch must not.
+In a read unit of work the statement runs straight on the driver
+(data/repos/driver.py).
 """
 
 from __future__ import annotations
@@ -20,16 +19,15 @@ from collections.abc import Collection
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from data.point_reads import PostgresReader
 from data.repos.chats import SUMMARY, ChatSummary, summary_of_record
-from data.repos.driver import driver_rows
+from data.repos.driver import Reader, driver_rows
 from data.repos.messages import (
     MessageWindow,
     WindowPage,
-    _window_statement,
     fields_class,
     read_columns,
     window_params,
+    window_statement,
 )
 from data.repos.rows import core_rows
 from data.tables import ChatRow
@@ -44,7 +42,9 @@ def _summary(row) -> ChatSummary:
 @functools.cache
 def _statement(scope: str, from_end: bool, keys: tuple[str, ...], postgres: bool = False):
     """Built once per shape, with bind parameters, as the window statement is."""
-    window = _window_statement(scope, from_end, keys, postgres).subquery("message_window")
+    window = window_statement(scope, from_end, keys, postgres,
+                              lambda column: column == bindparam("chat_id"))
+    window = window.subquery("message_window")
     # By position: a message column may share a name with the window's own chat_id.
     chat_id, position, total, *messages = window.c
     return (select(*SUMMARY, position, total, *messages)
@@ -55,24 +55,23 @@ def _statement(scope: str, from_end: bool, keys: tuple[str, ...], postgres: bool
 
 
 async def chat_with_window(session: AsyncSession, chat_id: str, window: MessageWindow, *,
-                           columns: Collection[str] | None = None, reader: object = None
+                           columns: Collection[str] | None = None,
+                           reader: Reader | None = None
                            ) -> tuple[ChatSummary | None, WindowPage]:
     """The chat's summary (None when there is no such chat) and the window of its
-    messages, as MessageRepo.windows would give it for this one chat. With a PostgreSQL
-    `reader` (only for a read unit of work: it sees committed rows only), through it."""
+    messages, as MessageRepo.windows would give it for this one chat. With a `reader`
+    (data/repos/driver.py: only for a read unit of work), through it."""
     keys = read_columns(columns)
-    params = {"chat_id": chat_id, "chat_ids": [chat_id], **window_params(window)}
-    driver = isinstance(reader, PostgresReader)
-    if driver:
-        rows = await driver_rows(reader, _statement(window.scope, window.from_end, keys, True),
-                                 **params)
+    params = {"chat_id": chat_id, **window_params(window)}
+    stmt = _statement(window.scope, window.from_end, keys,
+                      session.bind.dialect.name == "postgresql")
+    if reader is not None:
+        rows = await driver_rows(reader, stmt, **params)
     else:
-        stmt = _statement(window.scope, window.from_end, keys,
-                          session.bind.dialect.name == "postgresql")
         rows = await core_rows(session, stmt, params)
     if not rows:
         return None, WindowPage()
-    summaries, pages = split_windows(rows, keys, driver)
+    summaries, pages = split_windows(rows, keys, driver=reader is not None)
     return summaries[0], pages[summaries[0].id]
 
 

@@ -29,8 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import load_only, undefer
 
-from data.point_reads import PostgresReader
-from data.repos.driver import driver_rows
+from data.repos.driver import Reader, driver_rows
 from data.repos.rows import core_rows
 from data.tables import AccessGrantRow, ChatFileRow, ChatMessageRow, ChatRow, SharedChatRow
 
@@ -131,7 +130,7 @@ class ChatRepo:
                                           {"chat_ids": list(chat_ids)}))
 
     async def page(self, listing: ChatListing, *, offset: int = 0, limit: int | None = None,
-                   reader: PostgresReader | None = None) -> Sequence[ChatSummary]:
+                   reader: Reader | None = None) -> Sequence[ChatSummary]:
         """With a `reader` (data/repos/driver.py), a page of the usual shape (no tag or
         text filter: those statements are built per request) is read through it."""
         params = {"user_id": listing.user_id, "offset": offset}
@@ -215,15 +214,15 @@ class ChatRepo:
         return or_(in_title, in_messages)
 
 
-_META = [column.key for column in SUMMARY].index("meta")
-
-
 def summary_of_record(record) -> ChatSummary:
-    """A summary from asyncpg's record (driver_rows), whose JSON column `meta` comes as
-    text: decoded as SQLAlchemy's JSON type does."""
-    meta = record[_META]
-    return ChatSummary(*record[:_META], None if meta is None else json.loads(meta),
-                       *record[_META + 1:len(SUMMARY)])
+    """A summary from the driver's row (driver_rows), as SQLAlchemy's types would give
+    it: the JSON column `meta` comes as text, and SQLite's booleans as 0 and 1."""
+    (chat_id, user_id, title, created_at, updated_at, share_id, archived, pinned, meta,
+     *rest) = record[:len(SUMMARY)]
+    return ChatSummary(chat_id, user_id, title, created_at, updated_at, share_id,
+                       None if archived is None else bool(archived),
+                       None if pinned is None else bool(pinned),
+                       None if meta is None else json.loads(meta), *rest)
 
 
 def _summaries(result) -> list[ChatSummary]:

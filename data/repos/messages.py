@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from data.point_reads import PostgresReader
-from data.repos.driver import any_of, driver_rows
+from data.repos.driver import Reader, any_of, driver_rows
 from data.repos.rows import core_rows
 from data.tables import ChatMessageRow, ChatRow
 
@@ -127,7 +127,7 @@ class MessageRepo:
 
     async def windows(self, chat_ids: Sequence[str], window: MessageWindow, *,
                       columns: Collection[str] | None = None,
-                      reader: PostgresReader | None = None) -> dict[str, WindowPage]:
+                      reader: Reader | None = None) -> dict[str, WindowPage]:
         """One statement for every chat: each chat's page, with its total. With
         `columns`, its rows hold those columns only (a page of 250 messages decodes a
         third of the bytes when a query asks for their id, role and content). With a
@@ -139,7 +139,7 @@ class MessageRepo:
         params = {"chat_ids": list(chat_ids), **window_params(window)}
         stmt = _window_statement(window.scope, window.from_end, keys,
                                  self.dialect == "postgresql")
-        if reader is not None:
+        if isinstance(reader, PostgresReader):  # (SQLite's reader takes no lists)
             rows = await driver_rows(reader, stmt, **params)
         else:
             rows = await core_rows(self.session, stmt, params)

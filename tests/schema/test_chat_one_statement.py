@@ -45,12 +45,12 @@ async def test_one_window_is_read_with_the_chat(app, client, graphql, accounts, 
     chat_id = await branched_chat(client, token)
     with recorded(app) as statements, on_the_driver(app) as driver:
         alone = await graphql.ok(one(args), {"id": chat_id}, token=token)
-    # The chat's row and its messages in one statement: on PostgreSQL on the point
-    # reader's pool, outside the session; on SQLite through the session.
+    # The chat's row and its messages in one statement, on the point reader (outside
+    # the session).
     statements = reads(statements) + driver
     assert len(statements) == 1, statements
     assert "chat_message" in statements[0] and "FROM chat" in statements[0]
-    assert len(driver) == (1 if backend == "postgres" else 0)
+    assert len(driver) == 1
     with recorded(app) as statements, on_the_driver(app) as driver:
         beside = await graphql.ok(two(args), {"id": chat_id}, token=token)
     # The chat, then each window (on PostgreSQL, on the driver too).

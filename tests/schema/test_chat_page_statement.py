@@ -9,9 +9,17 @@ from tests.conftest import bearer
 from tests.schema.test_chat_statements import on_the_driver, recorded
 
 WINDOW = "{ totalCount pageInfo { hasNextPage hasPreviousPage } nodes { id role content } }"
-PAGE = "query($after: String) { chats(first: 3, after: $after%s) { pageInfo { hasNextPage } " \
-       "nodes { id title messages%s " + WINDOW + " } } }"
-ONE = "query($id: ID!) { chat(id: $id) { messages%s " + WINDOW + " } }"
+
+
+def page(listing: str, args: str) -> str:
+    return (f"query($after: String) {{ chats(first: 3, after: $after{listing}) {{ pageInfo "
+            f"{{ hasNextPage endCursor }} nodes {{ id title messages{args} {WINDOW} }} }} }}")
+
+
+def one(args: str) -> str:
+    return f"query($id: ID!) {{ chat(id: $id) {{ messages{args} {WINDOW} }} }}"
+
+
 LISTINGS = ["", ", orderBy: {field: TITLE, direction: ASC}", ", filter: {pinned: true}",
             ", filter: {archived: true}", ", filter: {tag: \"work\"}"]
 WINDOWS = ["(first: 2)", "(last: 2)", "(first: 1, scope: TREE)", "(first: 0)"]
@@ -42,19 +50,16 @@ async def test_each_window_is_the_chats_own(app, client, graphql, accounts, list
         after, seen = None, []
         while True:
             with recorded(app) as statements, on_the_driver(app) as driver:
-                data = await graphql.ok(PAGE % (listing, args), {"after": after}, token=token)
+                data = await graphql.ok(page(listing, args), {"after": after}, token=token)
             reads = [s for s in statements + driver
                      if s.strip().upper() not in ("BEGIN", "COMMIT", "ROLLBACK")]
             if "tag" not in listing:  # a tag filter's page is built per request
                 assert len(reads) == 1, reads
             for node in data["chats"]["nodes"]:
-                alone = await graphql.ok(ONE % args, {"id": node["id"]}, token=token)
+                alone = await graphql.ok(one(args), {"id": node["id"]}, token=token)
                 assert node["messages"] == alone["chat"]["messages"], (listing, args)
             seen += data["chats"]["nodes"]
             if not data["chats"]["pageInfo"]["hasNextPage"]:
                 break
-            after = (await graphql.ok(
-                "query($after: String) { chats(first: 3, after: $after%s) { pageInfo "
-                "{ endCursor } } }" % listing, {"after": after}, token=token)
-            )["chats"]["pageInfo"]["endCursor"]
+            after = data["chats"]["pageInfo"]["endCursor"]
         assert seen or "archived" not in listing

@@ -6,7 +6,6 @@ from contextlib import contextmanager
 
 from sqlalchemy import event
 
-from data.point_reads import PostgresReader
 from tests.compat_rest.openwebui.test_chats import new_chat, tree
 from tests.conftest import bearer
 
@@ -32,11 +31,9 @@ def recorded(app):
 
 @contextmanager
 def on_the_driver(app):
-    """The statements the point reader's asyncpg pool runs for larger reads (records)."""
+    """The statements the point reader runs for larger reads (records, on either
+    database: data/repos/driver.py)."""
     reader, statements = app.state.services.reader, []
-    if not isinstance(reader, PostgresReader):
-        yield statements
-        return
     records = reader.records
 
     async def recorded_records(sql, *params):
