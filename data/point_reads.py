@@ -35,7 +35,7 @@ def json_value(value: Any) -> Any:
 
 # How long a larger SQLite read may run on the event loop (SqliteReader.records), and
 # how many SQLite VM steps pass between checks of the clock.
-ON_LOOP_BUDGET = 0.005
+ON_LOOP_BUDGET = 0.02
 _CHECK_EVERY = 10_000
 
 
