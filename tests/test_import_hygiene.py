@@ -36,9 +36,10 @@ def test_a_started_server_has_not_imported_httpx_cryptography_or_a_lazy_surface(
     request, the lazily routed surfaces load on their first request (sign-in and users
     over REST among them, with pydantic, which only REST bodies and WebSocket frames are
     checked with), PyJWT (with the cryptography package) on the first token, the embedded
-    vector store (with numpy) on its first use, the file parsers on the first file, and
-    asyncpg on a PostgreSQL server's first point read (this one is on SQLite); an
-    unreachable upstream does not matter."""
+    vector store (with numpy) on its first use, the file parsers on the first file,
+    puremagic's signatures on the first audio or image, and asyncpg on a PostgreSQL
+    server's first point read (this one is on SQLite); an unreachable upstream does not
+    matter."""
     lazy = {table.module for table in compat_rest.routes() if isinstance(table, LazyRoutes)}
     script = textwrap.dedent("""
         import asyncio, json, sys
@@ -62,7 +63,7 @@ def test_a_started_server_has_not_imported_httpx_cryptography_or_a_lazy_surface(
     assert "asgi" in imported and "compat_rest.openwebui.system" in imported
     assert {"compat_rest.openwebui.auths", "compat_rest.openwebui.users"} <= lazy
     heavy = {"aiohttp", "httpx", "cryptography", "numpy", "pypdf", "docx", "bs4",
-             "langchain_text_splitters", "weaviate", "pydantic", "asyncpg"}
+             "langchain_text_splitters", "weaviate", "pydantic", "asyncpg", "puremagic"}
     assert sorted(imported & (lazy | heavy)) == []
 
 
