@@ -7,6 +7,7 @@ non-zero only when the benchmark itself could not run.
 
     .venv/bin/python bench/foundation.py [--backend sqlite|postgres|both]
         [--duration S] [--workers N] [--json FILE] [--wrk]
+        [--startup-only] [--starts N]
 """
 
 import argparse
@@ -310,13 +311,25 @@ def bench_backend(args, backend):
         token = json.loads(raw)["token"]
         server.stop()
 
-        # 2nd start: the everyday case (schema exists). This process is measured.
-        result["startup_s"] = round(server.start(), 3)
+        # Then the everyday case (schema exists), --starts times: the median is the figure,
+        # since other work on the machine only ever adds to a start. The last process stays
+        # up and is measured.
+        # The server's CPU time up to /health is reported too: it is what a busy machine
+        # moves least.
+        samples, cpu = [], []
+        for n in range(args.starts):
+            if n:
+                server.stop()
+            samples.append(round(server.start(), 3))
+            cpu.append(round(cpu_seconds(server.proc.pid), 2))
+        result["startup_s"] = sorted(samples)[len(samples) // 2]
+        result["startup_samples_s"] = samples
+        result["startup_cpu_s"] = sorted(cpu)[len(cpu) // 2]
         time.sleep(args.settle)  # let lazy start-up work and GC finish before reading RSS
         result["idle_rss_mb"] = round(rss_mb(server.proc.pid), 1)
         result["idle_pss_mb"] = round(pss_mb(server.proc.pid), 1)
         result["server_processes"] = len(process_tree(server.proc.pid))
-        for name, method, path, body in SCENARIOS:
+        for name, method, path, body in [] if args.startup_only else SCENARIOS:
             # loadgen only sees status codes; check one real answer so that a 200
             # carrying GraphQL errors is not reported as throughput.
             problem = check_answer(server.env_port, token, method, path, body)
@@ -336,7 +349,8 @@ def bench_backend(args, backend):
                     f"p50 {r['p50_ms']} ms  p99 {r['p99_ms']} ms  errors {r['errors']}",
                     file=sys.stderr,
                 )
-        result["rss_after_load_mb"] = round(rss_mb(server.proc.pid), 1)
+        if not args.startup_only:
+            result["rss_after_load_mb"] = round(rss_mb(server.proc.pid), 1)
     except Exception as e:
         result["error"] = str(e)
         print(f"{backend}: FAILED: {str(e).splitlines()[0]}", file=sys.stderr)
@@ -374,6 +388,10 @@ def print_report(results):
                 f"start-up to /health  {t:.3f} s  (fresh db {r['startup_fresh_db_s']:.3f} s)"
                 f"  goal < {goal} s  {verdict(t, goal)}"
             )
+            samples = r["startup_samples_s"]
+            print(f"  server CPU to /health {r['startup_cpu_s']:.2f} s"
+                  + (f"; median of {len(samples)} starts: "
+                     + " ".join(f"{s:.3f}" for s in samples) if len(samples) > 1 else ""))
         if "idle_rss_mb" in r:
             mb, goal = r["idle_rss_mb"], GOALS["idle_rss_mb"]
             print(
@@ -417,6 +435,10 @@ def main():
     )
     p.add_argument("--concurrency", default="1,32", help="comma-separated connection counts")
     p.add_argument("--workers", type=int, help="passed to the server as UVICORN_WORKERS")
+    p.add_argument("--startup-only", action="store_true",
+                   help="measure start-up and idle memory only, without the load scenarios")
+    p.add_argument("--starts", type=int, default=1,
+                   help="everyday starts to time; the median is reported")
     p.add_argument("--settle", type=float, default=2.0, help="seconds idle before reading RSS")
     p.add_argument(
         "--pg-url",
@@ -434,6 +456,8 @@ def main():
     p.add_argument("--keep-logs", action="store_true", help="keep the server's temp dir and log")
     args = p.parse_args()
     args.concurrency = [int(c) for c in args.concurrency.split(",")]
+    if args.starts < 1:
+        p.error("--starts must be at least 1")
     if args.wrk and not shutil.which("wrk"):
         p.error("--wrk needs wrk on PATH (apt-get install -y wrk)")
 
@@ -458,6 +482,8 @@ def main():
                 "workers": args.workers,
                 "bytecode_cache": bool(args.pycache),
                 "tool": "wrk" if args.wrk else "loadgen",
+                "startup_only": args.startup_only,
+                "starts": args.starts,
             },
             "goals": GOALS,
             "results": results,

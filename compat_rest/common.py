@@ -4,9 +4,11 @@ read once and parsed into typed models."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+# pydantic's ValidationError is pydantic-core's: importing pydantic itself is left to the
+# route modules that define models, all of them loaded on their first request.
+from pydantic_core import ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -14,8 +16,11 @@ from resolvers.context import Context, Credentials, Services
 from resolvers.errors import Invalid
 from resolvers.input_rules import INT64_MAX, decode_json, whole_number
 
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
 API_KEY_HEADER = "x-api-key"
-Body = TypeVar("Body", bound=BaseModel)
+Body = TypeVar("Body", bound="BaseModel")
 
 
 class BadBody(Exception):

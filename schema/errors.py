@@ -7,8 +7,6 @@ blame). Anything else is a bug: it is logged and reaches the client only as
 "Unexpected error." with code INTERNAL.
 """
 
-from __future__ import annotations
-
 import logging
 from typing import ClassVar
 
@@ -99,7 +97,7 @@ class MutationError:
     reasons: ClassVar[frozenset[str]] = frozenset()
 
     @classmethod
-    def from_error(cls, error: DomainError) -> MutationError:
+    def from_error(cls, error: DomainError) -> "MutationError":
         return cls(message=error.message, code=cls.code_for(error))
 
     @classmethod

@@ -4,8 +4,6 @@ A cursor is base64 of `<list>:<offset>`. Clients must treat it as opaque; naming
 lets us refuse a cursor taken from another list instead of silently mis-paging.
 """
 
-from __future__ import annotations
-
 import base64
 import binascii
 from collections.abc import Callable, Sequence

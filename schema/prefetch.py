@@ -62,8 +62,6 @@ Measured with bench/graphql.py (Q3: 50 chats with owner and 5 messages each), th
 took Parley's CPU per request from 65 ms to the figures in README.md's Performance section.
 """
 
-from __future__ import annotations
-
 from typing import Any, NamedTuple
 
 from graphql import (

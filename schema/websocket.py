@@ -17,11 +17,12 @@ role changes, with 4403, and a client that connects again is authorised anew.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from contextlib import suppress
 from typing import Any, NotRequired
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic_core import ValidationError  # pydantic's, without importing pydantic
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
@@ -67,7 +68,15 @@ class _WithPayload(TypedDict):
 
 _SHAPES = {"subscribe": _Start, "start": _Start, "complete": _Stop, "stop": _Stop,
            "connection_init": _WithPayload, "ping": _WithPayload, "pong": _WithPayload}
-_CHECKS = {kind: TypeAdapter(shape) for kind, shape in _SHAPES.items()}
+
+
+@functools.cache
+def _check(kind: str):
+    """pydantic's validator for a frame type, made on its first frame: pydantic is not
+    otherwise loaded by a server serving GraphQL over HTTP."""
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(_SHAPES[kind])
 
 
 def frame_problem(message: object) -> str | None:
@@ -78,11 +87,10 @@ def frame_problem(message: object) -> str | None:
     kind = message.get("type")
     if not isinstance(kind, str):
         return "A message needs a `type` string."
-    check = _CHECKS.get(kind)
-    if check is None:
+    if kind not in _SHAPES:
         return None
     try:
-        check.validate_python(message, strict=True)
+        _check(kind).validate_python(message, strict=True)
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])

@@ -33,10 +33,13 @@ def test_no_installed_distribution_provides_our_names():
 
 def test_a_started_server_has_not_imported_httpx_cryptography_or_a_lazy_surface(tmp_path):
     """Start-up stays small: the upstream client (aiohttp) is made on the first upstream
-    request, the lazily routed surfaces load on their first request, PyJWT (with the
-    cryptography package) on the first token, the embedded vector store (with numpy) on
-    its first use, and the file parsers on the first file; an unreachable upstream does
-    not matter."""
+    request, the lazily routed surfaces load on their first request (sign-in and users
+    over REST among them, with pydantic, which only REST bodies and WebSocket frames are
+    checked with), PyJWT (with the cryptography package) on the first token, the embedded
+    vector store (with numpy) on its first use, the file parsers on the first file,
+    puremagic's signatures on the first audio or image, and asyncpg on a PostgreSQL
+    server's first point read (this one is on SQLite); an unreachable upstream does not
+    matter."""
     lazy = {table.module for table in compat_rest.routes() if isinstance(table, LazyRoutes)}
     script = textwrap.dedent("""
         import asyncio, json, sys
@@ -57,9 +60,10 @@ def test_a_started_server_has_not_imported_httpx_cryptography_or_a_lazy_surface(
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     imported = set(json.loads(done.stdout.splitlines()[-1]))
-    assert "asgi" in imported and "compat_rest.openwebui.auths" in imported
+    assert "asgi" in imported and "compat_rest.openwebui.system" in imported
+    assert {"compat_rest.openwebui.auths", "compat_rest.openwebui.users"} <= lazy
     heavy = {"aiohttp", "httpx", "cryptography", "numpy", "pypdf", "docx", "bs4",
-             "langchain_text_splitters", "weaviate"}
+             "langchain_text_splitters", "weaviate", "pydantic", "asyncpg", "puremagic"}
     assert sorted(imported & (lazy | heavy)) == []
 
 

@@ -3,7 +3,7 @@
 from starlette.routing import BaseRoute
 
 from compat_rest.lazy import LazyRoutes
-from compat_rest.openwebui import auths, system, users
+from compat_rest.openwebui import system
 
 CHATS = ("/api/v1/chats", "/api/chats")
 FILES = ("/api/v1/files", "/api/files")
@@ -14,8 +14,12 @@ AUDIO_UPLOAD_PATHS = tuple(f"{prefix}/transcriptions" for prefix in AUDIO)
 
 
 def routes() -> list[BaseRoute]:
-    # Health, sign-in and users load with the server; the rest on their first request.
-    return [*system.routes(), *auths.routes(), *users.routes(),
+    # Health loads with the server; the rest on their first request. Sign-in and users
+    # too: their bodies are read by pydantic models, and pydantic (about 0.1 s and 8 MB
+    # with its first models) is then not loaded by a server used through GraphQL only.
+    return [*system.routes(),
+            LazyRoutes("compat_rest.openwebui.auths", ("/api/v1/auths", "/api/auth/")),
+            LazyRoutes("compat_rest.openwebui.users", ("/api/v1/users", "/api/users")),
             LazyRoutes("compat_rest.openwebui.chat_labels", CHATS),
             LazyRoutes("compat_rest.openwebui.chat_messages", CHATS),
             LazyRoutes("compat_rest.openwebui.chats", CHATS),

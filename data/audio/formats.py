@@ -3,8 +3,6 @@ tables), narrowed to the containers an OpenAI-compatible engine takes."""
 
 from __future__ import annotations
 
-import puremagic
-
 HEAD_SIZE = 512  # enough bytes for every container's signature below
 
 # puremagic's answers (media type, or extension where it gives none) -> our name.
@@ -21,6 +19,8 @@ def audio_format(head: bytes) -> str | None:
     """The container's usual extension, or None when the bytes are no audio we know."""
     if not head:
         return None
+    import puremagic  # on the first audio (1.3 MB of signature tables), as images do
+
     try:
         matches = puremagic.magic_string(head)
     except (puremagic.PureError, ValueError):

@@ -2,8 +2,6 @@
 transaction while it works: `speak` stores its file in a short transaction of its own
 (send it in an operation without other changes) and `transcribe` stores nothing."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import strawberry

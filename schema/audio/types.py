@@ -1,7 +1,5 @@
 """What speech to text answers on GraphQL."""
 
-from __future__ import annotations
-
 import strawberry
 
 from resolvers.audio import Transcript as TranscriptResult
@@ -25,7 +23,7 @@ class Transcript:
         description="Timed pieces, when the engine gives them (verbose_json); else empty.")
 
     @classmethod
-    def from_result(cls, result: TranscriptResult) -> Transcript:
+    def from_result(cls, result: TranscriptResult) -> "Transcript":
         return cls(text=result.text, language=result.language, duration=result.duration,
                    segments=[TranscriptSegment(start=s.start, end=s.end, text=s.text)
                              for s in result.segments])

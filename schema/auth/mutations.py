@@ -1,7 +1,5 @@
 """Signing up, in and out; passwords; API keys."""
 
-from __future__ import annotations
-
 import time
 from typing import Annotated
 

@@ -1,7 +1,5 @@
 """Who is asking."""
 
-from __future__ import annotations
-
 import strawberry
 
 from resolvers.auth.authenticate import current_viewer

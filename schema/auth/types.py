@@ -1,7 +1,5 @@
 """Who is calling, and the sessions sign-in hands out."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from enum import Enum
 
@@ -30,7 +28,7 @@ class Viewer(User):
                     "that never expire.")
 
     @classmethod
-    def from_viewer(cls, viewer: SignedIn) -> Viewer:
+    def from_viewer(cls, viewer: SignedIn) -> "Viewer":
         return cls(**User.fields_of(viewer.user), auth_method=AuthMethod(viewer.via),
                    session_expires_at=timestamp(viewer.expires_at))
 
@@ -60,6 +58,6 @@ class AuthSession:
     user: User = strawberry.field(description="The account signed in.")
 
     @classmethod
-    def from_session(cls, session: Session) -> AuthSession:
+    def from_session(cls, session: Session) -> "AuthSession":
         return cls(token=session.token, expires_at=timestamp(session.expires_at),
                    user=User.from_row(session.user))

@@ -1,7 +1,5 @@
 """The failures chat mutations return as union members."""
 
-from __future__ import annotations
-
 from typing import ClassVar
 
 import strawberry

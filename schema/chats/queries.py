@@ -1,7 +1,5 @@
 """Reading chats: the caller's chats as a connection, one chat, tags, shared snapshots."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from enum import Enum
 from typing import Annotated

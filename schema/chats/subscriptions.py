@@ -1,7 +1,5 @@
 """Following a chat as it changes."""
 
-from __future__ import annotations
-
 from collections.abc import AsyncGenerator
 from enum import Enum
 from typing import Annotated

@@ -2,8 +2,6 @@
 dataloaders, so a page of chats with their owners, tags and messages costs a fixed
 number of statements."""
 
-from __future__ import annotations
-
 import functools
 from collections.abc import Callable, Collection
 from datetime import datetime
@@ -59,7 +57,7 @@ class Tag:
     name: str = strawberry.field(description="The name as the owner wrote it.")
 
     @classmethod
-    def from_row(cls, row: TagRow) -> Tag:
+    def from_row(cls, row: TagRow) -> "Tag":
         return cls(id=strawberry.ID(row.id), name=row.name)
 
 
@@ -71,7 +69,7 @@ class Folder:
         description="The folder it sits in, if any.")
 
     @classmethod
-    def from_row(cls, row: FolderRow) -> Folder:
+    def from_row(cls, row: FolderRow) -> "Folder":
         return cls(id=strawberry.ID(row.id), name=row.name,
                    parent_id=strawberry.ID(row.parent_id) if row.parent_id else None)
 
@@ -111,7 +109,7 @@ class Message:
     updated_at: datetime | None = strawberry.field(description="When it last changed.")
 
     @classmethod
-    def from_row(cls, row: ChatMessageRow, fields: Collection[str] | None = None) -> Message:
+    def from_row(cls, row: ChatMessageRow, fields: Collection[str] | None = None) -> "Message":
         """The message; with `fields` (the GraphQL names a query selects on it), only the
         costlier fields among them are built, the others left None for no one to read."""
         return message_builder(None if fields is None else frozenset(fields))(row)
@@ -123,14 +121,14 @@ class Message:
         return [File.from_row(row) for row in rows]
 
     @strawberry.field(description="The message this one follows.")
-    async def parent(self, info: Info) -> Message | None:
+    async def parent(self, info: Info) -> "Message | None":
         parent_id = str(self.parent_id) if self.parent_id else None
         row = await messages.get_parent(info.context, str(self.chat_id), parent_id)
         return Message.from_row(row) if row else None
 
     @strawberry.field(description="The messages that follow this one, oldest first; more "
                                   "than one means alternatives (edits, regenerations).")
-    async def children(self, info: Info) -> list[Message]:
+    async def children(self, info: Info) -> "list[Message]":
         rows = await messages.get_children(info.context, str(self.chat_id), str(self.id))
         return [Message.from_row(row) for row in rows]
 
@@ -216,7 +214,7 @@ class Chat:
     ready: strawberry.Private[dict | None] = None
 
     @classmethod
-    def from_row(cls, row: ChatRow) -> Chat:
+    def from_row(cls, row: ChatRow) -> "Chat":
         return cls(id=strawberry.ID(row.id), title=row.title or "", archived=bool(row.archived),
                    pinned=bool(row.pinned),
                    folder_id=strawberry.ID(row.folder_id) if row.folder_id else None,

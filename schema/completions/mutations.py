@@ -1,8 +1,6 @@
 """Starting completions that run on their own, as tasks others can follow: in a chat
 (the answer is kept there) or for a single prompt."""
 
-from __future__ import annotations
-
 from typing import Annotated, ClassVar
 
 import strawberry

@@ -1,7 +1,5 @@
 """Streamed completions over WebSockets (graphql-transport-ws or legacy graphql-ws)."""
 
-from __future__ import annotations
-
 from collections.abc import AsyncGenerator
 from typing import Annotated
 

@@ -1,7 +1,5 @@
 """What a streamed completion sends: it started, pieces of the answer, then how it ended."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import strawberry

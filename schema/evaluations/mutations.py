@@ -1,7 +1,5 @@
 """Making, running, stopping and deleting evaluations; giving feedback."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import strawberry

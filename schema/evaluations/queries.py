@@ -1,7 +1,5 @@
 """Reading evaluations, feedback and the leaderboard."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import strawberry

@@ -1,7 +1,5 @@
 """Following an evaluation's run."""
 
-from __future__ import annotations
-
 from collections.abc import AsyncGenerator
 from typing import Annotated
 

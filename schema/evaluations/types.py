@@ -1,8 +1,6 @@
 """Evaluation, EvaluationCase, EvaluationRun, CaseResult, ModelScore; Feedback and
 LeaderboardEntry."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Any
 
@@ -28,7 +26,7 @@ class EvaluationCase:
     options: JSON | None = strawberry.field(description="E.g. {tolerance, ignore_case}.")
 
     @classmethod
-    def from_row(cls, row: EvaluationCaseRow) -> EvaluationCase:
+    def from_row(cls, row: EvaluationCaseRow) -> "EvaluationCase":
         return cls(id=strawberry.ID(row.id), position=row.position, messages=row.messages,
                    scorer=row.scorer, expected=row.expected, options=row.options)
 
@@ -48,7 +46,7 @@ class CaseResult:
     completion_tokens: int = strawberry.field(description="Tokens written.")
 
     @classmethod
-    def from_row(cls, row: EvaluationResultRow) -> CaseResult:
+    def from_row(cls, row: EvaluationResultRow) -> "CaseResult":
         return cls(case_id=strawberry.ID(row.case_id), model=row.model, output=row.output,
                    score=row.score, passed=row.passed, verdict=row.verdict, reason=row.reason,
                    error=row.error, latency_ms=row.latency_ms, prompt_tokens=row.prompt_tokens,
@@ -70,7 +68,7 @@ class ModelScore:
                                                      description="Tokens written.")
 
     @classmethod
-    def from_score(cls, score: results.ModelScore) -> ModelScore:
+    def from_score(cls, score: results.ModelScore) -> "ModelScore":
         return cls(**vars(score))
 
 
@@ -84,7 +82,7 @@ class EvaluationRun:
     scores: list[ModelScore] = strawberry.field(description="Each model's mean so far.")
 
     @classmethod
-    def from_event(cls, event: dict[str, Any]) -> EvaluationRun:
+    def from_event(cls, event: dict[str, Any]) -> "EvaluationRun":
         return cls(evaluation_id=strawberry.ID(event["evaluation_id"]), status=event["status"],
                    done=event["done"], total=event["total"],
                    scores=[ModelScore(model=m, mean_score=s)
@@ -106,7 +104,7 @@ class Evaluation:
     updated_at: datetime | None = strawberry.field(description="When it last changed.")
 
     @classmethod
-    def from_row(cls, info: Info, row: EvaluationRow) -> Evaluation:
+    def from_row(cls, info: Info, row: EvaluationRow) -> "Evaluation":
         return cls(id=strawberry.ID(row.id), user_id=strawberry.ID(row.user_id), name=row.name,
                    description=row.description, models=list(row.models),
                    judge_model=row.judge_model,
@@ -145,7 +143,7 @@ class Feedback:
     updated_at: datetime | None = strawberry.field(description="When it last changed.")
 
     @classmethod
-    def from_row(cls, row: FeedbackRow) -> Feedback:
+    def from_row(cls, row: FeedbackRow) -> "Feedback":
         return cls(id=strawberry.ID(row.id), user_id=strawberry.ID(row.user_id), type=row.type,
                    data=row.data, meta=row.meta, snapshot=row.snapshot,
                    created_at=timestamp(row.created_at), updated_at=timestamp(row.updated_at))
@@ -161,6 +159,6 @@ class LeaderboardEntry:
     top_tags: JSON = strawberry.field(description="Its most frequent tags: [{tag, count}].")
 
     @classmethod
-    def from_entry(cls, entry: Entry) -> LeaderboardEntry:
+    def from_entry(cls, entry: Entry) -> "LeaderboardEntry":
         return cls(model_id=entry.model_id, rating=entry.rating, won=entry.won,
                    lost=entry.lost, count=entry.count, top_tags=entry.top_tags)

@@ -1,7 +1,5 @@
 """Inputs that name files elsewhere in the schema (messages, grounded answers)."""
 
-from __future__ import annotations
-
 import strawberry
 
 

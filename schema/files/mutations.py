@@ -1,7 +1,5 @@
 """Uploading (GraphQL multipart request spec), changing, reprocessing and deleting files."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import strawberry

@@ -1,7 +1,5 @@
 """Reading files: the caller's files as a connection, and one file."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import strawberry

@@ -1,7 +1,5 @@
 """Following a file's processing to its end."""
 
-from __future__ import annotations
-
 from collections.abc import AsyncGenerator
 from typing import Annotated
 

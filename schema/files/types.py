@@ -1,8 +1,6 @@
 """File and its processing status. `owner` goes through the unit of work's user loader,
 so a page of files with their owners costs a fixed number of statements."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from enum import Enum
 
@@ -51,7 +49,7 @@ class File:
     user_id: strawberry.Private[str]
 
     @classmethod
-    def from_row(cls, row: FileRow) -> File:
+    def from_row(cls, row: FileRow) -> "File":
         meta = row.meta if isinstance(row.meta, dict) else {}
         data = row.data if isinstance(row.data, dict) else {}
         size = meta.get("size")

@@ -2,8 +2,6 @@
 checked in a worker before anything is written: code that does not load is
 BAD_USER_INPUT naming the line; a call that fails is UPSTREAM_FAILED naming the cause."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import strawberry

@@ -1,7 +1,5 @@
 """The Function type: an admin-written Open WebUI module (a pipe, filter or action)."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from enum import Enum
 
@@ -46,7 +44,7 @@ class Function:
         return await valves.valves_for_viewer(info.context, self.row)
 
     @classmethod
-    def from_row(cls, row: FunctionRow) -> Function:
+    def from_row(cls, row: FunctionRow) -> "Function":
         kind = FunctionType(row.type) if row.type in ("pipe", "filter", "action") \
             else FunctionType.ACTION
         return cls(id=strawberry.ID(row.id), name=row.name, type=kind, meta=row.meta,

@@ -1,7 +1,5 @@
 """Reading groups."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import strawberry

@@ -1,7 +1,5 @@
 """The Group type: a group of accounts, with its members a page at a time."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Annotated
 
@@ -26,7 +24,7 @@ class Group:
         description="When the group (or its membership) last changed.")
 
     @classmethod
-    def from_row(cls, row: GroupRow) -> Group:
+    def from_row(cls, row: GroupRow) -> "Group":
         return cls(id=strawberry.ID(row.id), name=row.name or "", description=row.description,
                    created_at=timestamp(row.created_at), updated_at=timestamp(row.updated_at))
 

@@ -3,8 +3,6 @@ subscription that also reports a slow engine's progress. Both store the images a
 caller's files, linked to a chat message when one is named, in a transaction of their
 own (so the mutation does not share its operation's)."""
 
-from __future__ import annotations
-
 from collections.abc import AsyncGenerator
 from typing import Annotated
 

@@ -4,8 +4,6 @@ commit their own short transactions (marked as not writing in the operation's): 
 them in an operation without other changes. An embedding upstream that fails answers
 UPSTREAM_FAILED or UNAVAILABLE and leaves nothing linked."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import strawberry

@@ -1,7 +1,5 @@
 """Reading knowledge bases: those the caller may see as a connection, and one."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import strawberry

@@ -2,8 +2,6 @@
 of work's dataloaders, so a page of knowledge bases with all of them costs a fixed number
 of statements; a mutation's answer carries its files and grants as they were written."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Annotated
 
@@ -41,13 +39,13 @@ class KnowledgeBase:
     written_grants: strawberry.Private[tuple[AccessGrantRow, ...] | None] = None
 
     @classmethod
-    def from_row(cls, row: KnowledgeRow, write_access: bool) -> KnowledgeBase:
+    def from_row(cls, row: KnowledgeRow, write_access: bool) -> "KnowledgeBase":
         return cls(id=strawberry.ID(row.id), name=row.name, description=row.description or "",
                    write_access=write_access, created_at=timestamp(row.created_at),
                    updated_at=timestamp(row.updated_at), user_id=row.user_id)
 
     @classmethod
-    def from_found(cls, found: FoundKnowledge) -> KnowledgeBase:
+    def from_found(cls, found: FoundKnowledge) -> "KnowledgeBase":
         made = cls.from_row(found.row, found.write_access)
         made.written_files, made.written_grants = found.files, found.grants
         return made

@@ -3,8 +3,6 @@ short transactions (so it is marked as not writing in the operation's transactio
 embedding upstream that fails leaves nothing written, and answers UPSTREAM_FAILED or
 UNAVAILABLE."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import strawberry

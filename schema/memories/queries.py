@@ -1,7 +1,5 @@
 """Reading and searching your memories."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import strawberry

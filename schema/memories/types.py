@@ -1,7 +1,5 @@
 """The Memory type: a fact the user asked the assistant to remember."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from enum import Enum
 
@@ -30,7 +28,7 @@ class Memory:
     updated_at: datetime | None = strawberry.field(description="When it last changed.")
 
     @classmethod
-    def from_row(cls, row: MemoryRow) -> Memory:
+    def from_row(cls, row: MemoryRow) -> "Memory":
         kind = MemoryType(row.type) if row.type in ("user", "context") else MemoryType.CONTEXT
         return cls(id=strawberry.ID(row.id), type=kind, path=row.path, content=row.content,
                    meta=row.meta, created_at=timestamp(row.created_at),

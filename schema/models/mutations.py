@@ -1,7 +1,5 @@
 """Sharing models: who may use one (Open WebUI's model access)."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import strawberry

@@ -1,7 +1,5 @@
 """Reading the models a caller may use."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import strawberry

@@ -3,8 +3,6 @@ shared with (owners and grants through the unit of work's dataloaders, so a page
 models costs the same statements whatever its size); WorkspaceModel: a `model` row as
 the model mutations return it."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from enum import Enum
 
@@ -85,7 +83,7 @@ class Model:
 
     @strawberry.field(description="The model a preset runs on; null for an upstream model, "
                                   "or when the caller may not use the base model.")
-    def base_model(self) -> Model | None:
+    def base_model(self) -> "Model | None":
         base = self.peers.get(self.base_model_id) if self.base_model_id else None
         return Model.from_available(base, self.peers) if base is not None else None
 
@@ -105,7 +103,7 @@ class Model:
 
     @classmethod
     def from_available(cls, model: AvailableModel,
-                       peers: dict[str, AvailableModel] | None = None) -> Model:
+                       peers: dict[str, AvailableModel] | None = None) -> "Model":
         entry = model.entry
         kind = UpstreamKind(entry.kind)
         return cls(
@@ -170,7 +168,7 @@ class WorkspaceModel:
         return await grants_of(info, self.row)
 
     @classmethod
-    def from_found(cls, found: Found) -> WorkspaceModel:
+    def from_found(cls, found: Found) -> "WorkspaceModel":
         row = found.row
         params = row.params if isinstance(row.params, dict) else {}
         return cls(id=strawberry.ID(row.id), name=row.name, base_model_id=row.base_model_id,

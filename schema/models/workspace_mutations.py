@@ -2,8 +2,6 @@
 checking a definition without saving it (validateModel answers the same problems as
 `POST /api/models/validate`)."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 import strawberry

@@ -2,8 +2,6 @@
 run of something the caller may not use FORBIDDEN; both list every problem in
 `extensions.problems` ({step, field, message})."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import strawberry

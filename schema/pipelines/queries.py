@@ -1,7 +1,5 @@
 """Reading pipelines and their runs."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import strawberry

@@ -1,7 +1,5 @@
 """Following a pipeline run as it happens."""
 
-from __future__ import annotations
-
 from collections.abc import AsyncGenerator
 from typing import Annotated
 

@@ -1,8 +1,6 @@
 """Pipeline, PipelineRun and PipelineStep (one step's record in a run), and the events a
 run's subscription streams."""
 
-from __future__ import annotations
-
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
@@ -42,7 +40,7 @@ class Pipeline:
     updated_at: datetime | None = strawberry.field(description="When it last changed.")
 
     @classmethod
-    def from_stored(cls, found: StoredPipeline) -> Pipeline:
+    def from_stored(cls, found: StoredPipeline) -> "Pipeline":
         row = found.row
         return cls(id=strawberry.ID(row.id), name=row.name, description=row.description,
                    definition=row.definition, version=row.version,
@@ -77,7 +75,7 @@ class PipelineStep:
     duration_ms: int | None = strawberry.field(description="How long it took.")
 
     @classmethod
-    def from_record(cls, record: dict[str, Any]) -> PipelineStep:
+    def from_record(cls, record: dict[str, Any]) -> "PipelineStep":
         tokens = record.get("tokens")
         started, ended = record.get("started_at"), record.get("ended_at")
         return cls(name=record["name"], kind=record["kind"], input=record.get("input"),
@@ -114,7 +112,7 @@ class PipelineRun:
     ended_at: datetime | None = strawberry.field(description="When it ended.")
 
     @classmethod
-    def from_row(cls, row: PipelineRunRow) -> PipelineRun:
+    def from_row(cls, row: PipelineRunRow) -> "PipelineRun":
         return cls(id=strawberry.ID(row.id), pipeline_id=strawberry.ID(row.pipeline_id),
                    pipeline_version=row.pipeline_version, user_id=strawberry.ID(row.user_id),
                    task_id=strawberry.ID(row.task_id), status=RunStatus(row.status),
@@ -147,7 +145,7 @@ class PipelineRunEvent:
     run: PipelineRun | None = strawberry.field(description="SNAPSHOT: the run so far.")
 
     @classmethod
-    def from_event(cls, event: dict[str, Any]) -> PipelineRunEvent:
+    def from_event(cls, event: dict[str, Any]) -> "PipelineRunEvent":
         kind = RunEventKind(event["t"])
         record = event.get("record")
         return cls(kind=kind, step=event.get("step"), text=event.get("c"),

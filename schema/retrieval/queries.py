@@ -1,7 +1,5 @@
 """The `retrieve` query: search the knowledge bases and files you may read."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import strawberry

@@ -1,7 +1,5 @@
 """RetrievedChunk: a piece of a document found by a search, with its score and source."""
 
-from __future__ import annotations
-
 import strawberry
 from strawberry.scalars import JSON
 
@@ -26,7 +24,7 @@ class RetrievedChunk:
         "file_id, hash, start_index, headers, embedding_config...)."))
 
     @classmethod
-    def from_found(cls, found: Found) -> RetrievedChunk:
+    def from_found(cls, found: Found) -> "RetrievedChunk":
         meta = dict(found.metadata)
         file_id = meta.get("file_id")
         source = meta.get("name") or meta.get("source")

@@ -1,8 +1,6 @@
 """The helper tasks' settings (Open WebUI's task configuration): read by every signed-in
 account, changed by administrators, kept in the `config` table."""
 
-from __future__ import annotations
-
 from dataclasses import fields
 from typing import Annotated, Any
 
@@ -49,7 +47,7 @@ class TaskConfig:
     voice_mode_prompt_template: str | None = strawberry.field(description=_TEMPLATE)
 
     @classmethod
-    def from_settings(cls, settings: dict[str, Any]) -> TaskConfig:
+    def from_settings(cls, settings: dict[str, Any]) -> "TaskConfig":
         return cls(**settings)
 
 

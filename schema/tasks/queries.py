@@ -1,7 +1,5 @@
 """Listing running tasks, and stopping one or all of a chat's."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import strawberry

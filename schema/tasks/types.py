@@ -1,7 +1,5 @@
 """The Task type: a completion or a relayed request running on this server."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from enum import Enum
 
@@ -36,7 +34,7 @@ class Task:
     stopping: bool = strawberry.field(description="A stop was asked for.")
 
     @classmethod
-    def from_info(cls, task: TaskInfo) -> Task:
+    def from_info(cls, task: TaskInfo) -> "Task":
         return cls(id=strawberry.ID(task.id), kind=TaskKind(task.kind), model=task.model,
                    route=task.route, user_id=strawberry.ID(task.user_id),
                    chat_id=strawberry.ID(task.chat_id) if task.chat_id else None,

@@ -1,7 +1,5 @@
 """Changing accounts: administrators' changes, and one's own profile."""
 
-from __future__ import annotations
-
 from datetime import date
 from typing import Annotated
 

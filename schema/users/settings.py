@@ -1,8 +1,6 @@
 """One's own settings, info and permissions, and the default permissions: the same
 resolvers as Open WebUI's `/api/v1/users/user/*` and `/default/permissions` routes."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import strawberry

@@ -1,7 +1,5 @@
 """The User type and the inputs that sort and filter accounts."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated
@@ -53,13 +51,13 @@ class User:
                     last_active_at=timestamp(row.last_active_at))
 
     @classmethod
-    def from_row(cls, row: UserRow) -> User:
+    def from_row(cls, row: UserRow) -> "User":
         return cls(**cls.fields_of(row))
 
     @strawberry.field(description="The groups the account is in, by name (administrators, "
                                   "and each person for their own account).")
     async def groups(self, info: Info
-                     ) -> list[Annotated[Group, strawberry.lazy("schema.groups.types")]]:
+                     ) -> 'list[Annotated[Group, strawberry.lazy("schema.groups.types")]]':
         from schema.groups.types import Group  # the types refer to each other
 
         rows = await groups.groups_of_user(info.context, str(self.id))

@@ -1,8 +1,6 @@
 """Changing chats: create, update, delete, archive, pin, tag, share. Each runs in one
 transaction; an expected failure comes back as a union member with nothing written."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import strawberry

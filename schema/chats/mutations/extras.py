@@ -2,8 +2,6 @@
 the resolvers behind Open WebUI's `PATCH /api/v1/chats/{id}/params` and
 `POST /api/v1/chats/{id}/messages/{message_id}/event`."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import strawberry

@@ -2,8 +2,6 @@
 place, delete, and switch the branch shown. Each writes `chat.chat` and `chat_message`
 together, in one transaction."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import strawberry

@@ -1,7 +1,5 @@
 """What chat mutations answer, and their result unions."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import strawberry
