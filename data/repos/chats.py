@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import load_only, undefer
 
 from data.repos.driver import Reader, driver_rows
-from data.repos.rows import core_rows
+from data.repos.rows import core_rows, stored_json
 from data.tables import AccessGrantRow, ChatFileRow, ChatMessageRow, ChatRow, SharedChatRow
 
 SUMMARY = (ChatRow.id, ChatRow.user_id, ChatRow.title, ChatRow.created_at, ChatRow.updated_at,
@@ -222,7 +222,7 @@ def summary_of_record(record) -> ChatSummary:
     return ChatSummary(chat_id, user_id, title, created_at, updated_at, share_id,
                        None if archived is None else bool(archived),
                        None if pinned is None else bool(pinned),
-                       None if meta is None else json.loads(meta), *rest)
+                       None if meta is None else stored_json(meta), *rest)
 
 
 def _summaries(result) -> list[ChatSummary]:

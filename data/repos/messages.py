@@ -8,7 +8,6 @@ ever parses a chat's JSON tree.
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
@@ -33,7 +32,7 @@ from sqlalchemy.orm import aliased
 
 from data.point_reads import PostgresReader
 from data.repos.driver import Reader, any_of, driver_rows
-from data.repos.rows import core_rows
+from data.repos.rows import core_rows, stored_json
 from data.tables import ChatMessageRow, ChatRow
 
 # Walking a branch stops after this many steps, so a cycle written by another program
@@ -76,7 +75,7 @@ def _decoded(index: int, key: str):
             return self._decoded[key]
         except KeyError:
             stored = self._values[index]
-            value = self._decoded[key] = None if stored is None else json.loads(stored)
+            value = self._decoded[key] = None if stored is None else stored_json(stored)
             return value
     return property(read)
 

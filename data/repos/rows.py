@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
+import json
+
+import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
+
+
+def stored_json(text: str):
+    """A JSON column's stored text, decoded to what SQLAlchemy's JSON type (json.loads)
+    gives: by orjson, ten times faster on a message's content (a page of 250 messages
+    decodes each), or by json.loads for what orjson refuses and Python writes (NaN,
+    Infinity, integers over 64 bits)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 async def core_rows(session: AsyncSession, stmt, params: dict | None = None) -> list:
