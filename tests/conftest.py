@@ -19,9 +19,9 @@ from asgi import create_app
 from data.settings import Settings, load_settings
 from tests.fixtures.openwebui_db import build_openwebui_database
 from tests.support.databases import (
+    Dropper,
     TemplateCopies,
     create_pg_database,
-    drop_pg_database,
     migrated,
 )
 from tests.support.server import CHEAP_PASSWORD_HASHING
@@ -35,8 +35,18 @@ def backend(request) -> str:
 
 
 @pytest.fixture(scope="session")
-async def migrated_databases(tmp_path_factory) -> AsyncIterator[TemplateCopies]:
-    copies = TemplateCopies(tmp_path_factory.mktemp("parley"), "parley", migrated)
+async def dropper() -> AsyncIterator[Dropper]:
+    """Drops this run's PostgreSQL databases in the background; waits for them at the end."""
+    dropper = Dropper()
+    try:
+        yield dropper
+    finally:
+        await dropper.close()
+
+
+@pytest.fixture(scope="session")
+async def migrated_databases(tmp_path_factory, dropper) -> AsyncIterator[TemplateCopies]:
+    copies = TemplateCopies(tmp_path_factory.mktemp("parley"), "parley", migrated, dropper)
     try:
         yield copies
     finally:
@@ -44,9 +54,9 @@ async def migrated_databases(tmp_path_factory) -> AsyncIterator[TemplateCopies]:
 
 
 @pytest.fixture(scope="session")
-async def openwebui_databases(tmp_path_factory) -> AsyncIterator[TemplateCopies]:
+async def openwebui_databases(tmp_path_factory, dropper) -> AsyncIterator[TemplateCopies]:
     copies = TemplateCopies(tmp_path_factory.mktemp("openwebui"), "openwebui",
-                            build_openwebui_database)
+                            build_openwebui_database, dropper)
     try:
         yield copies
     finally:
@@ -80,7 +90,7 @@ async def openwebui_database_url(backend: str, tmp_path, openwebui_databases
 
 
 @pytest.fixture
-async def empty_database_url(backend: str, tmp_path) -> AsyncIterator[str]:
+async def empty_database_url(backend: str, tmp_path, dropper) -> AsyncIterator[str]:
     """A database of this test's own with nothing in it, for tests of migration."""
     if backend == "sqlite":
         yield f"sqlite:///{tmp_path / 'webui.db'}"
@@ -89,7 +99,7 @@ async def empty_database_url(backend: str, tmp_path) -> AsyncIterator[str]:
     try:
         yield url
     finally:
-        await drop_pg_database(url)
+        dropper.later(url)
 
 
 def make_settings(tmp_path, database_url: str, **env: str) -> Settings:
