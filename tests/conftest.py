@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from asgi import create_app
 from data.settings import Settings, load_settings
@@ -27,6 +28,14 @@ from tests.support.databases import (
 from tests.support.server import CHEAP_PASSWORD_HASHING
 
 BACKENDS = ["sqlite", "postgres"]
+
+# Properties of plain functions run 200 examples each (twice hypothesis' default; the 300
+# and 500 some had took 2-8 s a test for nothing they had ever found beyond 200), and no
+# deadline, which a busy machine would miss. Tests through the app on a database set their
+# own smaller counts. HYPOTHESIS_PROFILE=thorough runs ten times as many.
+hypothesis_settings.register_profile("parley", max_examples=200, deadline=None)
+hypothesis_settings.register_profile("thorough", max_examples=2000, deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "parley"))
 
 
 @pytest.fixture(params=BACKENDS)
