@@ -38,29 +38,6 @@ hypothesis_settings.register_profile("thorough", max_examples=2000, deadline=Non
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "parley"))
 
 
-# The files that take the longest, longest first (seconds in a full run, load average ~6).
-# `--dist loadfile` hands files to the workers in collection order, which put most of
-# these (top-level tests/test_*.py) last: one worker finished them while the other sat
-# idle. Started first, the run ends on short files on both workers.
-LONGEST_FIRST = [
-    "tests/compat_rest/openwebui/test_file_processing.py",  # 102: a 50 MB line, twice
-    "tests/test_server_process.py",  # 63: server processes
-    "tests/test_two_instances.py",  # 46
-    "tests/compat_rest/openwebui/test_function_faults.py",  # 38
-    "tests/compat_rest/scim/test_compliance.py",  # 36
-    "tests/resolvers/test_file_chunks.py",  # 36: a 50 MB line
-    "tests/compat_rest/openwebui/test_image_faults.py",  # 30
-    "tests/test_reindex_command.py",  # 29
-    "tests/test_pipeline_instances.py",  # 23
-]
-
-
-@pytest.hookimpl(trylast=True)  # after pytest's own ordering by fixture scope
-def pytest_collection_modifyitems(items) -> None:
-    rank = {path: place for place, path in enumerate(LONGEST_FIRST)}
-    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))
-
-
 @pytest.fixture(params=BACKENDS)
 def backend(request) -> str:
     return request.param
