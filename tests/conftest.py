@@ -14,19 +14,28 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from asgi import create_app
 from data.settings import Settings, load_settings
 from tests.fixtures.openwebui_db import build_openwebui_database
 from tests.support.databases import (
+    Dropper,
     TemplateCopies,
     create_pg_database,
-    drop_pg_database,
     migrated,
 )
 from tests.support.server import CHEAP_PASSWORD_HASHING
 
 BACKENDS = ["sqlite", "postgres"]
+
+# Properties of plain functions run 200 examples each (twice hypothesis' default; the 300
+# and 500 some had took 2-8 s a test for nothing they had ever found beyond 200), and no
+# deadline, which a busy machine would miss. Tests through the app on a database set their
+# own smaller counts. HYPOTHESIS_PROFILE=thorough runs ten times as many.
+hypothesis_settings.register_profile("parley", max_examples=200, deadline=None)
+hypothesis_settings.register_profile("thorough", max_examples=2000, deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "parley"))
 
 
 @pytest.fixture(params=BACKENDS)
@@ -35,8 +44,18 @@ def backend(request) -> str:
 
 
 @pytest.fixture(scope="session")
-async def migrated_databases(tmp_path_factory) -> AsyncIterator[TemplateCopies]:
-    copies = TemplateCopies(tmp_path_factory.mktemp("parley"), "parley", migrated)
+async def dropper() -> AsyncIterator[Dropper]:
+    """Drops this run's PostgreSQL databases in the background; waits for them at the end."""
+    dropper = Dropper()
+    try:
+        yield dropper
+    finally:
+        await dropper.close()
+
+
+@pytest.fixture(scope="session")
+async def migrated_databases(tmp_path_factory, dropper) -> AsyncIterator[TemplateCopies]:
+    copies = TemplateCopies(tmp_path_factory.mktemp("parley"), "parley", migrated, dropper)
     try:
         yield copies
     finally:
@@ -44,9 +63,9 @@ async def migrated_databases(tmp_path_factory) -> AsyncIterator[TemplateCopies]:
 
 
 @pytest.fixture(scope="session")
-async def openwebui_databases(tmp_path_factory) -> AsyncIterator[TemplateCopies]:
+async def openwebui_databases(tmp_path_factory, dropper) -> AsyncIterator[TemplateCopies]:
     copies = TemplateCopies(tmp_path_factory.mktemp("openwebui"), "openwebui",
-                            build_openwebui_database)
+                            build_openwebui_database, dropper)
     try:
         yield copies
     finally:
@@ -80,7 +99,7 @@ async def openwebui_database_url(backend: str, tmp_path, openwebui_databases
 
 
 @pytest.fixture
-async def empty_database_url(backend: str, tmp_path) -> AsyncIterator[str]:
+async def empty_database_url(backend: str, tmp_path, dropper) -> AsyncIterator[str]:
     """A database of this test's own with nothing in it, for tests of migration."""
     if backend == "sqlite":
         yield f"sqlite:///{tmp_path / 'webui.db'}"
@@ -89,7 +108,7 @@ async def empty_database_url(backend: str, tmp_path) -> AsyncIterator[str]:
     try:
         yield url
     finally:
-        await drop_pg_database(url)
+        dropper.later(url)
 
 
 def make_settings(tmp_path, database_url: str, **env: str) -> Settings:

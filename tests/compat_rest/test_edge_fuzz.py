@@ -99,7 +99,6 @@ async def test_any_graphql_variables_or_literals_get_no_internal_error(
         assert "INTERNAL" not in codes, response.text
 
 
-@settings(max_examples=300, deadline=None)
 @given(raw=st.binary(max_size=64) | BODIES)
 def test_the_json_reader_answers_a_value_or_invalid(raw):
     try:
@@ -108,7 +107,6 @@ def test_the_json_reader_answers_a_value_or_invalid(raw):
         assert error.status == 400
 
 
-@settings(max_examples=300, deadline=None)
 @given(raw=QUERY_VALUES | NUMBER)
 def test_the_integer_parser_answers_a_64_bit_number_or_invalid(raw):
     try:

@@ -4,7 +4,7 @@ consistent tree and never changes a node it was handed."""
 import copy
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from resolvers.chats.tree import ChatTree, merge
@@ -118,7 +118,6 @@ OPERATIONS = st.lists(st.tuples(
     st.integers(0, 50), st.integers(0, 3)), max_size=40)
 
 
-@settings(max_examples=300, deadline=None)
 @given(OPERATIONS)
 def test_any_sequence_of_operations_keeps_the_tree_consistent(operations):
     tree = ChatTree({}, None)

@@ -42,11 +42,14 @@ def test_malformed_claims_are_refused():
 
 
 def test_open_webui_hashes_verify_whatever_cost_new_hashes_get():
+    # Made once: each hash at Open WebUI's (argon2's default) cost takes most of a second
+    # on a busy machine, and every verification below computes it again anyway.
+    open_webui_hash = PasswordHasher().hash("pw")
     for passwords in (Passwords(), Passwords(CHEAP)):
         verify = passwords.verify
         assert verify("pw", bcrypt.hashpw(b"pw", bcrypt.gensalt(4)).decode())
-        assert verify("pw", PasswordHasher().hash("pw"))
-        assert not verify("nope", PasswordHasher().hash("pw"))
+        assert verify("pw", open_webui_hash)
+        assert not verify("nope", open_webui_hash)
         # bcrypt sees only the first 72 bytes, as Open WebUI's check does.
         long = "x" * 80
         assert verify(long[:72] + "different",

@@ -1,7 +1,7 @@
 """The WebSocket frame check against generated frames: it never raises, and a frame it
 lets through has every field strawberry's handlers read, of the type they expect."""
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from schema.websocket import MAX_REASON_BYTES, frame_problem
@@ -20,7 +20,6 @@ FRAMES = JSON | st.fixed_dictionaries({"type": KINDS}, optional={
     "id": JSON | st.text(), "payload": JSON | OPERATION})
 
 
-@settings(max_examples=500, deadline=None)
 @given(FRAMES)
 def test_a_frame_passes_only_with_what_the_handlers_read(frame):
     problem = frame_problem(frame)

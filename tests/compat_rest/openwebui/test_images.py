@@ -23,10 +23,13 @@ async def engine():
         yield scripted
 
 
+IMAGES_ENV = {"ENABLE_IMAGE_GENERATION": "true", "IMAGE_GENERATION_TIMEOUT": "2",
+              "IMAGE_GENERATION_MAX_MB": "5"}
+
+
 @pytest.fixture
 def env_overrides():
-    return {"ENABLE_IMAGE_GENERATION": "true", "IMAGE_GENERATION_TIMEOUT": "2",
-            "IMAGE_GENERATION_MAX_MB": "5"}
+    return dict(IMAGES_ENV)
 
 
 async def configure(client, admin, **changes):
