@@ -26,10 +26,11 @@ async def upstream() -> AsyncIterator[ScriptedUpstream]:
 
 
 def upstream_env(upstream: ScriptedUpstream) -> dict[str, str]:
-    """The settings that point the app at the scripted upstream, with short timeouts."""
+    """The settings that point the app at the scripted upstream, with short timeouts (the
+    model list's leaves room for a busy machine: at 1 s, lists came back empty in CI)."""
     return {"OLLAMA_BASE_URLS": upstream.url, "OPENAI_API_BASE_URLS": upstream.openai_url,
             "OPENAI_API_KEYS": UPSTREAM_KEY, "UPSTREAM_IDLE_TIMEOUT": "1",
-            "UPSTREAM_CONNECT_TIMEOUT": "2", "AIOHTTP_CLIENT_TIMEOUT_MODEL_LIST": "1"}
+            "UPSTREAM_CONNECT_TIMEOUT": "2", "AIOHTTP_CLIENT_TIMEOUT_MODEL_LIST": "3"}
 
 
 @pytest.fixture
