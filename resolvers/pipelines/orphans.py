@@ -29,18 +29,24 @@ def closed_steps(steps: list[dict[str, Any]] | None, at: int) -> list[dict[str, 
 async def fail_orphaned_runs(services: Services) -> None:
     """Sweeper: end every orphaned run `failed` (each by one instance: the UPDATE is
     conditional on the run still being orphaned)."""
-    ctx, ended = Context(services), []
     held = services.leases.held.get(PIPELINE_RUNS, {})
+    before = cutoff(services)
+    ctx, ended = Context(services), []
+    async with ctx.unit_of_work():  # a read first: on SQLite a write takes the lock
+        # Held here means renewed just before: only a clock jump could make it look stale.
+        orphans = [(row.id, row.steps) for row in
+                   await RunLeaseRepo(ctx.session).orphaned(PIPELINE_RUNS, before)
+                   if row.id not in held]
+    if not orphans:
+        return
     async with ctx.unit_of_work(write=True):
-        repo, before = RunLeaseRepo(ctx.session), cutoff(services)
-        for row in await repo.orphaned(PIPELINE_RUNS, before):
-            if row.id in held:  # renewed just before: only a clock jump could get here
-                continue
+        repo = RunLeaseRepo(ctx.session)
+        for run_id, steps in orphans:
             now = now_ms()
-            if await repo.take(PIPELINE_RUNS, row.id, before, status=FAILED,
+            if await repo.take(PIPELINE_RUNS, run_id, before, status=FAILED,
                                error=INSTANCE_GONE, ended_at=now,
-                               steps=closed_steps(row.steps, now)):
-                ended.append(row.id)
+                               steps=closed_steps(steps, now)):
+                ended.append(run_id)
     for run_id in ended:
         log.warning("pipeline run %s: the instance running it stopped; marked failed",
                     run_id)

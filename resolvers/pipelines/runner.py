@@ -31,6 +31,7 @@ from resolvers.tasks.registry import TaskInfo
 log = logging.getLogger("parley.pipelines")
 
 RUNNING, SUCCEEDED, FAILED, STOPPED = "running", "succeeded", "failed", "stopped"
+TAKEN_OVER = "taken over"  # why a run is interrupted whose lease another instance took
 # Characters of a step's input, output and error in its event: PostgreSQL's NOTIFY holds
 # 8000 bytes, and a character may take 6 as JSON (\uXXXX).
 EVENT_OUTPUT = 400
@@ -61,7 +62,7 @@ class Runner:
         self.task.interrupt = self.interrupt
         self.services.tasks.register(self.task)
         self.services.leases.hold(PIPELINE_RUNS, self.run_id,
-                                  lambda: self.interrupt("taken over"))
+                                  lambda: self.interrupt(TAKEN_OVER))
         self._job = asyncio.ensure_future(self._run())
         self.services.background.add(self._job)
         self._job.add_done_callback(self.services.background.discard)
@@ -113,6 +114,8 @@ class Runner:
             self.done.set()
 
     async def _finish(self, status: str, error: str | None, output: str | None) -> None:
+        if self._why == TAKEN_OVER:  # another instance ended it, and told its followers
+            return
         try:
             await self._save(status=status, error=error, output=output, ended_at=now_ms())
         except Exception:
