@@ -1,7 +1,8 @@
 """Two real instances on one PostgreSQL database; instance A is SIGKILLed mid-run (no
 shutdown runs, its leases simply stop being renewed), and instance B, still up, settles
 what A was running: A's pipeline run ends `failed` saying why, and A's evaluation run is
-resumed on B and finished, what A had scored not asked again."""
+resumed on B and finished, what A had scored not asked again. While A is alive, B shows
+A's evaluation run as running, refuses to start it again, and stops it on A."""
 
 import asyncio
 
@@ -103,3 +104,25 @@ async def test_an_evaluation_run_on_a_killed_instance_is_finished_on_the_other(d
         assert asked.count(f"double {row['position']}") == 1
     # Besides, only what A had under way when it died (at most its concurrency) twice.
     assert len(asked) <= 12 + 2
+
+
+async def test_an_evaluation_running_on_a_shows_running_on_b_and_stops_from_b(deployment):
+    on_a, on_b, upstream, _ = deployment
+    upstream.script("llama3:8b", first_delay=60)  # answers that outlast the test
+    made = await on_a.post("/api/evaluations", json={
+        "name": "slow", "models": ["llama3:8b"],
+        "cases": [{"messages": [{"role": "user", "content": "say OK"}], "scorer": "exact",
+                   "expected": "OK"}]})
+    evaluation_id = made.json()["id"]
+    assert (await on_a.post(f"/api/evaluations/{evaluation_id}/run")).status_code == 200
+    await eventually(lambda: _streaming(upstream), WAIT)
+    path = f"/api/evaluations/{evaluation_id}"
+    assert (await _status(on_b, path))["status"] == "running"  # not "interrupted"
+    assert (await on_b.post(f"{path}/run")).status_code == 409  # not a second run on B
+    stopped = await on_b.post(f"{path}/stop")
+    assert stopped.status_code == 200, stopped.text
+
+    async def ended() -> bool:
+        return (await _status(on_b, path))["status"] != "running"
+    await eventually(ended, WAIT)
+    assert (await _status(on_b, path))["status"] == "stopped"
