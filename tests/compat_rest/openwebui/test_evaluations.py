@@ -25,12 +25,10 @@ BASE = "/api/evaluations"
 
 @pytest.fixture
 def env_overrides(upstream):
-    # No sweep within a test: a run cut short waits here for a run by hand (runs that
-    # resume on their own: test_orphaned_evaluations.py).
+    # No periodic sweep (tests/conftest.py): a run cut short waits here for a run by hand
+    # (runs that resume on their own: test_orphaned_evaluations.py).
     return upstream_env(upstream) | {"EVALUATION_CONCURRENCY": "3",
-                                     "UPSTREAM_IDLE_TIMEOUT": "10",
-                                     "RUN_HEARTBEAT_INTERVAL": "600",
-                                     "RUN_LEASE_TIMEOUT": "1200"}
+                                     "UPSTREAM_IDLE_TIMEOUT": "10"}
 
 
 def _asked(body: dict) -> str:
