@@ -127,8 +127,14 @@ class Runner:
             ctx = self._context()
             async with ctx.unit_of_work(write=True):
                 repo = EvaluationRepo(ctx.session)
-                # Locked against a delete: no result outlives its evaluation.
-                if await repo.get(self.evaluation_id, for_update=True) is None:
+                # Locked against a delete (no result outlives its evaluation) and against
+                # a take-over: once another instance took the run (this one stalled past
+                # the lease timeout), its task id is the run's and this one writes nothing.
+                current = await repo.get(self.evaluation_id, for_update=True)
+                if current is None:
+                    return
+                if current.task_id != self.task.id:
+                    self.interrupt(TAKEN_OVER)
                     return
                 await repo.add_result(result)
             progress.add(result)

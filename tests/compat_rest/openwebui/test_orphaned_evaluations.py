@@ -1,8 +1,9 @@
 """Evaluation runs whose instance is gone resume on their own, on SQLite and PostgreSQL:
 an orphaned run (its lease stale, written through the real tables) is finished by a live
 instance asking each unscored case once, EVALUATION_CONCURRENCY at a time; a run a live
-instance holds is left to it; a shutdown hands the run over; and of two instances
-racing to take one run, exactly one does."""
+instance holds is left to it; a shutdown hands the run over; of two instances racing
+to take one run, exactly one does; and an instance that only stalled writes nothing
+once its run was taken over."""
 
 from __future__ import annotations
 
@@ -201,3 +202,46 @@ async def test_two_instances_racing_to_take_a_run_one_wins(tmp_path, database_ur
                     row = await session.get(EvaluationRow, evaluation_id)
                     assert row.lease_owner == winner
     assert asked(upstream) == []
+
+
+async def test_an_instance_that_stalled_past_its_lease_writes_nothing_after(tmp_path,
+                                                                            database_url,
+                                                                            upstream):
+    """A holds the run but goes quiet past the timeout (its heartbeat made stale in the
+    table; its own rounds are far apart); B takes the run over while A still has answers
+    under way. A writes none of them: B's run ends `done`, each case scored once."""
+    env = upstream_env(upstream) | {"RUN_HEARTBEAT_INTERVAL": "600",
+                                    "RUN_LEASE_TIMEOUT": "1200",
+                                    "EVALUATION_CONCURRENCY": str(CONCURRENCY),
+                                    "UPSTREAM_IDLE_TIMEOUT": "120"}
+    upstream.responders["llama3:8b"] = InFlight(upstream)
+    upstream.script("llama3:8b", first_delay=0.4)
+    a, b = (create_app(make_settings(tmp_path, database_url, **env)) for _ in range(2))
+    async with a.router.lifespan_context(a), b.router.lifespan_context(b):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=a),
+                                     base_url="http://a.test") as on_a:
+            accounts = Accounts(on_a)
+            await accounts.admin()
+            headers = bearer(accounts.admin_token)
+            evaluation_id = await create(on_a, headers, 9)
+            assert (await on_a.post(f"{BASE}/{evaluation_id}/run",
+                                    headers=headers)).status_code == 200
+
+            async def first_scored() -> bool:
+                return len(await results(on_a, headers, evaluation_id)) >= 1
+            await eventually(first_scored, 30)
+            async with a.state.services.write_sessionmaker() as session:
+                await session.execute(update(EvaluationRow)
+                                      .where(EvaluationRow.id == evaluation_id)
+                                      .values(heartbeat_at=now_ms() - STALE))
+                await session.commit()
+            assert await take_over(b.state.services, evaluation_id)
+            got = await finished(on_a, headers, evaluation_id)
+            assert got["status"] == "done", got
+
+            async def a_let_go() -> bool:
+                return not a.state.services.tasks.all()
+            await eventually(a_let_go, 30)
+            final = await results(on_a, headers, evaluation_id)
+    assert sorted(r["position"] for r in final) == list(range(9))
+    assert all(r["passed"] and r["error"] is None for r in final)
