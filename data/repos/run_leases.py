@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from data.tables import EvaluationRow, PipelineRunRow
@@ -64,3 +64,11 @@ class RunLeaseRepo:
                        table.status == RUNNING)
                 .values(lease_owner=None, heartbeat_at=None).execution_options(**NO_SYNC))
         return (await self.session.execute(stmt)).rowcount == 1
+
+    async def database_clock(self) -> int | None:
+        """The database server's time (ms), to compare instances' clocks with; None on
+        SQLite, whose clock is the instance's own."""
+        if self.session.bind.dialect.name != "postgresql":
+            return None
+        stmt = text("SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint")
+        return int((await self.session.execute(stmt)).scalar_one())

@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 
 from data.repos.run_leases import RunLeaseRepo
+from data.settings import Settings
 from resolvers.context import Context, Services
 
 log = logging.getLogger("parley.tasks")
@@ -87,10 +88,34 @@ async def sweep(services: Services, sweepers: Sequence[Sweeper]) -> None:
     services.leases.sweeps += 1
 
 
+def clock_warning(settings: Settings, ours: int, database: int | None) -> str | None:
+    """Heartbeats carry each instance's clock: one far off from the others' (here, from
+    the database server's) makes its runs look orphaned, or dead ones look alive."""
+    if database is None:
+        return None
+    margin = (settings.run_lease_timeout - settings.run_heartbeat_interval) * 1000
+    if abs(ours - database) * 2 <= margin:
+        return None
+    return (f"this instance's clock is {(ours - database) / 1000:+.1f} s off the "
+            f"database server's: run leases need every instance's clock within "
+            f"{margin / 2000:.1f} s of it (half of RUN_LEASE_TIMEOUT less "
+            "RUN_HEARTBEAT_INTERVAL); check NTP")
+
+
+async def _check_clock(services: Services) -> None:
+    ctx = Context(services)
+    async with ctx.unit_of_work():
+        database = await RunLeaseRepo(ctx.session).database_clock()
+    warning = clock_warning(services.settings, now_ms(), database)
+    if warning:
+        log.warning("%s", warning)
+
+
 async def start(services: Services, sweepers: Sequence[Sweeper]) -> None:
     """Sweep once now (runs orphaned while no instance was up are settled at start-up),
     then keep renewing and sweeping every interval until `stop`."""
     try:
+        await _check_clock(services)
         await sweep(services, sweepers)
     except Exception:  # the database's trouble now is retried at the next round
         log.exception("sweeping orphaned runs failed")
