@@ -15,7 +15,8 @@ class EvaluationRow(Base):
     whose lease went stale (resolvers/tasks/leases.py)."""
 
     __tablename__ = "parley_evaluation"
-    __table_args__ = (Index("parley_evaluation_user_idx", "user_id", "created_at"),)
+    __table_args__ = (Index("parley_evaluation_user_idx", "user_id", "created_at"),
+                      Index("parley_evaluation_status_idx", "status"))
 
     id: Mapped[str] = mapped_column(Text, primary_key=True)
     user_id: Mapped[str] = mapped_column(Text, nullable=False)

@@ -25,11 +25,13 @@ def upgrade() -> None:
     for table in TABLES:
         op.add_column(table, sa.Column("lease_owner", sa.Text(), nullable=True))
         op.add_column(table, sa.Column("heartbeat_at", sa.BigInteger(), nullable=True))
-    # The sweep looks for running runs among every run ever made.
+    # Every instance's sweep looks for running runs among every run ever made.
     op.create_index("parley_pipeline_run_status_idx", "parley_pipeline_run", ["status"])
+    op.create_index("parley_evaluation_status_idx", "parley_evaluation", ["status"])
 
 
 def downgrade() -> None:
+    op.drop_index("parley_evaluation_status_idx", table_name="parley_evaluation")
     op.drop_index("parley_pipeline_run_status_idx", table_name="parley_pipeline_run")
     for table in TABLES:
         # Batch mode: SQLite rebuilds the table where it cannot drop a column in place.
