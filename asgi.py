@@ -44,11 +44,14 @@ from data.vectors import make_store
 from resolvers.auth.ratelimit import SharedLimit
 from resolvers.auth.security import Passwords
 from resolvers.context import Services
+from resolvers.evaluations.resume import resume_orphaned_evaluations
 from resolvers.files.processing import recover_unfinished
+from resolvers.pipelines.orphans import fail_orphaned_runs
 from resolvers.retrieval.embedder import ConfiguredEmbedder
 from resolvers.runtime_config import RuntimeConfig
 from resolvers.system.provisioning import provision_admin, startup_notes
 from resolvers.tasks import control as task_control
+from resolvers.tasks import leases as run_leases
 from resolvers.tasks.registry import TaskRegistry
 from schema.graphiql import ASSET_DIR
 from schema.view import PATH as GRAPHQL_PATH
@@ -104,8 +107,12 @@ def build_services(settings: Settings) -> Services:
         signin_limiter=SharedLimit("signin", settings.signin_attempts,
                                    settings.signin_window_seconds,
                                    sessionmaker=write_sessionmaker, counts=counts),
-        counts=counts, reader=reader, tasks=TaskRegistry(),
+        counts=counts, reader=reader, tasks=TaskRegistry(), leases=run_leases.Leases(),
         passwords=Passwords(settings.password_argon2))
+
+
+# What becomes of a run whose instance died (resolvers/tasks/leases.py).
+ORPHAN_SWEEPERS = (fail_orphaned_runs, resume_orphaned_evaluations)
 
 
 async def start(services: Services) -> None:
@@ -131,12 +138,15 @@ async def start(services: Services) -> None:
     # embedded store is not built (data.vectors.LazyStore).
     if hasattr(type(services.vectors), "connect"):
         await services.vectors.connect()
+    # Last: a run resumed here needs everything above.
+    await run_leases.start(services, ORPHAN_SWEEPERS)
     log.info("%s", await startup_notes(services))  # before ready: readiness implies it
     services.ready = True
 
 
 async def stop(services: Services) -> None:
     services.ready = False
+    await run_leases.stop(services)  # before the runs stop: none is taken on the way out
     services.tasks.stop_all("shutdown")
     for handle in services.deferred:  # activity hints not yet written: worth losing
         handle.cancel()

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 OPENWEBUI_HEAD = "0bd252b206fb"
 # Our newest revision; tests/data/test_migrations.py checks it against the scripts. Knowing
 # it lets a start-up on a current database skip importing Alembic (10 MB, 100 ms).
-PARLEY_HEAD = "0012_evaluations"
+PARLEY_HEAD = "0013_run_leases"
 VERSION_TABLE = "parley_alembic_version"
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 _PG_LOCK = 0x7061726C6579  # 'parley': one migrator at a time across instances

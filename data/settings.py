@@ -212,6 +212,11 @@ class Settings:
     audio_timeout: float | None = 300.0  # a speech engine's whole answer; None: no limit
     images: ImageLimits = field(default_factory=ImageLimits)
     evaluation_concurrency: int = 4  # cases an evaluation run asks at once
+    # Seconds between an instance renewing the leases of the runs it runs (and looking for
+    # orphaned ones), and the age past which a running run's lease means its instance is
+    # gone: resolvers/tasks/leases.py.
+    run_heartbeat_interval: float = 10.0
+    run_lease_timeout: float = 60.0
 
     def __post_init__(self) -> None:
         if not self.redis_key_prefix:
@@ -385,7 +390,19 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         audio_timeout=_audio_timeout(env),
         images=_images(env),
         evaluation_concurrency=_int(env, "EVALUATION_CONCURRENCY", 4, 1, 64),
+        **_run_leases(env),
     )
+
+
+def _run_leases(env: Mapping[str, str]) -> dict[str, float]:
+    interval = _seconds(env, "RUN_HEARTBEAT_INTERVAL", 10.0, 0.05, 3600)
+    timeout = _seconds(env, "RUN_LEASE_TIMEOUT", 60.0, 0.1, 86400)
+    # A lease is renewed every interval: with less than two, one late renewal (a busy
+    # database, a long pause) would make a live instance's runs look orphaned.
+    if timeout < 2 * interval:
+        raise SettingsError(f"RUN_LEASE_TIMEOUT={timeout:g} must be at least twice "
+                            f"RUN_HEARTBEAT_INTERVAL={interval:g}")
+    return {"run_heartbeat_interval": interval, "run_lease_timeout": timeout}
 
 
 def _images(env: Mapping[str, str]) -> ImageLimits:

@@ -86,6 +86,7 @@ class Services:
     counts: Any = None  # data.rate_counts.RedisCounts, with Redis: closed by the lifespan
     llm: Any = None  # data.llm.upstreams.Upstreams, opened by the lifespan
     tasks: Any = None  # resolvers.tasks.tasks.TaskRegistry
+    leases: Any = None  # resolvers.tasks.leases.Leases: this instance's id, the runs it holds
     vectors: Any = None  # data.vectors.VectorStore, by VECTOR_DB
     embedder: Any = None  # data.embeddings.Embedder, by RAG_EMBEDDING_ENGINE, made at start
     functions: Any = None  # data.functions.pool.WorkerPool, made at start, workers on demand

@@ -10,10 +10,13 @@ from data.tables.base import Base
 class EvaluationRow(Base):
     """A set of cases and the models to run them on. `status` is the last run's: new,
     running, stopped, done or failed; a `running` one with no live task was cut short
-    by a restart, and running it again resumes it."""
+    by a restart. While it runs, `lease_owner` is the instance running it and
+    `heartbeat_at` (ms) when that instance last said so; a live instance resumes a run
+    whose lease went stale (resolvers/tasks/leases.py)."""
 
     __tablename__ = "parley_evaluation"
-    __table_args__ = (Index("parley_evaluation_user_idx", "user_id", "created_at"),)
+    __table_args__ = (Index("parley_evaluation_user_idx", "user_id", "created_at"),
+                      Index("parley_evaluation_status_idx", "status"))
 
     id: Mapped[str] = mapped_column(Text, primary_key=True)
     user_id: Mapped[str] = mapped_column(Text, nullable=False)
@@ -26,6 +29,8 @@ class EvaluationRow(Base):
     error: Mapped[str | None] = mapped_column(Text)
     run_started_at: Mapped[int | None] = mapped_column(BigInteger)
     run_ended_at: Mapped[int | None] = mapped_column(BigInteger)
+    lease_owner: Mapped[str | None] = mapped_column(Text)
+    heartbeat_at: Mapped[int | None] = mapped_column(BigInteger)  # ms
     created_at: Mapped[int] = mapped_column(BigInteger, nullable=False)
     updated_at: Mapped[int] = mapped_column(BigInteger, nullable=False)
 

@@ -92,10 +92,12 @@ class PipelineRunRow(Base):
     """One run of a pipeline, by whoever started it: the definition it ran (a later edit
     does not rewrite history), each step's record in `steps` (name, kind, input, output,
     started/ended in ms, tokens, error), and how it ended (`status`: running, succeeded,
-    failed, stopped)."""
+    failed, stopped). While it runs, `lease_owner` is the instance running it and
+    `heartbeat_at` (ms) when that instance last said so (resolvers/tasks/leases.py)."""
 
     __tablename__ = "parley_pipeline_run"
-    __table_args__ = (Index("parley_pipeline_run_pipeline_idx", "pipeline_id", "started_at"),)
+    __table_args__ = (Index("parley_pipeline_run_pipeline_idx", "pipeline_id", "started_at"),
+                      Index("parley_pipeline_run_status_idx", "status"))
 
     id: Mapped[str] = mapped_column(Text, primary_key=True)
     pipeline_id: Mapped[str] = mapped_column(Text, nullable=False)
@@ -110,3 +112,5 @@ class PipelineRunRow(Base):
     steps = mapped_column(JSON, nullable=False)
     started_at: Mapped[int] = mapped_column(BigInteger, nullable=False)  # ms
     ended_at: Mapped[int | None] = mapped_column(BigInteger)  # ms
+    lease_owner: Mapped[str | None] = mapped_column(Text)
+    heartbeat_at: Mapped[int | None] = mapped_column(BigInteger)  # ms

@@ -1,48 +1,34 @@
 """Running an evaluation: every case on every model, a few at a time
 (EVALUATION_CONCURRENCY), as a task that can be stopped like any other. Each scored
-case is written as soon as it is scored, so a run cut short (stopped, or the server
-restarted) resumes where it was: running it again asks only what has no result yet
-(and what failed upstream); a run that finished starts over. Progress is published on
-`evaluation:<id>`."""
+case is written as soon as it is scored, so a run cut short resumes where it was: asking
+only what has no result yet (and what failed upstream). A stopped run resumes when run
+again; one whose server shut down or died resumes on its own, on a live instance
+(resolvers/evaluations/resume.py); a run that finished starts over. The run itself is
+resolvers/evaluations/runner.py."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import time
-import uuid
-from typing import Any
-
 from data.repos.evaluations import EvaluationRepo
-from data.tables import EvaluationCaseRow, EvaluationResultRow, EvaluationRow
+from data.tables import EvaluationRow
 from data.tables.base import now_s
-from resolvers.completions.completions import CompletionResult, plan_chat_stream
-from resolvers.context import Context, Credentials, Services
-from resolvers.errors import Conflict, DomainError
-from resolvers.evaluations.judge import judge_messages, read_verdict
-from resolvers.evaluations.progress import Progress, publish
-from resolvers.evaluations.scorers import score_answer
+from resolvers.context import Context, Services
+from resolvers.errors import Conflict
+from resolvers.evaluations.runner import Runner, live_task, run_route
 from resolvers.evaluations.sets import get_evaluation
-from resolvers.tasks.registry import EVALUATION, Stopped, TaskInfo
+from resolvers.permissions import require_verified
+from resolvers.tasks import control as task_control
+from resolvers.tasks.leases import is_orphaned, now_ms
+from resolvers.tasks.registry import EVALUATION, TaskInfo
 
-log = logging.getLogger("parley.evaluations")
-COMMIT_WAIT = 30.0  # seconds a run waits for the transaction that started it
-
-
-def run_route(evaluation_id: str) -> str:
-    return f"/api/evaluations/{evaluation_id}/run"
-
-
-def live_task(services: Services, evaluation_id: str) -> TaskInfo | None:
-    """The run of this evaluation going on in this process, if any."""
-    route = run_route(evaluation_id)
-    return next((t for t in services.tasks.all()
-                 if t.kind == EVALUATION and t.route == route), None)
+__all__ = ["Runner", "delete_evaluation", "live_task", "run_route", "shown_status",
+           "start_run", "stop_run"]
 
 
 def shown_status(services: Services, row: EvaluationRow) -> str:
-    """`interrupted`: marked running, but no run is going on (the server restarted)."""
-    if row.status == "running" and live_task(services, row.id) is None:
+    """`interrupted`: marked running, but no instance runs it (its server stopped or
+    died); a live instance resumes it within RUN_HEARTBEAT_INTERVAL."""
+    if row.status == "running" and live_task(services, row.id) is None \
+            and is_orphaned(services, row.heartbeat_at):
         return "interrupted"
     return row.status
 
@@ -53,7 +39,8 @@ async def start_run(ctx: Context, evaluation_id: str) -> tuple[EvaluationRow, Ta
     every request to a model."""
     row = await get_evaluation(ctx, evaluation_id, for_update=True)
     services = ctx.services
-    if live_task(services, row.id) is not None:
+    if live_task(services, row.id) is not None or (
+            row.status == "running" and not is_orphaned(services, row.heartbeat_at)):
         raise Conflict("This evaluation is already running.", reason="evaluation_running")
     runner = Runner(services, ctx.credentials, row.id)
     # Checked and registered with no await between: two starts here cannot both pass.
@@ -66,22 +53,27 @@ async def start_run(ctx: Context, evaluation_id: str) -> tuple[EvaluationRow, Ta
     now = now_s()
     row.status, row.task_id, row.error = "running", task.id, None
     row.run_started_at, row.run_ended_at, row.updated_at = now, None, now
+    row.lease_owner, row.heartbeat_at = services.leases.instance_id, now_ms()
     await ctx.session.flush()
 
     async def committed() -> None:
-        runner.committed.set()
+        runner.begin()
     ctx.after_commit(committed)
     return row, task
 
 
 async def stop_run(ctx: Context, evaluation_id: str) -> EvaluationRow:
-    """Its owner or an administrator: stop the run going on; what was scored stays."""
+    """Its owner or an administrator: stop the run going on, on whichever instance runs
+    it; what was scored stays."""
     row = await get_evaluation(ctx, evaluation_id)
     task = live_task(ctx.services, row.id)
-    if task is None:
-        raise Conflict("This evaluation is not running.", reason="evaluation_not_running")
-    ctx.services.tasks.stop(task.id)
-    return row
+    if task is not None:
+        ctx.services.tasks.stop(task.id)
+        return row
+    if row.status == "running" and row.task_id is not None and await task_control.ask(
+            ctx.services, await require_verified(ctx), "stop", row.task_id):
+        return row
+    raise Conflict("This evaluation is not running.", reason="evaluation_not_running")
 
 
 async def delete_evaluation(ctx: Context, evaluation_id: str) -> None:
@@ -93,131 +85,3 @@ async def delete_evaluation(ctx: Context, evaluation_id: str) -> None:
     await EvaluationRepo(ctx.session).delete(row.id)
 
 
-class Runner:
-    def __init__(self, services: Services, credentials: Credentials, evaluation_id: str):
-        self.services, self.credentials = services, credentials
-        self.evaluation_id = evaluation_id
-        self.task: TaskInfo | None = None
-        self.committed = asyncio.Event()
-        self.stopping = False
-        self.live: set[Any] = set()  # the model calls under way
-
-    def interrupt(self, why: str) -> None:
-        self.stopping = True
-        for stream in list(self.live):
-            stream.interrupt(why)
-
-    def _context(self) -> Context:
-        return Context(self.services, self.credentials)
-
-    async def run(self) -> None:
-        status, error = "done", None
-        try:
-            await asyncio.wait_for(self.committed.wait(), COMMIT_WAIT)
-        except TimeoutError:  # the start was rolled back
-            self.services.tasks.discard(self.task.id)
-            return
-        progress = Progress(self.evaluation_id)
-        try:
-            row, pending = await self._plan(progress)
-            await publish(self.services, progress.event())
-            queue = iter(pending)
-            workers = min(self.services.settings.evaluation_concurrency, len(pending))
-            await asyncio.gather(*(self._work(row, queue, progress) for _ in range(workers)))
-            status = "stopped" if self.stopping else "done"
-        except Exception:  # a bug must still end the run, marked failed
-            log.exception("evaluation run %s failed", self.evaluation_id)
-            status, error = "failed", "The run failed unexpectedly."
-        finally:
-            self.services.tasks.discard(self.task.id)
-        await self._finish(status, error)
-        await publish(self.services, progress.event(status))
-
-    async def _plan(self, progress: Progress
-                    ) -> tuple[EvaluationRow, list[tuple[EvaluationCaseRow, str]]]:
-        ctx = self._context()
-        async with ctx.unit_of_work():
-            repo = EvaluationRepo(ctx.session)
-            row = await repo.get(self.evaluation_id)
-            cases = await repo.cases(self.evaluation_id)
-            results = await repo.results(self.evaluation_id)
-            ctx.session.expunge_all()  # kept as read: a read's rollback would expire them
-        progress.total = len(cases) * len(row.models)
-        done = set()
-        for result in results:
-            done.add((result.case_id, result.model))
-            progress.add(result)
-        return row, [(case, model) for case in cases for model in row.models
-                     if (case.id, model) not in done]
-
-    async def _work(self, row: EvaluationRow, queue, progress: Progress) -> None:
-        for case, model in queue:  # one shared iterator: each pair goes to one worker
-            if self.stopping:
-                return
-            result = await self._score(row, case, model)
-            if result is None or self.stopping:
-                return
-            ctx = self._context()
-            async with ctx.unit_of_work(write=True):
-                repo = EvaluationRepo(ctx.session)
-                # Locked against a delete: no result outlives its evaluation.
-                if await repo.get(self.evaluation_id, for_update=True) is None:
-                    return
-                await repo.add_result(result)
-            progress.add(result)
-            await publish(self.services, progress.event())
-
-    async def _score(self, row: EvaluationRow, case: EvaluationCaseRow, model: str
-                     ) -> EvaluationResultRow | None:
-        result = EvaluationResultRow(id=str(uuid.uuid4()), evaluation_id=row.id,
-                                     case_id=case.id, model=model, output="", score=0.0,
-                                     passed=False, latency_ms=0, prompt_tokens=0,
-                                     completion_tokens=0, created_at=now_s())
-        started = time.monotonic()
-        try:
-            answer = await self._ask(model, case.messages)
-            result.latency_ms = round((time.monotonic() - started) * 1000)
-            result.output = answer.content
-            if answer.usage is not None:
-                result.prompt_tokens = answer.usage.prompt_tokens
-                result.completion_tokens = answer.usage.completion_tokens
-            if case.scorer == "judge":
-                reply = await self._ask(row.judge_model, judge_messages(
-                    case.expected, case.messages, answer.content))
-                score, result.verdict = read_verdict(reply.content)
-            else:
-                score = score_answer(case.scorer, case.expected, case.options, answer.content)
-        except Stopped:
-            return None  # not written: asked again when the run resumes
-        except DomainError as failure:
-            if self.stopping:
-                return None
-            result.latency_ms = round((time.monotonic() - started) * 1000)
-            result.error = failure.message
-            return result
-        result.score, result.passed, result.reason = score.score, score.passed, score.reason
-        return result
-
-    async def _ask(self, model: str, messages: list[dict]) -> CompletionResult:
-        ctx = self._context()
-        async with ctx.unit_of_work():
-            plan = await plan_chat_stream(ctx, {"model": model, "messages": messages,
-                                                "stream": True})
-        stream = plan.start(self.services, route=run_route(self.evaluation_id))
-        self.live.add(stream)
-        try:
-            if self.stopping:
-                raise Stopped("The evaluation was stopped.", reason="stopped")
-            await stream.open()
-            return await stream.drain()
-        finally:
-            self.live.discard(stream)
-            await stream.aclose()
-
-    async def _finish(self, status: str, error: str | None) -> None:
-        ctx = self._context()
-        async with ctx.unit_of_work(write=True):
-            row = await EvaluationRepo(ctx.session).get(self.evaluation_id)
-            if row is not None and row.task_id == self.task.id:  # not deleted or restarted
-                row.status, row.error = status, error
-                row.run_ended_at = row.updated_at = now_s()

@@ -8,7 +8,9 @@ saved to the run's row as it ends, and events on `pipeline_run:<id>` for followe
     {"t": "ended", "status", "error"}
 
 A step that fails ends the run `failed` and a stop (through the task routes) or the
-server shutting down ends it `stopped`; either way what finished is kept."""
+server shutting down ends it `stopped`; either way what finished is kept. While it runs
+this instance holds the run's lease (resolvers/tasks/leases.py); a run whose instance
+died is ended `failed` by another (resolvers/pipelines/orphans.py)."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from typing import Any
 
 from data.pubsub import pipeline_run_channel
 from data.repos.pipelines import PipelineRunRepo
+from data.repos.run_leases import PIPELINE_RUNS
 from resolvers.context import Context, Credentials, Services
 from resolvers.errors import DomainError
 from resolvers.pipelines.steps import run_step
@@ -28,6 +31,7 @@ from resolvers.tasks.registry import TaskInfo
 log = logging.getLogger("parley.pipelines")
 
 RUNNING, SUCCEEDED, FAILED, STOPPED = "running", "succeeded", "failed", "stopped"
+TAKEN_OVER = "taken over"  # why a run is interrupted whose lease another instance took
 # Characters of a step's input, output and error in its event: PostgreSQL's NOTIFY holds
 # 8000 bytes, and a character may take 6 as JSON (\uXXXX).
 EVENT_OUTPUT = 400
@@ -57,6 +61,8 @@ class Runner:
     def start(self) -> None:
         self.task.interrupt = self.interrupt
         self.services.tasks.register(self.task)
+        self.services.leases.hold(PIPELINE_RUNS, self.run_id,
+                                  lambda: self.interrupt(TAKEN_OVER))
         self._job = asyncio.ensure_future(self._run())
         self.services.background.add(self._job)
         self._job.add_done_callback(self.services.background.discard)
@@ -75,7 +81,10 @@ class Runner:
     async def _save(self, **fields: Any) -> None:
         async with Context(self.services).unit_of_work(write=True) as ctx:
             row = await PipelineRunRepo(ctx.session).get(self.run_id)
-            if row is None:  # the pipeline was deleted meanwhile
+            # Deleted with its pipeline meanwhile, or ended by another instance that took
+            # this one for gone (it stalled past the lease timeout): theirs stands.
+            if row is None or row.status != RUNNING or \
+                    row.lease_owner != self.services.leases.instance_id:
                 return
             row.steps = [dict(r) for r in self.records]
             for name, value in fields.items():
@@ -101,9 +110,12 @@ class Runner:
         try:
             await asyncio.shield(self._finish(status, error, output))
         finally:
+            self.services.leases.release(PIPELINE_RUNS, self.run_id)
             self.done.set()
 
     async def _finish(self, status: str, error: str | None, output: str | None) -> None:
+        if self._why == TAKEN_OVER:  # another instance ended it, and told its followers
+            return
         try:
             await self._save(status=status, error=error, output=output, ended_at=now_ms())
         except Exception:

@@ -56,7 +56,8 @@ async def execute_pipeline(ctx: Context, pipeline_id: str, *, given: str, route:
                          pipeline_version=pipeline.version, user_id=viewer.id,
                          task_id=task.id, status=RUNNING, input=given, output=None,
                          error=None, definition=pipeline.definition, steps=[],
-                         started_at=now_ms(), ended_at=None)
+                         started_at=now_ms(), ended_at=None,
+                         lease_owner=ctx.services.leases.instance_id, heartbeat_at=now_ms())
     await PipelineRunRepo(ctx.session).add(row)
     runner = Runner(ctx.services, ctx.credentials, row.id, steps, given, task)
 

@@ -76,7 +76,8 @@ class ModelScore:
 class EvaluationRun:
     evaluation_id: strawberry.ID = strawberry.field(description="The evaluation.")
     status: str = strawberry.field(description="running, done, stopped, failed, new or "
-                                               "interrupted (cut short by a restart).")
+                                               "interrupted (its server stopped or died; a live "
+                                               "instance resumes it on its own).")
     done: int = strawberry.field(description="Cases scored, over all models.")
     total: int = strawberry.field(description="Cases times models.")
     scores: list[ModelScore] = strawberry.field(description="Each model's mean so far.")

@@ -89,7 +89,9 @@ class PipelineStep:
 class RunStatus(Enum):
     RUNNING = strawberry.enum_value("running", description="Under way.")
     SUCCEEDED = strawberry.enum_value("succeeded", description="Every step it took ended.")
-    FAILED = strawberry.enum_value("failed", description="A step failed.")
+    FAILED = strawberry.enum_value("failed", description="A step failed, or the instance "
+                                                         "running it stopped (its process "
+                                                         "died).")
     STOPPED = strawberry.enum_value("stopped", description="Stopped, or cut short by the "
                                                            "server shutting down.")
 

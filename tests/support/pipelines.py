@@ -26,12 +26,16 @@ async def upstream() -> AsyncIterator[ScriptedUpstream]:
         yield scripted
 
 
-@pytest.fixture
-def env_overrides(upstream) -> dict[str, str]:
+def pipelines_env(upstream: ScriptedUpstream) -> dict[str, str]:
     """Model access control stays on: who may use which model is part of what is tested."""
     return {"OLLAMA_BASE_URLS": upstream.url, "OPENAI_API_BASE_URLS": upstream.openai_url,
             "OPENAI_API_KEYS": UPSTREAM_KEY, "UPSTREAM_IDLE_TIMEOUT": "2",
             **embedding_env(upstream.url), "RAG_EMBEDDING_TIMEOUT": "60", **LIMITS}
+
+
+@pytest.fixture
+def env_overrides(upstream) -> dict[str, str]:
+    return pipelines_env(upstream)
 
 
 @pytest.fixture

@@ -25,6 +25,9 @@ ROOT = Path(__file__).resolve().parents[2]
 CHEAP_PASSWORD_HASHING = {"PASSWORD_ARGON2_PARAMS": "m=8,t=1,p=1"}
 
 
+PROCESSES: dict[str, subprocess.Popen] = {}  # base URL -> its server, while it runs
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -52,6 +55,7 @@ def running_server(env: dict[str, str], timeout: float = 20.0, output: Path | No
     process = subprocess.Popen([sys.executable, "asgi.py"], cwd=ROOT, env=full_env,
                                stdout=sink, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
+    PROCESSES[base] = process
     try:
         deadline = time.monotonic() + timeout
         while True:
@@ -68,11 +72,19 @@ def running_server(env: dict[str, str], timeout: float = 20.0, output: Path | No
             time.sleep(0.05)
         yield base
     finally:
+        PROCESSES.pop(base, None)
         stop(process)
         if process.stdout:
             process.stdout.close()
         if output is not None:
             sink.close()
+
+
+def kill(base: str) -> None:
+    """SIGKILL the server at `base` at once, as the OOM killer would: no shutdown runs."""
+    process = PROCESSES[base]
+    process.kill()
+    process.wait()
 
 
 @asynccontextmanager
@@ -118,9 +130,11 @@ async def serving_in_loop(app, **config):
 
 
 @asynccontextmanager
-async def one_deployment(databases, pubsub: str, data_dir: Path):
+async def one_deployment(databases, pubsub: str, data_dir: Path,
+                         extra: dict[str, str] | None = None):
     """Instances A and B of one deployment (one PostgreSQL database of their own, the
-    scripted upstream, pub/sub on Redis or on that database): yields (a, b, upstream, env)."""
+    scripted upstream, pub/sub on Redis or on that database; `extra` added to their
+    environment): yields (a, b, upstream, env)."""
     from tests.support.databases import REDIS_URL
     from tests.support.upstream import ScriptedUpstream
 
@@ -131,7 +145,7 @@ async def one_deployment(databases, pubsub: str, data_dir: Path):
         env = {"DATABASE_URL": database, "PUBSUB_URL": pubsub_url, "DATA_DIR": str(data_dir),
                "WEBUI_SECRET_KEY": "two-instances-secret-0123456789abc",
                "OLLAMA_BASE_URLS": upstream.url, "OPENAI_API_BASE_URLS": upstream.openai_url,
-               "UPSTREAM_IDLE_TIMEOUT": "5"}
+               "UPSTREAM_IDLE_TIMEOUT": "5", **(extra or {})}
         try:
             async with running_servers(env, env) as (a, b):
                 yield a, b, upstream, env

@@ -25,6 +25,8 @@ BASE = "/api/evaluations"
 
 @pytest.fixture
 def env_overrides(upstream):
+    # No periodic sweep (tests/conftest.py): a run cut short waits here for a run by hand
+    # (runs that resume on their own: test_orphaned_evaluations.py).
     return upstream_env(upstream) | {"EVALUATION_CONCURRENCY": "3",
                                      "UPSTREAM_IDLE_TIMEOUT": "10"}
 
@@ -181,7 +183,8 @@ async def test_stop_keeps_what_was_scored_and_a_second_run_resumes(client, admin
 async def test_a_run_resumes_after_the_server_restarts(settings, app, client, admin,
                                                       upstream):
     """A run cut short by a restart (the process gone, its row still `running`) shows
-    as interrupted; running it again asks only the cases without a result."""
+    as interrupted until an instance resumes it; running it again by hand first asks
+    only the cases without a result."""
     upstream.script("llama3:8b", first_delay=0.2)
     cases = [{"messages": user(f"double {i}"), "scorer": "numeric", "expected": 2 * i}
              for i in range(9)]
