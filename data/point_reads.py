@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
@@ -51,6 +52,8 @@ class SqliteReader:
     def __init__(self, path: str):
         self.path = path
         self._conn: sqlite3.Connection | None = None
+        self._per_thread = threading.local()
+        self._thread_conns: list[sqlite3.Connection] = []
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
@@ -70,13 +73,18 @@ class SqliteReader:
     async def all(self, sql: str, *params: Any) -> Sequence[Mapping[str, Any]]:
         return [dict(r) for r in self._connection().execute(sql.replace("$", "?"), params)]
 
-    async def records(self, sql: str, *params: Any) -> list[tuple]:
+    async def records(self, sql: str, *params: Any, heavy: bool = False) -> list[tuple]:
         """The rows of a larger read (SQL in SQLite's own `?` style, as
         data/repos/driver.py compiles it), as tuples. It runs on the event loop while it
-        takes under ON_LOOP_BUDGET seconds (a page of chats with their messages takes
-        about a millisecond, several thread hops through the session cost more); one
-        that takes longer (a page of very long branches) is stopped and run again on a
-        worker thread, so that it never holds up other requests for long."""
+        takes under ON_LOOP_BUDGET seconds (one chat with its messages takes well under a
+        millisecond, where the session's four thread hops per statement cost more); one
+        that takes longer (very long branches) is stopped and run again on a worker
+        thread, so that it never holds up other requests for long. A `heavy` read (a
+        page of chats with their messages: milliseconds inside SQLite, which releases
+        the GIL meanwhile) goes to the thread at once, so that the event loop serves
+        other requests on the other core while SQLite works."""
+        if heavy:
+            return await asyncio.to_thread(self._records_in_thread, sql, params)
         conn, deadline = self._connection(), time.perf_counter() + ON_LOOP_BUDGET
         conn.set_progress_handler(lambda: time.perf_counter() > deadline, _CHECK_EVERY)
         cursor = conn.cursor()
@@ -91,17 +99,21 @@ class SqliteReader:
         return await asyncio.to_thread(self._records_in_thread, sql, params)
 
     def _records_in_thread(self, sql: str, params: tuple) -> list[tuple]:
-        conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, isolation_level=None)
-        try:
+        conn = getattr(self._per_thread, "conn", None)  # one per worker thread
+        if conn is None:
+            conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True,
+                                   isolation_level=None, check_same_thread=False)
             conn.execute("PRAGMA busy_timeout=5000")
-            return conn.execute(sql, params).fetchall()
-        finally:
-            conn.close()
+            self._per_thread.conn = conn
+            self._thread_conns.append(conn)
+        return conn.execute(sql, params).fetchall()
 
     async def close(self) -> None:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+        while self._thread_conns:
+            self._thread_conns.pop().close()
 
 
 class PostgresReader:

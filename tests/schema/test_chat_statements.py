@@ -36,9 +36,9 @@ def on_the_driver(app):
     reader, statements = app.state.services.reader, []
     records = reader.records
 
-    async def recorded_records(sql, *params):
+    async def recorded_records(sql, *params, **options):
         statements.append(sql)
-        return await records(sql, *params)
+        return await records(sql, *params, **options)
 
     reader.records = recorded_records
     try:
