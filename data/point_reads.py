@@ -73,18 +73,17 @@ class SqliteReader:
     async def all(self, sql: str, *params: Any) -> Sequence[Mapping[str, Any]]:
         return [dict(r) for r in self._connection().execute(sql.replace("$", "?"), params)]
 
-    async def records(self, sql: str, *params: Any, heavy: bool = False) -> list[tuple]:
+    async def records(self, sql: str, *params: Any) -> list[tuple]:
         """The rows of a larger read (SQL in SQLite's own `?` style, as
         data/repos/driver.py compiles it), as tuples. It runs on the event loop while it
         takes under ON_LOOP_BUDGET seconds (one chat with its messages takes well under a
-        millisecond, where the session's four thread hops per statement cost more); one
-        that takes longer (very long branches) is stopped and run again on a worker
-        thread, so that it never holds up other requests for long. A `heavy` read (a
-        page of chats with their messages: milliseconds inside SQLite, which releases
-        the GIL meanwhile) goes to the thread at once, so that the event loop serves
-        other requests on the other core while SQLite works."""
-        if heavy:
-            return await asyncio.to_thread(self._records_in_thread, sql, params)
+        millisecond, a page of 50 chats with theirs a few, where the session's four
+        thread hops per statement cost more); one that takes longer (very long branches)
+        is stopped and run again on a worker thread, so that it never holds up other
+        requests for long. (Run on a thread from the start, a page of 50 chats with their
+        messages cost 50% more CPU and 14% of its throughput at 32 connections in
+        bench/graphql.py: sqlite3 gives up and takes back the GIL for every row, and
+        waits for the event loop's thread to let go of it.)"""
         conn, deadline = self._connection(), time.perf_counter() + ON_LOOP_BUDGET
         conn.set_progress_handler(lambda: time.perf_counter() > deadline, _CHECK_EVERY)
         cursor = conn.cursor()

@@ -59,15 +59,12 @@ def _compiled(stmt, reader_type: type) -> tuple[str, tuple[tuple[str | None, Any
     return compiled.string, slots
 
 
-async def driver_rows(reader: Reader, stmt, *, heavy: bool = False, **values: Any) -> list:
+async def driver_rows(reader: Reader, stmt, **values: Any) -> list:
     """The rows of `stmt` (a statement built once, see the module docstring) with these
-    bind values, as tuples (asyncpg records) by position. `heavy`: a read that takes
-    milliseconds inside the database (SQLite then runs it on a worker thread)."""
+    bind values, as tuples (asyncpg records) by position."""
     sql, slots = _compiled(stmt, type(reader))
-    args = (values[name] if name else constant for name, constant in slots)
-    if isinstance(reader, SqliteReader):
-        return await reader.records(sql, *args, heavy=heavy)
-    return await reader.records(sql, *args)
+    return await reader.records(sql, *(values[name] if name else constant
+                                       for name, constant in slots))
 
 
 def direct_reader(reader: object, writes: bool) -> Reader | None:
