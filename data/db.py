@@ -47,8 +47,16 @@ def _sqlite_engine(url: str, echo: bool) -> AsyncEngine:
         # nothing with it (a chat list measured +90% with one 10 MB chat, +7% with mmap).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=30000")
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        except Exception as error:
+            # Another connection is switching the file to WAL at this moment (instances
+            # starting together on a new database); SQLite refuses the second switch at
+            # once rather than waiting. The mode belongs to the file, so this connection
+            # follows it from its next transaction.
+            if "database is locked" not in str(error):
+                raise
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA mmap_size=1073741824")
         cursor.close()

@@ -77,13 +77,8 @@ def _split(rows, keys: tuple[str, ...], driver: bool
             summaries.append(summary_of(row[1:_WINDOW]))
             pages[row[1]] = WindowPage()
             continue
-        page = pages[row[1]]
-        at, count, *values = row[_WINDOW:]
-        page.total = count or 0  # no message at all: the chat's one row holds no message
-        if values[0] is not None:  # the message's id: None outside the window
-            if not page.rows:
-                page.start = at
-            page.rows.append(make(values))
+        at, count, *columns = row[_WINDOW:]
+        pages[row[1]].add(at, count, columns, make)
     return summaries, pages
 
 

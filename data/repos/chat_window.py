@@ -71,29 +71,7 @@ async def chat_with_window(session: AsyncSession, chat_id: str, window: MessageW
         rows = await core_rows(session, stmt, params)
     if not rows:
         return None, WindowPage()
-    summaries, pages = split_windows(rows, keys, driver=reader is not None)
-    return summaries[0], pages[summaries[0].id]
-
-
-def split_windows(rows, keys: tuple[str, ...], driver: bool
-                  ) -> tuple[list[ChatSummary], dict[str, WindowPage]]:
-    """Rows of chat summaries each followed by its window's position, total and message
-    columns (`keys`), grouped by chat (a chat's rows are consecutive): the summaries in
-    order and each chat's WindowPage. Rows from `driver_rows` carry `meta` as text,
-    decoded once per chat."""
-    make, summaries, pages = fields_class(keys), [], {}
-    summary_of = summary_of_record if driver else _summary
+    page, make = WindowPage(), fields_class(keys)
     for row in rows:
-        chat_id = row[0]
-        page = pages.get(chat_id)
-        if page is None:
-            summaries.append(summary_of(row))
-            page = pages[chat_id] = WindowPage()
-        at, count = row[_SUMMARY_WIDTH], row[_SUMMARY_WIDTH + 1]
-        values = row[_SUMMARY_WIDTH + 2:]
-        page.total = count or 0  # no message at all: the join finds no window row
-        if values[0] is not None:  # the message's id: None outside the window
-            if not page.rows:
-                page.start = at
-            page.rows.append(make(values))
-    return summaries, pages
+        page.add(row[_SUMMARY_WIDTH], row[_SUMMARY_WIDTH + 1], row[_SUMMARY_WIDTH + 2:], make)
+    return (summary_of_record if reader is not None else _summary)(rows[0]), page

@@ -118,6 +118,16 @@ class WindowPage:
     start: int = 0  # position of rows[0] in the whole list
     total: int = 0
 
+    def add(self, position: int, total: int | None, columns: Sequence, make) -> None:
+        """One row a window statement gave for this chat: its total (None when the chat
+        has no message at all) and, unless the row only reports the total (the message
+        id, `columns[0]`, is None outside the window), a message built by `make`."""
+        self.total = total or 0
+        if columns[0] is not None:
+            if not self.rows:
+                self.start = position
+            self.rows.append(make(columns))
+
 
 class MessageRepo:
     def __init__(self, session: AsyncSession):
@@ -144,12 +154,7 @@ class MessageRepo:
             rows = await core_rows(self.session, stmt, params)
         make = fields_class(keys)
         for chat_id, at, count, *columns in rows:
-            page = pages[chat_id]
-            page.total = count
-            if columns[0] is not None:  # the message's id: None outside the window
-                if not page.rows:
-                    page.start = at
-                page.rows.append(make(columns))
+            pages[chat_id].add(at, count, columns, make)
         return pages
 
     async def by_ids(self, row_ids: Sequence[str]) -> Sequence[ChatMessageRow]:
