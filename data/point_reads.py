@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-import threading
 import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
@@ -52,8 +51,8 @@ class SqliteReader:
     def __init__(self, path: str):
         self.path = path
         self._conn: sqlite3.Connection | None = None
-        self._per_thread = threading.local()
-        self._thread_conns: list[sqlite3.Connection] = []
+        self._idle: list[sqlite3.Connection] = []  # offloaded reads' connections
+        self._opened: list[sqlite3.Connection] = []
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
@@ -73,46 +72,55 @@ class SqliteReader:
     async def all(self, sql: str, *params: Any) -> Sequence[Mapping[str, Any]]:
         return [dict(r) for r in self._connection().execute(sql.replace("$", "?"), params)]
 
-    async def records(self, sql: str, *params: Any) -> list[tuple]:
+    async def records(self, sql: str, *params: Any, offload: bool = False) -> list[tuple]:
         """The rows of a larger read (SQL in SQLite's own `?` style, as
-        data/repos/driver.py compiles it), as tuples. It runs on the event loop while it
-        takes under ON_LOOP_BUDGET seconds (one chat with its messages takes well under a
-        millisecond, a page of 50 chats with theirs a few, where the session's four
-        thread hops per statement cost more); one that takes longer (very long branches)
-        is stopped and run again on a worker thread, so that it never holds up other
-        requests for long. (Run on a thread from the start, a page of 50 chats with their
-        messages cost 50% more CPU and 14% of its throughput at 32 connections in
-        bench/graphql.py: sqlite3 gives up and takes back the GIL for every row, and
-        waits for the event loop's thread to let go of it.)"""
-        conn, deadline = self._connection(), time.perf_counter() + ON_LOOP_BUDGET
-        conn.set_progress_handler(lambda: time.perf_counter() > deadline, _CHECK_EVERY)
-        cursor = conn.cursor()
-        cursor.row_factory = None  # plain tuples, as asyncpg's records read by position
-        try:
-            return cursor.execute(sql, params).fetchall()
-        except sqlite3.OperationalError as error:
-            if str(error) != "interrupted":
-                raise
-        finally:
-            conn.set_progress_handler(None, 0)
-        return await asyncio.to_thread(self._records_in_thread, sql, params)
+        data/repos/driver.py compiles it), as tuples.
 
-    def _records_in_thread(self, sql: str, params: tuple) -> list[tuple]:
-        conn = getattr(self._per_thread, "conn", None)  # one per worker thread
-        if conn is None:
-            conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True,
-                                   isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA busy_timeout=5000")
-            self._per_thread.conn = conn
-            self._thread_conns.append(conn)
-        return conn.execute(sql, params).fetchall()
+        It runs on the event loop while it takes under ON_LOOP_BUDGET seconds (one chat
+        with its messages takes well under a millisecond, where the session's four
+        thread hops per statement cost more); one that takes longer (very long branches)
+        is stopped and run again as an `offload`ed read, so that it never holds up other
+        requests for long. An `offload`ed read (a page of chats with their messages, a
+        few milliseconds inside SQLite) takes its first step on a worker thread: for a
+        sorted result that step is all of SQLite's work, done with the GIL released, so
+        the event loop serves other requests on the other core meanwhile. The sorted
+        rows are then read back on the event loop: read on the thread as well, they cost
+        50% more CPU, because sqlite3 gives up and takes back the GIL for every row and
+        waits each time for the event loop's thread to let go of it."""
+        if not offload:
+            conn, deadline = self._connection(), time.perf_counter() + ON_LOOP_BUDGET
+            conn.set_progress_handler(lambda: time.perf_counter() > deadline, _CHECK_EVERY)
+            cursor = conn.cursor()
+            cursor.row_factory = None  # plain tuples, as asyncpg's records by position
+            try:
+                return cursor.execute(sql, params).fetchall()
+            except sqlite3.OperationalError as error:
+                if str(error) != "interrupted":
+                    raise
+            finally:
+                conn.set_progress_handler(None, 0)
+        conn = self._idle.pop() if self._idle else self._open_for_threads()
+        try:
+            cursor = await asyncio.to_thread(conn.execute, sql, params)
+            return cursor.fetchall()
+        finally:
+            self._idle.append(conn)
+
+    def _open_for_threads(self) -> sqlite3.Connection:
+        """A connection of its own for each offloaded read at a time (kept for the next)."""
+        conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, isolation_level=None,
+                               check_same_thread=False)
+        conn.execute("PRAGMA busy_timeout=5000")
+        self._opened.append(conn)
+        return conn
 
     async def close(self) -> None:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
-        while self._thread_conns:
-            self._thread_conns.pop().close()
+        self._idle.clear()
+        while self._opened:
+            self._opened.pop().close()
 
 
 class PostgresReader:

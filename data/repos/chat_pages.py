@@ -95,7 +95,7 @@ async def page_with_windows(session: AsyncSession, listing: ChatListing, *, offs
     if limit is not None:
         params["limit"] = limit
     if reader is not None:
-        rows = await driver_rows(reader, stmt, **params)
+        rows = await driver_rows(reader, stmt, offload=True, **params)
     else:
         rows = await core_rows(session, stmt, params)
     return _split(rows, keys, driver=reader is not None)

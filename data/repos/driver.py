@@ -59,12 +59,16 @@ def _compiled(stmt, reader_type: type) -> tuple[str, tuple[tuple[str | None, Any
     return compiled.string, slots
 
 
-async def driver_rows(reader: Reader, stmt, **values: Any) -> list:
+async def driver_rows(reader: Reader, stmt, *, offload: bool = False, **values: Any
+                      ) -> list:
     """The rows of `stmt` (a statement built once, see the module docstring) with these
-    bind values, as tuples (asyncpg records) by position."""
+    bind values, as tuples (asyncpg records) by position. `offload`: a read that takes
+    milliseconds inside the database and sorts its result (SqliteReader.records)."""
     sql, slots = _compiled(stmt, type(reader))
-    return await reader.records(sql, *(values[name] if name else constant
-                                       for name, constant in slots))
+    args = (values[name] if name else constant for name, constant in slots)
+    if isinstance(reader, SqliteReader):
+        return await reader.records(sql, *args, offload=offload)
+    return await reader.records(sql, *args)
 
 
 def direct_reader(reader: object, writes: bool) -> Reader | None:

@@ -50,10 +50,25 @@ async def test_a_short_read_runs_on_the_loop_and_a_long_one_on_a_thread(tmp_path
         # The connection is usable, and left without a progress handler; the worker
         # thread's connection is kept, and closed with the reader.
         assert await reader.records("SELECT count(*) FROM t") == [(50,)]
-        assert len(reader._thread_conns) == 1
+        assert len(reader._opened) == 1
     finally:
         await reader.close()
-    assert reader._thread_conns == []
+    assert reader._opened == []
+
+
+async def test_an_offloaded_read_gives_the_same_rows(tmp_path):
+    reader = SqliteReader(database(tmp_path))
+    try:
+        sql = "SELECT id, name FROM t ORDER BY name DESC"
+        on_loop = await reader.records(sql)
+        assert await reader.records(sql, offload=True) == on_loop and len(on_loop) == 50
+        # Two at once use a connection each; both are kept for later reads.
+        both = await asyncio.gather(reader.records(sql, offload=True),
+                                    reader.records("SELECT count(*) FROM t", offload=True))
+        assert both == [on_loop, [(50,)]]
+        assert len(reader._opened) == 2 and len(reader._idle) == 2
+    finally:
+        await reader.close()
 
 
 async def test_errors_other_than_the_budget_are_raised(tmp_path):
