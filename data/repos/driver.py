@@ -18,13 +18,16 @@ a list of values (an expanding parameter) stays on the session there.
 
 Use it for reads whose statement is fixed (built by a cached function) and whose rows are
 read by position; keep the session for writes and for reads inside a unit of work that
-writes (the pool does not see its uncommitted rows). For example:
+writes (the pool does not see its uncommitted rows). For example (data/repos/chat_pages.py
+is a real one):
 
     @functools.cache
     def _page_statement():
-        return select(T.id, T.name).where(any_of(T.owner_id, "owner_ids"))
+        return (select(T.id, T.name).where(T.owner_id == bindparam("owner_id"))
+                .order_by(T.name).limit(bindparam("limit", type_=BigInteger)))
 
-    rows = await driver_rows(reader, _page_statement(), owner_ids=["u1", "u2"])
+    reader = direct_reader(ctx.services.reader, ctx.writes)  # None: use the session
+    rows = await driver_rows(reader, _page_statement(), owner_id=viewer.id, limit=50)
 """
 
 from __future__ import annotations
