@@ -2,31 +2,17 @@
 (columns, types, keys, indexes), on SQLite and PostgreSQL, and its downgrade drops them."""
 
 from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
-from sqlalchemy import MetaData
 
 from data.db import create_engine
 from data.migrate import alembic_config, migrate
 from data.settings import database_url as async_url
-from data.tables import Base
+from tests.support.schema_diff import orm_differences
 
 TABLES = {"parley_evaluation", "parley_evaluation_case", "parley_evaluation_result"}
 
 
-def _ours(name, kind, parents) -> bool:
-    if kind == "schema":
-        return True
-    return name in TABLES if kind == "table" else parents.get("table_name") in TABLES
-
-
 def _differences(conn) -> list:
-    context = MigrationContext.configure(conn, opts={"compare_type": True,
-                                                     "include_name": _ours})
-    ours = MetaData()
-    for name in TABLES:
-        Base.metadata.tables[name].to_metadata(ours)
-    return compare_metadata(context, ours)
+    return orm_differences(conn, TABLES)
 
 
 async def test_the_tables_match_the_orm_and_go_on_downgrade(empty_database_url):

@@ -3,32 +3,19 @@ ORM classes describe them, on SQLite and PostgreSQL, on a database of our own an
 Open WebUI 0.12.4 database; its downgrade drops them and keeps the rows."""
 
 from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
-from sqlalchemy import MetaData, inspect, text
+from sqlalchemy import inspect, text
 
 from data.db import create_engine
 from data.migrate import PARLEY_HEAD, alembic_config, migrate
 from data.settings import database_url as async_url
-from data.tables import Base
+from tests.support.schema_diff import orm_differences
 
 TABLES = {"parley_pipeline_run", "parley_evaluation"}
 LEASE = {"lease_owner", "heartbeat_at"}
 
 
-def _ours(name, kind, parents) -> bool:
-    if kind == "schema":
-        return True
-    return name in TABLES if kind == "table" else parents.get("table_name") in TABLES
-
-
 def _differences(conn) -> list:
-    context = MigrationContext.configure(conn, opts={"compare_type": True,
-                                                     "include_name": _ours})
-    ours = MetaData()
-    for name in TABLES:
-        Base.metadata.tables[name].to_metadata(ours)
-    return compare_metadata(context, ours)
+    return orm_differences(conn, TABLES)
 
 
 def _columns(conn) -> dict[str, set[str]]:
